@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/doricdb/doric/compute"
+	"github.com/doricdb/doric/frontend"
+	"github.com/doricdb/doric/metaservice"
+	"github.com/doricdb/doric/recycler"
+)
+
+func hostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
+
+func runMetaService(ctx context.Context, args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("metaservice", flag.ContinueOnError)
+	host := fs.String("host", "127.0.0.1", "address to bind")
+	port := fs.Int("port", 5000, "gRPC port (0: a free port)")
+	httpPort := fs.Int("http-port", 5001, "HTTP port for /metrics (0: a free port)")
+	dataDir := fs.String("data-dir", "./doric-meta", "directory of the embedded KV store")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	ms, err := metaservice.New(metaservice.Config{GRPCAddr: hostPort(*host, *port), HTTPAddr: hostPort(*host, *httpPort),
+		KVPath: filepath.Join(*dataDir, "meta.db"), Logger: log.With("role", "metaservice")})
+	if err != nil {
+		return err
+	}
+	return ms.Run(ctx)
+}
+
+func runFrontend(ctx context.Context, args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("frontend", flag.ContinueOnError)
+	host := fs.String("host", "127.0.0.1", "address to bind")
+	mysqlPort := fs.Int("mysql-port", 9030, "MySQL protocol port (0: a free port)")
+	httpPort := fs.Int("http-port", 8030, "HTTP port (0: a free port)")
+	raftAddr := fs.String("raft-addr", "", "raft transport address for a replicated journal (empty: single voter in process)")
+	dataDir := fs.String("data-dir", "./doric-fe", "directory of the catalog journal and images")
+	nodeID := fs.String("node-id", "fe1", "this frontend's id in the journal's raft group")
+	meta := fs.String("meta-service", "127.0.0.1:5000", "Meta Service gRPC address")
+	instance := fs.String("instance-id", "doric", "instance (tenant) id")
+	group := fs.String("compute-group", "default", "default compute group")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fe, err := frontend.New(ctx, frontend.Config{MySQLAddr: hostPort(*host, *mysqlPort), HTTPAddr: hostPort(*host, *httpPort),
+		CatalogDir: filepath.Join(*dataDir, "catalog"), NodeID: *nodeID, RaftAddr: *raftAddr, MetaAddr: *meta,
+		InstanceID: *instance, Group: *group, Logger: log.With("role", "frontend")})
+	if err != nil {
+		return err
+	}
+	return fe.Run(ctx)
+}
+
+func runCompute(ctx context.Context, args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("compute", flag.ContinueOnError)
+	host := fs.String("host", "127.0.0.1", "address to bind")
+	port := fs.Int("port", 9060, "gRPC port (0: a free port)")
+	httpPort := fs.Int("http-port", 8040, "HTTP port (0: a free port)")
+	meta := fs.String("meta-service", "127.0.0.1:5000", "Meta Service gRPC address")
+	instance := fs.String("instance-id", "doric", "instance (tenant) id")
+	group := fs.String("compute-group", "default", "compute group this node joins")
+	nodeID := fs.String("node-id", "", "node id (default: host:port)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cn, err := compute.New(ctx, compute.Config{GRPCAddr: hostPort(*host, *port), HTTPAddr: hostPort(*host, *httpPort),
+		MetaAddr: *meta, InstanceID: *instance, Group: *group, NodeID: *nodeID, Logger: log.With("role", "compute")})
+	if err != nil {
+		return err
+	}
+	return cn.Run(ctx)
+}
+
+func runRecycler(ctx context.Context, args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("recycler", flag.ContinueOnError)
+	host := fs.String("host", "127.0.0.1", "address to bind")
+	httpPort := fs.Int("http-port", 5002, "HTTP port for /metrics (0: a free port)")
+	dataDir := fs.String("data-dir", "./doric-meta", "directory of the embedded KV store (shared with a stopped metaservice)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := metaservice.OpenKV(filepath.Join(*dataDir, "meta.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := recycler.New(recycler.Config{DB: db, HTTPAddr: hostPort(*host, *httpPort), Logger: log.With("role", "recycler")})
+	if err != nil {
+		return err
+	}
+	return r.Run(ctx)
+}
+
+// runStandalone runs every role in one process. The roles still talk gRPC over loopback.
+func runStandalone(ctx context.Context, args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("standalone", flag.ContinueOnError)
+	host := fs.String("host", "127.0.0.1", "address the MySQL and HTTP ports bind")
+	dataDir := fs.String("data-dir", "./doric-data", "data directory (KV store, catalog, vault, cache)")
+	mysqlPort := fs.Int("mysql-port", 9030, "MySQL protocol port (0: a free port)")
+	httpPort := fs.Int("http-port", 8030, "HTTP port (0: a free port)")
+	instance := fs.String("instance-id", "doric", "instance (tenant) id")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(*dataDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	loop := "127.0.0.1:0"
+	ms, err := metaservice.New(metaservice.Config{GRPCAddr: loop, HTTPAddr: loop, KVPath: filepath.Join(dir, "meta", "meta.db"),
+		Logger: log.With("role", "metaservice")})
+	if err != nil {
+		return err
+	}
+	rc, err := recycler.New(recycler.Config{DB: ms.DB(), HTTPAddr: loop, Logger: log.With("role", "recycler")})
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return ms.Run(gctx) })
+	g.Go(func() error { return rc.Run(gctx) })
+	if err := metaservice.Bootstrap(gctx, ms.Addr(), *instance, filepath.Join(dir, "vault"), "default"); err != nil {
+		return err
+	}
+	cn, err := compute.New(gctx, compute.Config{GRPCAddr: loop, HTTPAddr: loop, MetaAddr: ms.Addr(), InstanceID: *instance,
+		Group: "default", NodeID: "standalone-cn1", CacheDir: filepath.Join(dir, "cache"), Logger: log.With("role", "compute")})
+	if err != nil {
+		return err
+	}
+	g.Go(func() error { return cn.Run(gctx) })
+	fe, err := frontend.New(gctx, frontend.Config{MySQLAddr: hostPort(*host, *mysqlPort), HTTPAddr: hostPort(*host, *httpPort),
+		CatalogDir: filepath.Join(dir, "fe", "catalog"), NodeID: "fe1", MetaAddr: ms.Addr(), InstanceID: *instance,
+		Group: "default", Logger: log.With("role", "frontend")})
+	if err != nil {
+		return err
+	}
+	g.Go(func() error { return fe.Run(gctx) })
+	log.Info("doric standalone ready", "mysql", fe.MySQLAddr(), "http", fe.HTTPAddr(), "data_dir", dir)
+	return g.Wait()
+}

@@ -1,0 +1,221 @@
+package coord
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/doricdb/doric/api/commonpb"
+	"github.com/doricdb/doric/api/computepb"
+	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/api/planpb"
+	"github.com/doricdb/doric/frontend/catalog"
+)
+
+// Config wires a coordinator.
+type Config struct {
+	Meta       metapb.MetaServiceClient
+	InstanceID string
+	// Group is the compute group statements run on when the session names none.
+	Group string
+	// LoadTimeout bounds a load transaction (0: 4 hours, as Doris's insert_load_default_timeout).
+	LoadTimeout time.Duration
+}
+
+// Coordinator dispatches fragments and loads.
+type Coordinator struct {
+	cfg   Config
+	mu    sync.Mutex
+	conns map[string]*grpc.ClientConn
+}
+
+// New makes a coordinator.
+func New(cfg Config) *Coordinator {
+	if cfg.Group == "" {
+		cfg.Group = "default"
+	}
+	if cfg.LoadTimeout == 0 {
+		cfg.LoadTimeout = 4 * time.Hour
+	}
+	return &Coordinator{cfg: cfg, conns: map[string]*grpc.ClientConn{}}
+}
+
+// Close closes the connections to compute nodes.
+func (c *Coordinator) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, cc := range c.conns {
+		errs = append(errs, cc.Close())
+	}
+	c.conns = map[string]*grpc.ClientConn{}
+	return errors.Join(errs...)
+}
+
+// ErrNoComputeNode means the compute group has no running node.
+var ErrNoComputeNode = errors.New("no compute node is available")
+
+func (c *Coordinator) nodes(ctx context.Context, group string) ([]*metapb.NodeInfo, error) {
+	if group == "" {
+		group = c.cfg.Group
+	}
+	resp, err := c.cfg.Meta.GetComputeGroup(ctx, &metapb.GetComputeGroupRequest{InstanceId: c.cfg.InstanceID, Name: group})
+	if err != nil {
+		return nil, fmt.Errorf("compute group %q: %w", group, err)
+	}
+	var live []*metapb.NodeInfo
+	for _, n := range resp.Group.GetNodes() {
+		if n.Status == metapb.NodeStatus_NODE_RUNNING && n.GrpcAddress != "" {
+			live = append(live, n)
+		}
+	}
+	if len(live) == 0 {
+		return nil, fmt.Errorf("compute group %q: %w", group, ErrNoComputeNode)
+	}
+	sort.Slice(live, func(i, j int) bool { return live[i].NodeId < live[j].NodeId })
+	return live, nil
+}
+
+// owner picks the node that owns a tablet: rendezvous hashing over the nodes.
+func owner(nodes []*metapb.NodeInfo, tabletID int64) *metapb.NodeInfo {
+	var best *metapb.NodeInfo
+	var bestScore uint64
+	for _, n := range nodes {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%s/%d", n.NodeId, tabletID)
+		if s := h.Sum64(); best == nil || s > bestScore {
+			best, bestScore = n, s
+		}
+	}
+	return best
+}
+
+func (c *Coordinator) client(addr string) (computepb.ComputeServiceClient, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cc, ok := c.conns[addr]
+	if !ok {
+		var err error
+		cc, err = grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20), grpc.MaxCallSendMsgSize(256<<20)))
+		if err != nil {
+			return nil, fmt.Errorf("compute node %s: %w", addr, err)
+		}
+		c.conns[addr] = cc
+	}
+	return computepb.NewComputeServiceClient(cc), nil
+}
+
+// TableLookup resolves the table a scan node reads.
+type TableLookup func(tableID int64) (*catalog.Table, error)
+
+// Query runs a fragment and calls emit with every result batch, in order.
+func (c *Coordinator) Query(ctx context.Context, group string, frag *planpb.Fragment, tables TableLookup, emit func(*commonpb.Batch) error) error {
+	ranges, err := c.scanRanges(ctx, frag.Root, tables)
+	if err != nil {
+		return err
+	}
+	nodes, err := c.nodes(ctx, group)
+	if err != nil {
+		return err
+	}
+	node := nodes[0]
+	if len(ranges) > 0 {
+		node = owner(nodes, ranges[0].TabletId)
+	}
+	cl, err := c.client(node.GrpcAddress)
+	if err != nil {
+		return err
+	}
+	stream, err := cl.ExecFragment(ctx, &computepb.ExecFragmentRequest{QueryId: newID(), Fragment: frag, ScanRanges: ranges})
+	if err != nil {
+		return err
+	}
+	for {
+		resp, err := stream.Recv()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := emit(resp.Batch); err != nil {
+			return err
+		}
+	}
+}
+
+// scanRanges pins the version of every partition the fragment scans (one GetVersion call) and
+// returns a scan range per tablet.
+func (c *Coordinator) scanRanges(ctx context.Context, root *planpb.PlanNode, tables TableLookup) ([]*planpb.ScanRange, error) {
+	type scan struct {
+		node  int32
+		table *catalog.Table
+	}
+	var scans []scan
+	var walk func(n *planpb.PlanNode) error
+	walk = func(n *planpb.PlanNode) error {
+		if s := n.GetOlapScan(); s != nil {
+			t, err := tables(s.TableId)
+			if err != nil {
+				return err
+			}
+			scans = append(scans, scan{n.Id, t})
+		}
+		for _, ch := range n.Children {
+			if err := walk(ch); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(root); err != nil {
+		return nil, err
+	}
+	if len(scans) == 0 {
+		return nil, nil
+	}
+	req := &metapb.GetVersionRequest{InstanceId: c.cfg.InstanceID}
+	for _, s := range scans {
+		for _, p := range s.table.Partitions {
+			req.Partitions = append(req.Partitions, &metapb.PartitionVersion{DbId: s.table.DBID, TableId: s.table.ID, PartitionId: p.ID})
+		}
+	}
+	resp, err := c.cfg.Meta.GetVersion(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("get partition versions: %w", err)
+	}
+	version := map[int64]int64{}
+	for _, v := range resp.Versions {
+		version[v.PartitionId] = v.Version
+	}
+	var out []*planpb.ScanRange
+	for _, s := range scans {
+		for _, p := range s.table.Partitions {
+			v, ok := version[p.ID]
+			if !ok {
+				return nil, fmt.Errorf("BUG: no version returned for partition %d", p.ID)
+			}
+			for _, tab := range p.Tablets {
+				out = append(out, &planpb.ScanRange{NodeId: s.node, TabletId: tab, PartitionId: p.ID, Version: v})
+			}
+		}
+	}
+	return out, nil
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

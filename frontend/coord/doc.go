@@ -1,0 +1,15 @@
+// Package coord is the frontend's coordinator: it turns a bound plan fragment into work on the
+// compute nodes of a compute group and streams the results back, and it drives a load
+// transaction (begin, write through a compute node, commit or abort) for INSERT.
+//
+// Snapshot: Query asks the Meta Service for the version of every partition the fragment scans
+// once, before dispatch, and stamps it into every scan range, so the whole query reads one
+// snapshot however many loads commit meanwhile.
+//
+// Placement: a tablet's owner inside a group is chosen by rendezvous (highest-random-weight)
+// hashing of the tablet id over the group's running nodes, so adding a node moves only its share.
+// Until exchanges exist (a later issue) a fragment runs whole on one node: the owner of its first
+// tablet; storage is shared, so that node can read every tablet.
+//
+// A Coordinator is safe for concurrent use.
+package coord

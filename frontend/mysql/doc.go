@@ -1,0 +1,9 @@
+// Package mysql is the frontend's MySQL wire-protocol adapter, built on go-mysql's server package.
+// It owns the listener, the handshake (mysql_native_password; users come from a Credentials
+// function), the text encoding of typed result rows, and the mapping of Doric's classified errors
+// to MySQL error numbers and SQLSTATEs — the only place that mapping exists.
+//
+// It has no SQL knowledge: each connection gets a Session from the SessionFactory and every
+// COM_QUERY text is handed to Session.Execute as is. A Session is used by one connection goroutine
+// at a time; Server.Serve runs one goroutine per connection and may be called once.
+package mysql

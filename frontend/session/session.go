@@ -1,0 +1,395 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/doricdb/doric/api/commonpb"
+	"github.com/doricdb/doric/compute/types"
+	"github.com/doricdb/doric/frontend/ast"
+	"github.com/doricdb/doric/frontend/binder"
+	"github.com/doricdb/doric/frontend/catalog"
+	"github.com/doricdb/doric/frontend/coord"
+	"github.com/doricdb/doric/frontend/ddl"
+	"github.com/doricdb/doric/frontend/mysql"
+	"github.com/doricdb/doric/frontend/parser"
+)
+
+// Shared are the services every session of a frontend uses.
+type Shared struct {
+	Catalog *catalog.Catalog
+	Coord   *coord.Coordinator
+	DDL     *ddl.Executor
+}
+
+// Session is one connection's state.
+type Session struct {
+	shared *Shared
+	connID uint32
+	user   string
+	db     string
+	vars   map[string]variable
+}
+
+// New opens a session.
+func New(shared *Shared, connID uint32, user string) *Session {
+	return &Session{shared: shared, connID: connID, user: user, vars: defaultVariables()}
+}
+
+// Close ends the session.
+func (s *Session) Close() {}
+
+// CurrentDB is the database USE chose ("" when none).
+func (s *Session) CurrentDB() string { return s.db }
+
+// UseDB switches the current database (COM_INIT_DB and USE).
+func (s *Session) UseDB(name string) error {
+	if _, ok := s.shared.Catalog.Database(name); !ok {
+		return &catalog.Error{Kind: catalog.UnknownDatabase, Name: name}
+	}
+	s.db = name
+	return nil
+}
+
+// ErrNoDatabase is returned when a statement needs a current database and none is selected.
+var ErrNoDatabase = errors.New("No database selected")
+
+// Execute runs the statement(s) in text and returns the result of the last one.
+func (s *Session) Execute(ctx context.Context, text string) (*mysql.Result, error) {
+	stmts, err := parser.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) == 0 {
+		return &mysql.Result{}, nil
+	}
+	var res *mysql.Result
+	for _, st := range stmts {
+		if res, err = s.execute(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (s *Session) timeout(name string) time.Duration {
+	v := s.vars[name]
+	if !v.isNum || v.num <= 0 {
+		return 0
+	}
+	return time.Duration(v.num) * time.Second
+}
+
+func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result, error) {
+	switch st := st.(type) {
+	case *ast.Select:
+		if d := s.timeout("query_timeout"); d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return s.query(ctx, st)
+	case *ast.Insert:
+		if d := s.timeout("insert_timeout"); d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return s.insert(ctx, st)
+	case *ast.CreateDatabase:
+		_, err := s.shared.Catalog.CreateDatabase(st.Name.Name, st.IfNotExists)
+		return ok(0, err)
+	case *ast.DropDatabase:
+		return ok(0, s.shared.Catalog.DropDatabase(st.Name.Name, st.IfExists))
+	case *ast.Use:
+		return ok(0, s.UseDB(st.DB.Name))
+	case *ast.CreateTable:
+		db, err := s.dbName(st.Table.DB)
+		if err != nil {
+			return nil, err
+		}
+		t, err := binder.BuildTable(db, st)
+		if err != nil {
+			return nil, err
+		}
+		return ok(0, s.shared.DDL.CreateTable(ctx, db, t, st.IfNotExists))
+	case *ast.DropTable:
+		db, err := s.dbName(st.Table.DB)
+		if err != nil {
+			return nil, err
+		}
+		_, err = s.shared.Catalog.DropTable(db, st.Table.Name, st.IfExists)
+		return ok(0, err)
+	case *ast.ShowDatabases:
+		return s.showDatabases(st), nil
+	case *ast.ShowTables:
+		return s.showTables(st)
+	case *ast.Describe:
+		return s.describe(st.Table)
+	case *ast.ShowColumns:
+		return s.describe(st.Table)
+	case *ast.ShowCreateTable:
+		return s.showCreateTable(st.Table)
+	case *ast.ShowVariables:
+		return s.showVariables(st), nil
+	case *ast.Set:
+		return ok(0, s.set(st))
+	case *ast.SetNames, *ast.Commit, *ast.Rollback:
+		// No explicit transaction is ever open, so COMMIT and ROLLBACK have nothing to do.
+		return &mysql.Result{}, nil
+	case *ast.Begin:
+		return nil, fmt.Errorf("explicit transactions (BEGIN) are not supported yet")
+	case *ast.Explain:
+		return s.explain(st)
+	}
+	return nil, fmt.Errorf("statement %T is not supported yet", st)
+}
+
+func ok(affected uint64, err error) (*mysql.Result, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &mysql.Result{AffectedRows: affected}, nil
+}
+
+func (s *Session) dbName(explicit string) (string, error) {
+	if explicit != "" {
+		return explicit, nil
+	}
+	if s.db == "" {
+		return "", ErrNoDatabase
+	}
+	return s.db, nil
+}
+
+func (s *Session) table(tn ast.TableName) (*catalog.Table, error) {
+	db, err := s.dbName(tn.DB)
+	if err != nil {
+		return nil, err
+	}
+	return s.shared.Catalog.Table(db, tn.Name)
+}
+
+// binderCatalog lets the binder resolve names against this frontend's catalog.
+type binderCatalog struct{ c *catalog.Catalog }
+
+func (b binderCatalog) Database(name string) (*catalog.Database, bool) { return b.c.Database(name) }
+
+func (s *Session) query(ctx context.Context, st *ast.Select) (*mysql.Result, error) {
+	s.substitute(st)
+	q, err := binder.BindSelect(binderCatalog{s.shared.Catalog}, s.db, st)
+	if err != nil {
+		return nil, err
+	}
+	res := &mysql.Result{}
+	for _, c := range q.Columns {
+		res.Columns = append(res.Columns, mysql.Column{Name: c.Name, Type: c.Type})
+	}
+	tables := map[int64]*catalog.Table{}
+	lookup := func(id int64) (*catalog.Table, error) {
+		if t, ok := tables[id]; ok {
+			return t, nil
+		}
+		for _, name := range s.shared.Catalog.Databases() {
+			d, _ := s.shared.Catalog.Database(name)
+			for _, t := range d.Tables {
+				if t.ID == id {
+					tables[id] = t
+					return t, nil
+				}
+			}
+		}
+		return nil, fmt.Errorf("table %d was dropped while the query was planned", id)
+	}
+	err = s.shared.Coord.Query(ctx, s.group(), q.Fragment, lookup, func(b *commonpb.Batch) error {
+		res.AppendBatch(b)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (s *Session) group() string { return s.vars["compute_group"].str }
+
+func (s *Session) insert(ctx context.Context, st *ast.Insert) (*mysql.Result, error) {
+	t, err := s.table(st.Table)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := binder.BindInsert(t, st)
+	if err != nil {
+		return nil, err
+	}
+	label := ""
+	if st.Label != nil {
+		label = st.Label.Name
+	}
+	r, err := s.shared.Coord.Load(ctx, s.group(), t, rows, label)
+	if err != nil {
+		return nil, err
+	}
+	return &mysql.Result{AffectedRows: uint64(r.Rows),
+		Info: fmt.Sprintf("{'label':'%s', 'status':'%s', 'txnId':'%d'}", r.Label, r.Status, r.TxnID)}, nil
+}
+
+func (s *Session) showDatabases(st *ast.ShowDatabases) *mysql.Result {
+	res := &mysql.Result{Columns: []mysql.Column{{Name: "Database", Type: types.VarcharOf(64)}}}
+	for _, n := range s.shared.Catalog.Databases() {
+		if st.Like == nil || likeMatch(n, *st.Like) {
+			res.AddStrings(n)
+		}
+	}
+	return res
+}
+
+func (s *Session) showTables(st *ast.ShowTables) (*mysql.Result, error) {
+	name := ""
+	if st.DB != nil {
+		name = st.DB.Name
+	}
+	db, err := s.dbName(name)
+	if err != nil {
+		return nil, err
+	}
+	d, ok := s.shared.Catalog.Database(db)
+	if !ok {
+		return nil, &catalog.Error{Kind: catalog.UnknownDatabase, Name: db}
+	}
+	res := &mysql.Result{Columns: []mysql.Column{{Name: "Tables_in_" + db, Type: types.VarcharOf(64)}}}
+	if st.Full {
+		res.Columns = append(res.Columns, mysql.Column{Name: "Table_type", Type: types.VarcharOf(64)})
+	}
+	names := make([]string, 0, len(d.Tables))
+	for _, t := range d.Tables {
+		names = append(names, t.Name)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if st.Like != nil && !likeMatch(n, *st.Like) {
+			continue
+		}
+		if st.Full {
+			res.AddStrings(n, "BASE TABLE")
+		} else {
+			res.AddStrings(n)
+		}
+	}
+	return res, nil
+}
+
+func (s *Session) describe(tn ast.TableName) (*mysql.Result, error) {
+	t, err := s.table(tn)
+	if err != nil {
+		return nil, err
+	}
+	v := types.VarcharOf(64)
+	res := &mysql.Result{Columns: []mysql.Column{{"Field", v}, {"Type", v}, {"Null", v}, {"Key", v}, {"Default", v}, {"Extra", v}}}
+	for _, c := range t.Columns {
+		null := "No"
+		if c.Nullable {
+			null = "Yes"
+		}
+		var def []byte
+		if c.Default != nil {
+			def = []byte(*c.Default)
+		}
+		res.AddRow([]byte(c.Name), []byte(c.Type.String()), []byte(null), []byte(strconv.FormatBool(c.IsKey)), def, []byte(c.Aggregation))
+	}
+	return res, nil
+}
+
+func (s *Session) showCreateTable(tn ast.TableName) (*mysql.Result, error) {
+	t, err := s.table(tn)
+	if err != nil {
+		return nil, err
+	}
+	v := types.New(types.String)
+	res := &mysql.Result{Columns: []mysql.Column{{"Table", v}, {"Create Table", v}}}
+	res.AddStrings(t.Name, CreateTableSQL(t))
+	return res, nil
+}
+
+func (s *Session) showVariables(st *ast.ShowVariables) *mysql.Result {
+	v := types.VarcharOf(64)
+	res := &mysql.Result{Columns: []mysql.Column{{"Variable_name", v}, {"Value", v}}}
+	for _, n := range sortedNames(s.vars) {
+		if st.Like == nil || likeMatch(n, *st.Like) {
+			res.AddStrings(n, s.vars[n].String())
+		}
+	}
+	return res
+}
+
+func (s *Session) set(st *ast.Set) error {
+	for _, it := range st.Items {
+		name := strings.ToLower(it.Name)
+		if it.Scope == ast.ScopeUser {
+			return fmt.Errorf("user variables (@%s) are not supported yet", it.Name)
+		}
+		old, known := s.vars[name]
+		if !known {
+			return fmt.Errorf("Unknown system variable '%s'", it.Name)
+		}
+		var nv variable
+		switch v := it.Value.(type) {
+		case *ast.Default:
+			nv = defaultVariables()[name]
+		case *ast.Literal:
+			if old.isNum {
+				n, err := strconv.ParseInt(v.Value, 10, 64)
+				switch {
+				case err == nil:
+					nv = num(n)
+				case strings.EqualFold(v.Value, "true") || strings.EqualFold(v.Value, "on"):
+					nv = num(1)
+				case strings.EqualFold(v.Value, "false") || strings.EqualFold(v.Value, "off"):
+					nv = num(0)
+				default:
+					return fmt.Errorf("Incorrect argument type to variable '%s': %q", it.Name, v.Value)
+				}
+			} else {
+				nv = str(v.Value)
+			}
+		case *ast.ColumnRef: // SET autocommit = ON
+			w := strings.ToUpper(v.Name)
+			switch {
+			case old.isNum && (w == "ON" || w == "TRUE"):
+				nv = num(1)
+			case old.isNum && (w == "OFF" || w == "FALSE"):
+				nv = num(0)
+			case old.isNum:
+				return fmt.Errorf("Incorrect argument type to variable '%s': %q", it.Name, v.Name)
+			default:
+				nv = str(v.Name)
+			}
+		default:
+			return fmt.Errorf("SET %s: only constant values are supported", it.Name)
+		}
+		s.vars[name] = nv
+	}
+	return nil
+}
+
+func (s *Session) explain(st *ast.Explain) (*mysql.Result, error) {
+	sel, isSel := st.Stmt.(*ast.Select)
+	if !isSel {
+		return nil, fmt.Errorf("EXPLAIN supports SELECT only")
+	}
+	s.substitute(sel)
+	q, err := binder.BindSelect(binderCatalog{s.shared.Catalog}, s.db, sel)
+	if err != nil {
+		return nil, err
+	}
+	res := &mysql.Result{Columns: []mysql.Column{{Name: "Explain String", Type: types.New(types.String)}}}
+	for _, line := range strings.Split(strings.TrimRight(binder.Explain(q), "\n"), "\n") {
+		res.AddStrings(line)
+	}
+	return res, nil
+}
