@@ -3,17 +3,14 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/doricdb/doric/compute"
 	"github.com/doricdb/doric/frontend"
+	"github.com/doricdb/doric/internal/standalone"
 	"github.com/doricdb/doric/metaservice"
 	"github.com/doricdb/doric/recycler"
 )
@@ -85,6 +82,7 @@ func runRecycler(ctx context.Context, args []string, log *slog.Logger) error {
 	host := fs.String("host", "127.0.0.1", "address to bind")
 	httpPort := fs.Int("http-port", 5002, "HTTP port for /metrics (0: a free port)")
 	dataDir := fs.String("data-dir", "./doric-meta", "directory of the embedded KV store (shared with a stopped metaservice)")
+	instance := fs.String("instance-id", "doric", "instance (tenant) id to recycle")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -93,7 +91,7 @@ func runRecycler(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	r, err := recycler.New(recycler.Config{DB: db, HTTPAddr: hostPort(*host, *httpPort), Logger: log.With("role", "recycler")})
+	r, err := recycler.New(recycler.Config{DB: db, InstanceIDs: []string{*instance}, HTTPAddr: hostPort(*host, *httpPort), Logger: log.With("role", "recycler")})
 	if err != nil {
 		return err
 	}
@@ -108,45 +106,17 @@ func runStandalone(ctx context.Context, args []string, log *slog.Logger) error {
 	mysqlPort := fs.Int("mysql-port", 9030, "MySQL protocol port (0: a free port)")
 	httpPort := fs.Int("http-port", 8030, "HTTP port (0: a free port)")
 	instance := fs.String("instance-id", "doric", "instance (tenant) id")
+	nodes := fs.Int("compute-nodes", 1, "compute nodes in the default compute group")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	dir, err := filepath.Abs(*dataDir)
+	c, err := standalone.Start(ctx, standalone.Config{DataDir: *dataDir, MySQLAddr: hostPort(*host, *mysqlPort),
+		HTTPAddr: hostPort(*host, *httpPort), InstanceID: *instance, ComputeNodes: *nodes, Logger: log})
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("data dir: %w", err)
-	}
-	loop := "127.0.0.1:0"
-	ms, err := metaservice.New(metaservice.Config{GRPCAddr: loop, HTTPAddr: loop, KVPath: filepath.Join(dir, "meta", "meta.db"),
-		Logger: log.With("role", "metaservice")})
-	if err != nil {
-		return err
-	}
-	rc, err := recycler.New(recycler.Config{DB: ms.DB(), HTTPAddr: loop, Logger: log.With("role", "recycler")})
-	if err != nil {
-		return err
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return ms.Run(gctx) })
-	g.Go(func() error { return rc.Run(gctx) })
-	if err := metaservice.Bootstrap(gctx, ms.Addr(), *instance, filepath.Join(dir, "vault"), "default"); err != nil {
-		return err
-	}
-	cn, err := compute.New(gctx, compute.Config{GRPCAddr: loop, HTTPAddr: loop, MetaAddr: ms.Addr(), InstanceID: *instance,
-		Group: "default", NodeID: "standalone-cn1", CacheDir: filepath.Join(dir, "cache"), Logger: log.With("role", "compute")})
-	if err != nil {
-		return err
-	}
-	g.Go(func() error { return cn.Run(gctx) })
-	fe, err := frontend.New(gctx, frontend.Config{MySQLAddr: hostPort(*host, *mysqlPort), HTTPAddr: hostPort(*host, *httpPort),
-		CatalogDir: filepath.Join(dir, "fe", "catalog"), NodeID: "fe1", MetaAddr: ms.Addr(), InstanceID: *instance,
-		Group: "default", Logger: log.With("role", "frontend")})
-	if err != nil {
-		return err
-	}
-	g.Go(func() error { return fe.Run(gctx) })
-	log.Info("doric standalone ready", "mysql", fe.MySQLAddr(), "http", fe.HTTPAddr(), "data_dir", dir)
-	return g.Wait()
+	log.Info("doric standalone ready", "mysql", c.MySQLAddr(), "http", c.Frontend.HTTPAddr(), "data_dir", *dataDir)
+	<-ctx.Done()
+	log.Info("shutting down")
+	return c.Stop()
 }

@@ -125,8 +125,11 @@ func ParseDateTime(text string) (int64, error) {
 	if i := strings.IndexAny(s, " T"); i >= 0 {
 		datePart, timePart = s[:i], strings.TrimSpace(s[i+1:])
 	}
+	if len(datePart) > 10 { // checked first: ParseDate hands long text back to ParseDateTime
+		return 0, fmt.Errorf("invalid datetime value %q", text)
+	}
 	days, err := ParseDate(datePart)
-	if err != nil || len(datePart) > 10 {
+	if err != nil {
 		return 0, fmt.Errorf("invalid datetime value %q", text)
 	}
 	var hh, mm, ss, frac int64

@@ -8,11 +8,16 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/doricdb/doric/frontend/catalog"
+	"github.com/doricdb/doric/frontend/parser"
 )
 
 // classify maps an error to a MySQL error number by its type. Unclassified errors are
 // ER_UNKNOWN_ERROR (1105), which is what Doris answers for most of its own errors too.
 func classify(err error) uint16 {
+	var se *parser.SyntaxError
+	if errors.As(err, &se) {
+		return gomysql.ER_PARSE_ERROR
+	}
 	var ce *catalog.Error
 	if errors.As(err, &ce) {
 		switch ce.Kind {

@@ -1,0 +1,395 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/doricdb/doric/api/commonpb"
+	"github.com/doricdb/doric/api/planpb"
+	"github.com/doricdb/doric/compute/expr"
+	"github.com/doricdb/doric/compute/types"
+	"github.com/doricdb/doric/compute/vector"
+)
+
+// DefaultBatchSize is the number of rows operators aim for per batch.
+const DefaultBatchSize = 4096
+
+// Operator is a node of a running plan. See the package doc for the contract.
+type Operator interface {
+	Types() []types.T
+	Open(ctx context.Context) error
+	Next(ctx context.Context) (*vector.Batch, error)
+	Close() error
+}
+
+// BatchIterator yields batches until it returns nil.
+type BatchIterator interface {
+	Next(ctx context.Context) (*vector.Batch, error)
+}
+
+// TabletSource opens the rows of one tablet (its columns with the given unique ids, in order) at
+// the version of a scan range.
+type TabletSource interface {
+	ScanTablet(ctx context.Context, rng *planpb.ScanRange, schema *commonpb.TabletSchema, uniqueIDs []int32, batchSize int) (BatchIterator, error)
+}
+
+// Env is what Build needs besides the plan.
+type Env struct {
+	Tablets   TabletSource
+	Ranges    []*planpb.ScanRange // of the whole fragment; each scan takes those with its node id
+	BatchSize int                 // 0 means DefaultBatchSize
+}
+
+func badPlan(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", expr.ErrBadPlan, fmt.Sprintf(format, args...))
+}
+
+// Build turns a plan tree into operators.
+func Build(n *planpb.PlanNode, env Env) (Operator, error) {
+	if env.BatchSize <= 0 {
+		env.BatchSize = DefaultBatchSize
+	}
+	if n == nil {
+		return nil, badPlan("missing plan node")
+	}
+	wantChildren := 1
+	switch n.Node.(type) {
+	case *planpb.PlanNode_OlapScan, *planpb.PlanNode_Values:
+		wantChildren = 0
+	}
+	if len(n.Children) != wantChildren {
+		return nil, badPlan("plan node %d has %d children, want %d", n.GetId(), len(n.Children), wantChildren)
+	}
+	var child Operator
+	if wantChildren == 1 {
+		var err error
+		if child, err = Build(n.Children[0], env); err != nil {
+			return nil, err
+		}
+	}
+	switch k := n.Node.(type) {
+	case *planpb.PlanNode_OlapScan:
+		return newScan(n.GetId(), k.OlapScan, env)
+	case *planpb.PlanNode_Values:
+		return newValues(k.Values, env.BatchSize)
+	case *planpb.PlanNode_Filter:
+		return newFilter(child, k.Filter.GetPredicate())
+	case *planpb.PlanNode_Project:
+		return newProject(child, k.Project.GetExprs())
+	case *planpb.PlanNode_Aggregate:
+		return newAggregate(child, k.Aggregate, env.BatchSize)
+	case *planpb.PlanNode_Sort:
+		return newSort(child, k.Sort, env.BatchSize)
+	case *planpb.PlanNode_Limit:
+		return newLimit(child, k.Limit.GetOffset(), k.Limit.GetLimit()), nil
+	}
+	return nil, badPlan("plan node %d has no kind", n.GetId())
+}
+
+// Drain runs op to the end and returns every batch (for tests and small results).
+func Drain(ctx context.Context, op Operator) ([]*vector.Batch, error) {
+	if err := op.Open(ctx); err != nil {
+		op.Close()
+		return nil, err
+	}
+	var out []*vector.Batch
+	for {
+		b, err := op.Next(ctx)
+		if err != nil {
+			op.Close()
+			return nil, err
+		}
+		if b == nil {
+			return out, op.Close()
+		}
+		out = append(out, b)
+	}
+}
+
+// select narrows b to the active rows where pred is TRUE; the result may have no rows.
+func selectTrue(pred *expr.Expr, b *vector.Batch) (*vector.Batch, error) {
+	v, err := pred.Eval(b)
+	if err != nil {
+		return nil, err
+	}
+	rows := b.Rows(nil)
+	sel := make([]int32, 0, len(rows))
+	for _, i := range rows {
+		if v.Int64[i] != 0 && !v.IsNull(int(i)) {
+			sel = append(sel, i)
+		}
+	}
+	return &vector.Batch{Cols: b.Cols, N: b.N, Sel: sel}, nil
+}
+
+func compilePredicate(e *planpb.Expr, input []types.T) (*expr.Expr, error) {
+	c, err := expr.Compile(e, input)
+	if err != nil {
+		return nil, err
+	}
+	if k := c.Type().Kind; k != types.Boolean && k != types.Null && !c.Type().IsInteger() {
+		return nil, badPlan("predicate of type %s", c.Type())
+	}
+	if c.Type().Physical() != types.PhysInt64 {
+		return nil, badPlan("predicate of type %s", c.Type())
+	}
+	return c, nil
+}
+
+// ---------------------------------------------------------------- filter
+
+type filter struct {
+	child Operator
+	pred  *expr.Expr
+}
+
+func newFilter(child Operator, pred *planpb.Expr) (Operator, error) {
+	p, err := compilePredicate(pred, child.Types())
+	if err != nil {
+		return nil, err
+	}
+	return &filter{child: child, pred: p}, nil
+}
+
+func (f *filter) Types() []types.T               { return f.child.Types() }
+func (f *filter) Open(ctx context.Context) error { return f.child.Open(ctx) }
+func (f *filter) Close() error                   { return f.child.Close() }
+
+func (f *filter) Next(ctx context.Context) (*vector.Batch, error) {
+	for {
+		b, err := f.child.Next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		out, err := selectTrue(f.pred, b)
+		if err != nil {
+			return nil, err
+		}
+		if out.Len() > 0 {
+			return out, nil
+		}
+	}
+}
+
+// ---------------------------------------------------------------- project
+
+type project struct {
+	child Operator
+	exprs []*expr.Expr
+	types []types.T
+}
+
+func newProject(child Operator, exprs []*planpb.Expr) (Operator, error) {
+	p := &project{child: child}
+	for _, e := range exprs {
+		c, err := expr.Compile(e, child.Types())
+		if err != nil {
+			return nil, err
+		}
+		p.exprs = append(p.exprs, c)
+		p.types = append(p.types, c.Type())
+	}
+	return p, nil
+}
+
+func (p *project) Types() []types.T               { return p.types }
+func (p *project) Open(ctx context.Context) error { return p.child.Open(ctx) }
+func (p *project) Close() error                   { return p.child.Close() }
+
+func (p *project) Next(ctx context.Context) (*vector.Batch, error) {
+	b, err := p.child.Next(ctx)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	cols := make([]*vector.Vector, len(p.exprs))
+	for k, e := range p.exprs {
+		if cols[k], err = e.Eval(b); err != nil {
+			return nil, err
+		}
+	}
+	return &vector.Batch{Cols: cols, N: b.N, Sel: b.Sel}, nil
+}
+
+// ---------------------------------------------------------------- limit
+
+type limit struct {
+	child         Operator
+	offset, limit int64 // limit < 0: none
+	skipped, sent int64
+}
+
+func newLimit(child Operator, offset, lim int64) Operator {
+	return &limit{child: child, offset: max(offset, 0), limit: lim}
+}
+
+func (l *limit) Types() []types.T               { return l.child.Types() }
+func (l *limit) Open(ctx context.Context) error { return l.child.Open(ctx) }
+func (l *limit) Close() error                   { return l.child.Close() }
+
+func (l *limit) Next(ctx context.Context) (*vector.Batch, error) {
+	for {
+		if l.limit >= 0 && l.sent >= l.limit {
+			return nil, nil
+		}
+		b, err := l.child.Next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		rows := b.Rows(nil)
+		skip := min(int64(len(rows)), l.offset-l.skipped)
+		l.skipped += skip
+		rows = rows[skip:]
+		if l.limit >= 0 {
+			rows = rows[:min(int64(len(rows)), l.limit-l.sent)]
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		l.sent += int64(len(rows))
+		return &vector.Batch{Cols: b.Cols, N: b.N, Sel: append([]int32(nil), rows...)}, nil
+	}
+}
+
+// ---------------------------------------------------------------- values
+
+type values struct {
+	b         *vector.Batch
+	types     []types.T
+	batchSize int
+	pos       int
+}
+
+func newValues(n *planpb.ValuesNode, batchSize int) (Operator, error) {
+	b, err := vector.FromProto(n.GetRows())
+	if err != nil {
+		return nil, badPlan("values: %v", err)
+	}
+	v := &values{b: b, batchSize: batchSize}
+	for _, c := range b.Cols {
+		v.types = append(v.types, c.Type)
+	}
+	return v, nil
+}
+
+func (v *values) Types() []types.T           { return v.types }
+func (v *values) Open(context.Context) error { return nil }
+func (v *values) Close() error               { return nil }
+
+func (v *values) Next(context.Context) (*vector.Batch, error) {
+	if v.pos >= v.b.N {
+		return nil, nil
+	}
+	hi := min(v.b.N, v.pos+v.batchSize)
+	cols := make([]*vector.Vector, len(v.b.Cols))
+	for k, c := range v.b.Cols {
+		cols[k] = c.Slice(v.pos, hi)
+	}
+	n := hi - v.pos
+	v.pos = hi
+	return vector.NewBatch(cols, n), nil
+}
+
+// ---------------------------------------------------------------- scan
+
+type scan struct {
+	node      *planpb.OlapScanNode
+	ranges    []*planpb.ScanRange
+	src       TabletSource
+	types     []types.T
+	conjuncts []*expr.Expr
+	batchSize int
+	next      int // next range
+	cur       BatchIterator
+}
+
+func newScan(id int32, n *planpb.OlapScanNode, env Env) (Operator, error) {
+	s := &scan{node: n, src: env.Tablets, batchSize: env.BatchSize}
+	byID := map[int32]*commonpb.Column{}
+	for _, c := range n.GetSchema().GetColumns() {
+		byID[c.GetUniqueId()] = c
+	}
+	for _, id := range n.GetColumnUniqueIds() {
+		c, ok := byID[id]
+		if !ok {
+			return nil, badPlan("scan of table %d: no column with unique id %d", n.GetTableId(), id)
+		}
+		s.types = append(s.types, types.FromProto(c.GetType()))
+	}
+	for _, e := range n.GetConjuncts() {
+		c, err := compilePredicate(e, s.types)
+		if err != nil {
+			return nil, err
+		}
+		s.conjuncts = append(s.conjuncts, c)
+	}
+	for _, r := range env.Ranges {
+		if r.GetNodeId() == id {
+			s.ranges = append(s.ranges, r)
+		}
+	}
+	if len(s.ranges) > 0 && s.src == nil {
+		return nil, fmt.Errorf("BUG: scan node %d has ranges and no tablet source", id)
+	}
+	return s, nil
+}
+
+func (s *scan) Types() []types.T           { return s.types }
+func (s *scan) Open(context.Context) error { return nil }
+func (s *scan) Close() error               { s.cur = nil; return nil }
+
+func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
+	for {
+		if s.cur == nil {
+			if s.next >= len(s.ranges) {
+				return nil, nil
+			}
+			r := s.ranges[s.next]
+			s.next++
+			it, err := s.src.ScanTablet(ctx, r, s.node.GetSchema(), s.node.GetColumnUniqueIds(), s.batchSize)
+			if err != nil {
+				return nil, err
+			}
+			s.cur = it
+		}
+		b, err := s.cur.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			s.cur = nil
+			continue
+		}
+		for _, c := range s.conjuncts {
+			if b.Len() == 0 {
+				break
+			}
+			if b, err = selectTrue(c, b); err != nil {
+				return nil, err
+			}
+		}
+		if b.Len() > 0 {
+			return b, nil
+		}
+	}
+}
+
+// BuildOver builds the single operator of plan node n (whose children are ignored) over an
+// existing child operator. For tests and for callers that assemble pipelines themselves.
+func BuildOver(n *planpb.PlanNode, child Operator, env Env) (Operator, error) {
+	if env.BatchSize <= 0 {
+		env.BatchSize = DefaultBatchSize
+	}
+	switch k := n.Node.(type) {
+	case *planpb.PlanNode_Filter:
+		return newFilter(child, k.Filter.GetPredicate())
+	case *planpb.PlanNode_Project:
+		return newProject(child, k.Project.GetExprs())
+	case *planpb.PlanNode_Aggregate:
+		return newAggregate(child, k.Aggregate, env.BatchSize)
+	case *planpb.PlanNode_Sort:
+		return newSort(child, k.Sort, env.BatchSize)
+	case *planpb.PlanNode_Limit:
+		return newLimit(child, k.Limit.GetOffset(), k.Limit.GetLimit()), nil
+	}
+	return nil, badPlan("plan node %d does not take a child", n.GetId())
+}

@@ -1,0 +1,32 @@
+// Package expr evaluates planpb expressions and aggregate functions over vector batches.
+//
+// Compile turns a planpb.Expr (whose every node carries its resolved result type, produced by
+// the frontend binder with the canonical function names of compute/function) into an *Expr that
+// evaluates one column at a time: each node evaluates its children to whole vectors and runs a
+// typed loop over the active rows. There are no per-row interface values on the hot path.
+//
+// Functions (planpb.Call.name, the canonical names of compute/function): add subtract multiply
+// divide int_divide mod negate abs; eq eq_for_null ne lt le gt ge; and or not is_null
+// is_not_null; in not_in; like not_like; cast; case if ifnull coalesce nullif; concat upper
+// lower length substring (alias substr); year month day. Aggregates (CompileAggregate): count
+// sum min max avg, with DISTINCT.
+//
+// Evaluation contract:
+//   - Eval evaluates the active rows of a batch (its selection, or all rows) and returns a vector
+//     of the batch's physical length; values at inactive rows are unspecified.
+//   - Conditional forms (and, or, case, if, coalesce, ifnull) evaluate a branch only on the rows
+//     that reach it, so an error (such as overflow) in an untaken branch is not raised.
+//   - NULL in gives NULL out unless the function says otherwise (is_null, and/or, coalesce, ...).
+//   - Division and modulo by zero give NULL (Doris/MySQL); integer and DECIMAL overflow in
+//     arithmetic is an error wrapping ErrOutOfRange ("BIGINT value is out of range"); a cast that
+//     cannot convert its input gives NULL (Doris non-strict mode).
+//   - A plan Compile cannot run (unknown function, wrong arity or argument types) is an error
+//     wrapping ErrBadPlan.
+//
+// DECIMAL arithmetic is exact: the result is computed from the arguments' unscaled values and
+// scales (in 128 bits, or arbitrary precision where 128 bits would overflow) and rounded half away
+// from zero to the result type's scale.
+//
+// An *Expr and an aggregate state are used by one goroutine at a time; compile one per operator
+// instance. Compiled expressions hold no references to the batches they evaluated.
+package expr

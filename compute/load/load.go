@@ -1,0 +1,345 @@
+package load
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/doricdb/doric/api/commonpb"
+	"github.com/doricdb/doric/api/computepb"
+	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/compute/segment"
+	"github.com/doricdb/doric/compute/types"
+	"github.com/doricdb/doric/compute/vector"
+	"github.com/doricdb/doric/vault"
+)
+
+var (
+	// ErrInvalidInput classifies rows or sinks that are wrong: the message says what and where.
+	ErrInvalidInput = errors.New("invalid load input")
+	// ErrUnsupported classifies valid requests this slice does not implement.
+	ErrUnsupported = errors.New("not supported")
+)
+
+// Loader writes load rows into tablets. See the package doc.
+type Loader struct {
+	Meta       metapb.MetaServiceClient
+	InstanceID string
+	Vaults     vault.Resolver
+	Segment    segment.Options
+	Parallel   int              // concurrent tablet uploads; 0 means 4
+	Now        func() time.Time // nil means time.Now
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidInput, fmt.Sprintf(format, args...))
+}
+
+// tabletRows is the work for one tablet.
+type tabletRows struct {
+	tabletID  int64
+	partition int64
+	rows      []int32
+	rowsetID  string
+	meta      *metapb.RowsetMeta
+}
+
+// Write handles one WriteRequest. See the package doc.
+func (l *Loader) Write(ctx context.Context, req *computepb.WriteRequest) (*computepb.WriteResponse, error) {
+	sink := req.GetSink()
+	schema := sink.GetSchema()
+	if err := checkSink(req); err != nil {
+		return nil, err
+	}
+	b, err := vector.FromProto(req.GetRows())
+	if err != nil {
+		return nil, invalid("rows: %v", err)
+	}
+	if err := checkRows(schema, b); err != nil {
+		return nil, err
+	}
+	resp := &computepb.WriteResponse{NumRows: int64(b.N)}
+	if b.N == 0 {
+		return resp, nil
+	}
+	part := sink.GetPartitions()[0]
+	work := route(b, sink.GetDistributionColumns(), part)
+	storage, err := l.Vaults(ctx, sink.GetVaultId())
+	if err != nil {
+		return nil, fmt.Errorf("load %s: vault %q: %w", req.GetLoadId(), sink.GetVaultId(), err)
+	}
+	specs := make([]segment.ColumnSpec, len(schema.GetColumns()))
+	for i, c := range schema.GetColumns() {
+		specs[i] = segment.ColumnSpec{UniqueID: c.GetUniqueId(), Type: types.FromProto(c.GetType()), Nullable: c.GetNullable()}
+	}
+	numKeys := int(schema.GetNumKeyColumns())
+	if err := l.uploadAll(ctx, req, storage, b, specs, numKeys, work); err != nil {
+		return nil, err
+	}
+	for _, w := range work {
+		if _, err := l.Meta.CommitRowset(ctx, &metapb.CommitRowsetRequest{InstanceId: l.InstanceID, Rowset: w.meta}); err != nil {
+			return nil, fmt.Errorf("load %s: commit rowset %s of tablet %d: %w", req.GetLoadId(), w.rowsetID, w.tabletID, err)
+		}
+		resp.Tablets = append(resp.Tablets, &computepb.TabletCommitInfo{TabletId: w.tabletID, RowsetId: w.rowsetID, NumRows: int64(len(w.rows))})
+	}
+	return resp, nil
+}
+
+func checkSink(req *computepb.WriteRequest) error {
+	sink := req.GetSink()
+	schema := sink.GetSchema()
+	switch {
+	case req.GetTxnId() == 0:
+		return invalid("no txn id")
+	case sink == nil || schema == nil || len(schema.GetColumns()) == 0:
+		return invalid("no tablet sink schema")
+	case schema.GetKeysType() != commonpb.KeysType_DUP_KEYS:
+		return fmt.Errorf("load into %s tables: %w", schema.GetKeysType(), ErrUnsupported)
+	case schema.GetNumKeyColumns() < 0 || int(schema.GetNumKeyColumns()) > len(schema.GetColumns()):
+		return invalid("%d key columns of %d", schema.GetNumKeyColumns(), len(schema.GetColumns()))
+	case len(sink.GetPartitions()) == 0:
+		return invalid("no partitions")
+	case len(sink.GetPartitions()) > 1:
+		return fmt.Errorf("rows for %d partitions in one write request (send one request per partition): %w", len(sink.GetPartitions()), ErrUnsupported)
+	case len(sink.GetPartitions()[0].GetTabletIds()) == 0:
+		return invalid("partition %d has no tablets", sink.GetPartitions()[0].GetPartitionId())
+	}
+	seen := map[int32]bool{}
+	for _, c := range schema.GetColumns() {
+		t := types.FromProto(c.GetType())
+		if err := t.Validate(); err != nil || t.Kind >= types.Null {
+			return invalid("column %q has type %s", c.GetName(), t)
+		}
+		if seen[c.GetUniqueId()] {
+			return invalid("duplicate column unique id %d", c.GetUniqueId())
+		}
+		seen[c.GetUniqueId()] = true
+	}
+	for _, d := range sink.GetDistributionColumns() {
+		if d < 0 || int(d) >= len(schema.GetColumns()) {
+			return invalid("distribution column %d of %d", d, len(schema.GetColumns()))
+		}
+	}
+	return nil
+}
+
+func sameType(have, want types.T) bool {
+	if have.IsString() && want.IsString() {
+		return true
+	}
+	return have == want || (have.Kind == want.Kind && have.Kind != types.Decimal && have.Kind != types.DateTime)
+}
+
+var (
+	minDate = types.DaysFromCivil(0, 1, 1)
+	maxDate = types.DaysFromCivil(9999, 12, 31)
+)
+
+// checkRows validates b against the schema: column count and types, nullability, ranges.
+func checkRows(schema *commonpb.TabletSchema, b *vector.Batch) error {
+	cols := schema.GetColumns()
+	if len(b.Cols) != len(cols) {
+		return invalid("rows have %d columns, the table %d", len(b.Cols), len(cols))
+	}
+	for k, c := range cols {
+		v := b.Cols[k]
+		t := types.FromProto(c.GetType())
+		if !sameType(v.Type, t) {
+			return invalid("column %q is %s, rows carry %s", c.GetName(), t, v.Type)
+		}
+		for i := range b.N {
+			if v.IsNull(i) {
+				if !c.GetNullable() {
+					return invalid("column %q is NOT NULL, row %d is NULL", c.GetName(), i+1)
+				}
+				continue
+			}
+			if !inRange(t, v, i) {
+				return invalid("column %q row %d: value %q out of range for %s", c.GetName(), i+1, v.Format(i), t)
+			}
+		}
+	}
+	return nil
+}
+
+func inRange(t types.T, v *vector.Vector, i int) bool {
+	switch t.Kind {
+	case types.Boolean, types.TinyInt, types.SmallInt, types.Int:
+		lo, hi := types.IntegerRange(t.Kind)
+		return v.Int64[i] >= lo && v.Int64[i] <= hi
+	case types.Decimal:
+		x := types.I128(0)
+		if t.Physical() == types.PhysInt128 {
+			x = v.Int128[i]
+		} else {
+			x = types.I128(v.Int64[i])
+		}
+		m := types.MaxUnscaled(t.Precision)
+		return x.Cmp(m) <= 0 && x.Cmp(m.Neg()) >= 0
+	case types.Date:
+		return v.Int64[i] >= minDate && v.Int64[i] <= maxDate
+	case types.DateTime:
+		const day = 86400 * 1_000_000
+		return v.Int64[i] >= minDate*day && v.Int64[i] < (maxDate+1)*day
+	case types.Char, types.Varchar:
+		return t.Length <= 0 || len(v.Bytes[i]) <= int(t.Length)
+	}
+	return true
+}
+
+// route assigns every row to its tablet; tablets appear in bucket order.
+func route(b *vector.Batch, distCols []int32, part *computepb.PartitionSink) []*tabletRows {
+	tablets := part.GetTabletIds()
+	nb := len(tablets)
+	buckets := make([]int32, b.N)
+	rows := vector.Identity(nil, b.N)
+	if len(distCols) == 0 {
+		start := mrand.IntN(nb)
+		for i := range buckets {
+			buckets[i] = int32((start + i) % nb)
+		}
+	} else {
+		cols := make([]*vector.Vector, len(distCols))
+		for k, d := range distCols {
+			cols[k] = b.Cols[d]
+		}
+		hashes := make([]uint32, b.N)
+		DistributionHash(cols, rows, hashes)
+		for i, h := range hashes {
+			buckets[i] = int32(h % uint32(nb))
+		}
+	}
+	byBucket := make([]*tabletRows, nb)
+	var out []*tabletRows
+	for _, i := range rows {
+		bk := buckets[i]
+		if byBucket[bk] == nil {
+			byBucket[bk] = &tabletRows{tabletID: tablets[bk], partition: part.GetPartitionId()}
+		}
+		byBucket[bk].rows = append(byBucket[bk].rows, i)
+	}
+	for _, w := range byBucket {
+		if w != nil {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// sortByKeys orders rows stably by the first numKeys columns of b, NULL first.
+func sortByKeys(b *vector.Batch, numKeys int, rows []int32) {
+	if numKeys == 0 {
+		return
+	}
+	cmps := make([]func(i, j int) int, numKeys)
+	for k := range numKeys {
+		cmps[k] = vector.Comparator(b.Cols[k])
+	}
+	slices.SortStableFunc(rows, func(x, y int32) int {
+		for k, c := range cmps {
+			v := b.Cols[k]
+			xn, yn := v.IsNull(int(x)), v.IsNull(int(y))
+			switch {
+			case xn && yn:
+				continue
+			case xn:
+				return -1
+			case yn:
+				return 1
+			}
+			if r := c(int(x), int(y)); r != 0 {
+				return r
+			}
+		}
+		return 0
+	})
+}
+
+func newRowsetID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand panics rather than return an error on Linux)
+	return hex.EncodeToString(b[:])
+}
+
+// uploadAll prepares and uploads one segment per tablet, several at a time; the first failure
+// cancels the others.
+func (l *Loader) uploadAll(ctx context.Context, req *computepb.WriteRequest, storage vault.Storage, b *vector.Batch, specs []segment.ColumnSpec, numKeys int, work []*tabletRows) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	par := l.Parallel
+	if par <= 0 {
+		par = 4
+	}
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for _, w := range work {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				return
+			}
+			if err := l.upload(ctx, req, storage, b, specs, numKeys, w); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+					cancel()
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = ctx.Err()
+	}
+	return first
+}
+
+func (l *Loader) upload(ctx context.Context, req *computepb.WriteRequest, storage vault.Storage, b *vector.Batch, specs []segment.ColumnSpec, numKeys int, w *tabletRows) error {
+	sortByKeys(b, numKeys, w.rows)
+	sink := req.GetSink()
+	now := time.Now
+	if l.Now != nil {
+		now = l.Now
+	}
+	w.rowsetID = newRowsetID()
+	w.meta = &metapb.RowsetMeta{
+		RowsetId:       w.rowsetID,
+		TabletId:       w.tabletID,
+		PartitionId:    w.partition,
+		IndexId:        sink.GetIndexId(),
+		TxnId:          req.GetTxnId(),
+		NumSegments:    1,
+		VaultId:        sink.GetVaultId(),
+		CreationTimeMs: now().UnixMilli(),
+	}
+	if _, err := l.Meta.PrepareRowset(ctx, &metapb.PrepareRowsetRequest{InstanceId: l.InstanceID, Rowset: w.meta}); err != nil {
+		return fmt.Errorf("load %s: prepare rowset of tablet %d: %w", req.GetLoadId(), w.tabletID, err)
+	}
+	cols := make([]*vector.Vector, len(b.Cols))
+	for k, c := range b.Cols {
+		cols[k] = c.Gather(w.rows)
+	}
+	path := vault.SegmentPath(w.tabletID, w.rowsetID, 0)
+	info, err := segment.WriteToVault(ctx, storage, path, specs, l.Segment, func(sw *segment.Writer) error {
+		return sw.Append(vector.NewBatch(cols, len(w.rows)))
+	})
+	if err != nil {
+		return fmt.Errorf("load %s: tablet %d: %w", req.GetLoadId(), w.tabletID, err)
+	}
+	w.meta.NumRows = info.NumRows
+	w.meta.TotalSize = info.Size
+	w.meta.SegmentSizes = []int64{info.Size}
+	return nil
+}

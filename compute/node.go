@@ -1,0 +1,203 @@
+package compute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/compute/server"
+	"github.com/doricdb/doric/internal/httpserve"
+	"github.com/doricdb/doric/metaservice/client"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
+)
+
+// Config configures a compute node.
+type Config struct {
+	GRPCAddr          string        // host:port of the ComputeService; port 0 picks a free port
+	HTTPAddr          string        // host:port of /metrics and /api/health; empty: no HTTP server
+	MetaAddr          string        // Meta Service gRPC address
+	InstanceID        string        // instance (tenant)
+	Group             string        // compute group to join; empty: do not register
+	NodeID            string        // default: the gRPC listen address
+	CacheDir          string        // reserved for the file cache (unused in this slice)
+	HeartbeatInterval time.Duration // default 3 s
+	Logger            *slog.Logger  // default slog.Default()
+}
+
+// Node is a running compute node.
+type Node struct {
+	cfg       Config
+	log       *slog.Logger
+	meta      *client.Client
+	grpc      *grpc.Server
+	grpcLis   net.Listener
+	httpLis   net.Listener
+	registry  *prometheus.Registry
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New connects to the Meta Service (waiting until ctx ends for it to be reachable) and binds the
+// listeners.
+func New(ctx context.Context, cfg Config) (n *Node, err error) {
+	if cfg.InstanceID == "" {
+		return nil, errors.New("compute: no instance id")
+	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = 3 * time.Second
+	}
+	n = &Node{cfg: cfg, log: cfg.Logger, registry: httpserve.NewRegistry()}
+	if n.log == nil {
+		n.log = slog.Default()
+	}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	if n.meta, err = client.Dial(ctx, cfg.MetaAddr, cfg.InstanceID); err != nil {
+		return nil, fmt.Errorf("compute: %w", err)
+	}
+	if n.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		return nil, fmt.Errorf("compute: grpc listen: %w", err)
+	}
+	if cfg.HTTPAddr != "" {
+		if n.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return nil, fmt.Errorf("compute: http listen: %w", err)
+		}
+	}
+	if n.cfg.NodeID == "" {
+		n.cfg.NodeID = n.Addr()
+	}
+	srv, err := server.New(server.Config{Meta: n.meta, InstanceID: cfg.InstanceID})
+	if err != nil {
+		return nil, fmt.Errorf("compute: %w", err)
+	}
+	rpcs := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "doric_compute_rpc_total", Help: "ComputeService RPCs by method and status code.",
+	}, []string{"method", "code"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "doric_compute_rpc_seconds", Help: "ComputeService RPC latency by method.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 4, 9),
+	}, []string{"method"})
+	n.registry.MustRegister(rpcs, latency)
+	observe := func(method string, start time.Time, err error) {
+		latency.WithLabelValues(method).Observe(time.Since(start).Seconds())
+		rpcs.WithLabelValues(method, status.Code(err).String()).Inc()
+	}
+	n.grpc = grpc.NewServer(
+		grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			start := time.Now()
+			resp, err := h(ctx, req)
+			observe(info.FullMethod, start, err)
+			return resp, err
+		}),
+		grpc.ChainStreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+			start := time.Now()
+			err := h(srv, ss)
+			observe(info.FullMethod, start, err)
+			return err
+		}),
+		grpc.MaxRecvMsgSize(256<<20), // Write requests carry whole batches of rows
+	)
+	srv.Register(n.grpc)
+	return n, nil
+}
+
+// Addr is the gRPC address the node listens on.
+func (n *Node) Addr() string { return n.grpcLis.Addr().String() }
+
+// HTTPAddr is the HTTP address, or "" without an HTTP server.
+func (n *Node) HTTPAddr() string {
+	if n.httpLis == nil {
+		return ""
+	}
+	return n.httpLis.Addr().String()
+}
+
+// ID is the node's id in its compute group.
+func (n *Node) ID() string { return n.cfg.NodeID }
+
+// Run serves until ctx ends, registering the node in its group first and heartbeating while it
+// runs; then it stops gracefully and closes the node.
+func (n *Node) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- n.grpc.Serve(n.grpcLis) }()
+	hctx, hcancel := context.WithCancel(ctx)
+	defer hcancel()
+	if n.httpLis != nil {
+		go func() { errc <- httpserve.Serve(hctx, n.httpLis, httpserve.Mux(n.registry)) }()
+	}
+	var err error
+	if n.cfg.Group != "" {
+		err = n.register(ctx)
+	}
+	n.log.Info("compute node serving", "node", n.ID(), "grpc", n.Addr(), "http", n.HTTPAddr(), "group", n.cfg.Group)
+	if err == nil {
+		tick := time.NewTicker(n.cfg.HeartbeatInterval)
+		defer tick.Stop()
+	loop:
+		for {
+			select {
+			case <-ctx.Done():
+				break loop
+			case err = <-errc:
+				err = fmt.Errorf("compute: serve: %w", err)
+				break loop
+			case <-tick.C:
+				if n.cfg.Group == "" {
+					continue
+				}
+				if _, herr := n.meta.Heartbeat(ctx, &metapb.HeartbeatRequest{GroupName: n.cfg.Group, NodeId: n.ID()}); herr != nil && ctx.Err() == nil {
+					n.log.Warn("heartbeat failed", "node", n.ID(), "err", herr)
+				}
+			}
+		}
+	}
+	hcancel()
+	stopped := make(chan struct{})
+	go func() { n.grpc.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		n.grpc.Stop()
+	}
+	return errors.Join(err, n.Close())
+}
+
+func (n *Node) register(ctx context.Context) error {
+	node := &metapb.NodeInfo{
+		NodeId: n.ID(), GrpcAddress: n.Addr(), HttpAddress: n.HTTPAddr(),
+		LastHeartbeatMs: time.Now().UnixMilli(), Status: metapb.NodeStatus_NODE_RUNNING,
+	}
+	if _, err := n.meta.AddNode(ctx, &metapb.AddNodeRequest{GroupName: n.cfg.Group, Node: node}); err != nil {
+		return fmt.Errorf("compute: register node %s in group %q: %w", n.ID(), n.cfg.Group, err)
+	}
+	return nil
+}
+
+// Close stops serving and releases the listeners and the Meta Service connection. Calling it
+// more than once is harmless.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() {
+		if n.grpc != nil {
+			n.grpc.Stop()
+		} else if n.grpcLis != nil {
+			n.grpcLis.Close()
+		}
+		if n.httpLis != nil {
+			n.httpLis.Close()
+		}
+		if n.meta != nil {
+			n.closeErr = n.meta.Close()
+		}
+	})
+	return n.closeErr
+}

@@ -1,0 +1,17 @@
+// Package server is the compute node's gRPC service (computepb.ComputeService): ExecFragment
+// runs a plan fragment over tablets read from the vault and streams its batches back; Write loads
+// rows into tablets (package load). The node owns no state: tablet metadata comes from the Meta
+// Service on every scan, data from the vault.
+//
+// ExecFragment sends one response per output batch (a batch whose encoding would exceed 2 MiB is
+// split, so responses stay under gRPC's default 4 MiB receive limit); when the fragment produces
+// no rows it sends one empty batch that still carries the column types, so a stream is never
+// schemaless.
+//
+// Errors are mapped to gRPC codes here and only here: bad plans, bad input rows and arithmetic
+// overflow are InvalidArgument (their message is meant for the user), features this build does
+// not have are Unimplemented, corrupt or missing segment files are DataLoss, Meta Service errors
+// keep their code, and everything else is Internal.
+//
+// A Server is safe for concurrent use by any number of RPCs.
+package server

@@ -1,0 +1,225 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/doricdb/doric/api/commonpb"
+	"github.com/doricdb/doric/api/computepb"
+	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/api/planpb"
+	"github.com/doricdb/doric/compute/exec"
+	"github.com/doricdb/doric/compute/expr"
+	"github.com/doricdb/doric/compute/load"
+	"github.com/doricdb/doric/compute/segment"
+	"github.com/doricdb/doric/compute/tablet"
+	"github.com/doricdb/doric/compute/vector"
+	"github.com/doricdb/doric/vault"
+	"github.com/doricdb/doric/vault/local"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// ErrUnsupportedVault classifies storage vaults whose backend this build cannot open.
+var ErrUnsupportedVault = errors.New("storage vault backend not supported")
+
+// Config configures a Server.
+type Config struct {
+	Meta       metapb.MetaServiceClient
+	InstanceID string
+	// Vaults resolves vault ids to storage. Nil means MetaVaults(Meta, InstanceID).
+	Vaults    vault.Resolver
+	BatchSize int             // rows per batch; 0 means exec.DefaultBatchSize
+	Segment   segment.Options // segment writer tuning for loads
+}
+
+// Server implements computepb.ComputeServiceServer.
+type Server struct {
+	computepb.UnimplementedComputeServiceServer
+	cfg    Config
+	loader *load.Loader
+	reader *tablet.Reader
+}
+
+// New returns a server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Meta == nil {
+		return nil, errors.New("compute server: no Meta Service client")
+	}
+	if cfg.InstanceID == "" {
+		return nil, errors.New("compute server: no instance id")
+	}
+	if cfg.Vaults == nil {
+		cfg.Vaults = MetaVaults(cfg.Meta, cfg.InstanceID)
+	}
+	return &Server{
+		cfg:    cfg,
+		loader: &load.Loader{Meta: cfg.Meta, InstanceID: cfg.InstanceID, Vaults: cfg.Vaults, Segment: cfg.Segment},
+		reader: &tablet.Reader{Meta: cfg.Meta, InstanceID: cfg.InstanceID, Vaults: cfg.Vaults},
+	}, nil
+}
+
+// Register registers the service on r.
+func (s *Server) Register(r grpc.ServiceRegistrar) { computepb.RegisterComputeServiceServer(r, s) }
+
+// ExecFragment runs the fragment and streams its batches.
+func (s *Server) ExecFragment(req *computepb.ExecFragmentRequest, stream grpc.ServerStreamingServer[computepb.ExecFragmentResponse]) error {
+	ctx := stream.Context()
+	if ms := req.GetTimeoutMs(); ms > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
+		defer cancel()
+	}
+	if err := s.exec(ctx, req, stream.Send); err != nil {
+		return toStatus(fmt.Errorf("query %s: %w", req.GetQueryId(), err))
+	}
+	return nil
+}
+
+func (s *Server) exec(ctx context.Context, req *computepb.ExecFragmentRequest, send func(*computepb.ExecFragmentResponse) error) error {
+	op, err := exec.Build(req.GetFragment().GetRoot(), exec.Env{
+		Tablets: tabletSource{s.reader}, Ranges: req.GetScanRanges(), BatchSize: s.cfg.BatchSize,
+	})
+	if err != nil {
+		return err
+	}
+	if err := op.Open(ctx); err != nil {
+		op.Close()
+		return err
+	}
+	defer op.Close()
+	sent := false
+	for {
+		b, err := op.Next(ctx)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			break
+		}
+		if err := sendBatch(b.Compact(), send); err != nil {
+			return err
+		}
+		sent = true
+	}
+	if !sent {
+		empty := &commonpb.Batch{}
+		for _, t := range op.Types() {
+			empty.Columns = append(empty.Columns, &commonpb.ColumnData{Type: t.Proto()})
+		}
+		if err := send(&computepb.ExecFragmentResponse{Batch: empty}); err != nil {
+			return err
+		}
+	}
+	return op.Close()
+}
+
+// maxMessageBytes bounds a response message well below gRPC's default 4 MiB receive limit.
+const maxMessageBytes = 2 << 20
+
+// sendBatch sends b (without a selection), halving it until each message fits maxMessageBytes.
+func sendBatch(b *vector.Batch, send func(*computepb.ExecFragmentResponse) error) error {
+	pb := vector.ToProto(b)
+	if b.N > 1 && proto.Size(pb) > maxMessageBytes {
+		half := b.N / 2
+		for _, r := range [][2]int{{0, half}, {half, b.N}} {
+			cols := make([]*vector.Vector, len(b.Cols))
+			for k, c := range b.Cols {
+				cols[k] = c.Slice(r[0], r[1])
+			}
+			if err := sendBatch(vector.NewBatch(cols, r[1]-r[0]), send); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return send(&computepb.ExecFragmentResponse{Batch: pb})
+}
+
+// Write loads rows into tablets.
+func (s *Server) Write(ctx context.Context, req *computepb.WriteRequest) (*computepb.WriteResponse, error) {
+	resp, err := s.loader.Write(ctx, req)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return resp, nil
+}
+
+// tabletSource reads tablets through the Meta Service and the vault.
+type tabletSource struct{ r *tablet.Reader }
+
+func (t tabletSource) ScanTablet(ctx context.Context, rng *planpb.ScanRange, schema *commonpb.TabletSchema, ids []int32, batchSize int) (exec.BatchIterator, error) {
+	snap, err := t.r.Capture(ctx, rng.GetTabletId(), rng.GetVersion())
+	if err != nil {
+		return nil, err
+	}
+	return t.r.Scan(snap, schema, ids, batchSize)
+}
+
+// toStatus maps an error to its gRPC status (see the package doc).
+func toStatus(err error) error {
+	code := codes.Internal
+	switch {
+	case errors.Is(err, context.Canceled):
+		code = codes.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		code = codes.DeadlineExceeded
+	case errors.Is(err, expr.ErrBadPlan), errors.Is(err, expr.ErrOutOfRange), errors.Is(err, load.ErrInvalidInput):
+		code = codes.InvalidArgument
+	case errors.Is(err, load.ErrUnsupported), errors.Is(err, tablet.ErrUnsupported), errors.Is(err, ErrUnsupportedVault):
+		code = codes.Unimplemented
+	case errors.Is(err, segment.ErrCorrupt), errors.Is(err, vault.ErrNotFound):
+		code = codes.DataLoss
+	default:
+		if st, ok := status.FromError(err); ok && st.Code() != codes.Unknown {
+			code = st.Code() // a Meta Service error keeps its class
+		}
+	}
+	return status.Error(code, err.Error())
+}
+
+// MetaVaults returns a resolver that looks vaults up with GetStorageVault and keeps the opened
+// storages. Only local-directory vaults can be opened by this build; others are
+// ErrUnsupportedVault.
+func MetaVaults(meta metapb.MetaServiceClient, instanceID string) vault.Resolver {
+	var mu sync.Mutex
+	cache := map[string]vault.Storage{}
+	return func(ctx context.Context, id string) (vault.Storage, error) {
+		mu.Lock()
+		st, ok := cache[id]
+		mu.Unlock()
+		if ok {
+			return st, nil
+		}
+		resp, err := meta.GetStorageVault(ctx, &metapb.GetStorageVaultRequest{InstanceId: instanceID, VaultId: id})
+		if err != nil {
+			return nil, fmt.Errorf("get storage vault %q: %w", id, err)
+		}
+		v := resp.GetVault()
+		switch b := v.GetBackend().(type) {
+		case *metapb.StorageVault_Local:
+			if st, err = local.New(b.Local.GetRoot()); err != nil {
+				return nil, fmt.Errorf("storage vault %q: %w", v.GetName(), err)
+			}
+		case *metapb.StorageVault_S3:
+			return nil, fmt.Errorf("storage vault %q: S3: %w", v.GetName(), ErrUnsupportedVault)
+		case *metapb.StorageVault_Hdfs:
+			return nil, fmt.Errorf("storage vault %q: HDFS: %w", v.GetName(), ErrUnsupportedVault)
+		default:
+			return nil, fmt.Errorf("storage vault %q has no backend: %w", v.GetName(), ErrUnsupportedVault)
+		}
+		mu.Lock()
+		if prev, ok := cache[id]; ok {
+			st = prev
+		} else {
+			cache[id] = st
+		}
+		mu.Unlock()
+		return st, nil
+	}
+}

@@ -1,0 +1,234 @@
+package tablet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/doricdb/doric/api/commonpb"
+	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/compute/expr"
+	"github.com/doricdb/doric/compute/segment"
+	"github.com/doricdb/doric/compute/types"
+	"github.com/doricdb/doric/compute/vector"
+	"github.com/doricdb/doric/vault"
+)
+
+// ErrUnsupported classifies requests this engine cannot serve yet (a table model, a schema
+// change it cannot reconcile).
+var ErrUnsupported = errors.New("not supported")
+
+// Reader captures and scans tablets.
+type Reader struct {
+	Meta       metapb.MetaServiceClient
+	InstanceID string
+	Vaults     vault.Resolver
+}
+
+// Snapshot is the set of rowsets of a tablet visible at a version, in version order.
+type Snapshot struct {
+	TabletID int64
+	Version  int64
+	Rowsets  []*metapb.RowsetMeta
+}
+
+// Capture fetches the rowsets of tablet visible at version.
+func (r *Reader) Capture(ctx context.Context, tabletID, version int64) (*Snapshot, error) {
+	resp, err := r.Meta.GetRowsets(ctx, &metapb.GetRowsetsRequest{
+		InstanceId: r.InstanceID, TabletId: tabletID, StartVersion: 0, EndVersion: version,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tablet %d: get rowsets up to version %d: %w", tabletID, version, err)
+	}
+	rs := append([]*metapb.RowsetMeta(nil), resp.GetRowsets()...)
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].GetStartVersion() < rs[j].GetStartVersion() })
+	for k, m := range rs {
+		switch {
+		case m.GetTabletId() != tabletID:
+			return nil, fmt.Errorf("BUG: meta service returned rowset %s of tablet %d for tablet %d", m.GetRowsetId(), m.GetTabletId(), tabletID)
+		case m.GetEndVersion() > version || m.GetStartVersion() > m.GetEndVersion():
+			return nil, fmt.Errorf("BUG: meta service returned rowset %s [%d-%d] for version %d", m.GetRowsetId(), m.GetStartVersion(), m.GetEndVersion(), version)
+		case k > 0 && m.GetStartVersion() <= rs[k-1].GetEndVersion():
+			return nil, fmt.Errorf("BUG: tablet %d rowsets %s [%d-%d] and %s [%d-%d] overlap", tabletID,
+				rs[k-1].GetRowsetId(), rs[k-1].GetStartVersion(), rs[k-1].GetEndVersion(), m.GetRowsetId(), m.GetStartVersion(), m.GetEndVersion())
+		case len(m.GetSegmentSizes()) != 0 && len(m.GetSegmentSizes()) != int(m.GetNumSegments()):
+			return nil, fmt.Errorf("BUG: rowset %s has %d segments and %d segment sizes", m.GetRowsetId(), m.GetNumSegments(), len(m.GetSegmentSizes()))
+		}
+	}
+	return &Snapshot{TabletID: tabletID, Version: version, Rowsets: rs}, nil
+}
+
+// column is an output column: where it is found by unique id and what it is.
+type column struct {
+	uid      int32
+	t        types.T
+	nullable bool
+	def      *vector.Vector // one-row default for segments without the column (NULL if none)
+}
+
+// Scanner yields the rows of a snapshot.
+type Scanner struct {
+	r         *Reader
+	snap      *Snapshot
+	cols      []column
+	batchSize int
+	rowset    int // index of the current rowset
+	seg       int // next segment of the current rowset
+	storage   vault.Storage
+	it        *segment.Iterator
+	missing   []int // output columns the current segment lacks
+	present   []int // for each output column, its index among the iterator's columns, or -1
+}
+
+// Scan returns a scanner over the columns with the given unique ids of schema.
+func (r *Reader) Scan(snap *Snapshot, schema *commonpb.TabletSchema, uniqueIDs []int32, batchSize int) (*Scanner, error) {
+	if schema.GetKeysType() != commonpb.KeysType_DUP_KEYS {
+		return nil, fmt.Errorf("tablet %d: %s tables: %w", snap.TabletID, schema.GetKeysType(), ErrUnsupported)
+	}
+	byID := map[int32]*commonpb.Column{}
+	for _, c := range schema.GetColumns() {
+		byID[c.GetUniqueId()] = c
+	}
+	s := &Scanner{r: r, snap: snap, batchSize: batchSize}
+	if s.batchSize <= 0 {
+		s.batchSize = 4096
+	}
+	for _, id := range uniqueIDs {
+		c, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("tablet %d: no column with unique id %d in the schema", snap.TabletID, id)
+		}
+		col := column{uid: id, t: types.FromProto(c.GetType()), nullable: c.GetNullable()}
+		if err := col.t.Validate(); err != nil {
+			return nil, fmt.Errorf("tablet %d: column %q: %w", snap.TabletID, c.GetName(), err)
+		}
+		col.def = defaultValue(c, col.t)
+		s.cols = append(s.cols, col)
+	}
+	return s, nil
+}
+
+// Types are the output column types.
+func (s *Scanner) Types() []types.T {
+	out := make([]types.T, len(s.cols))
+	for i, c := range s.cols {
+		out[i] = c.t
+	}
+	return out
+}
+
+// defaultValue is the one-row value a missing column reads as.
+func defaultValue(c *commonpb.Column, t types.T) *vector.Vector {
+	text := vector.New(types.New(types.String), 1)
+	if c.GetHasDefault() {
+		text.Bytes[0] = []byte(c.GetDefaultValue())
+	} else {
+		text.SetNull(0)
+	}
+	return expr.Cast(text, []int32{0}, t)
+}
+
+// Next returns the next batch, or nil at the end.
+func (s *Scanner) Next(ctx context.Context) (*vector.Batch, error) {
+	for {
+		if s.it == nil {
+			ok, err := s.openNext(ctx)
+			if err != nil || !ok {
+				return nil, err
+			}
+		}
+		b, err := s.it.Next(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("tablet %d: %w", s.snap.TabletID, err)
+		}
+		if b == nil {
+			s.it = nil
+			continue
+		}
+		out := make([]*vector.Vector, len(s.cols))
+		for k, c := range s.cols {
+			if p := s.present[k]; p >= 0 {
+				v := b.Cols[p]
+				if v.Type != c.t { // e.g. VARCHAR(10) stored, VARCHAR(20) in the schema now
+					cp := *v
+					cp.Type = c.t
+					v = &cp
+				}
+				out[k] = v
+				continue
+			}
+			out[k] = constant(c.def, b.N)
+		}
+		return vector.NewBatch(out, b.N), nil
+	}
+}
+
+func constant(one *vector.Vector, n int) *vector.Vector {
+	v := vector.New(one.Type, n)
+	if one.IsNull(0) {
+		v.Nulls = vector.NewBitmap(n)
+		for i := range n {
+			v.Nulls.Set(i)
+		}
+		return v
+	}
+	rows := make([]int32, n)
+	v = vector.NewWithCap(one.Type, n)
+	v.AppendRows(one, rows)
+	return v
+}
+
+// openNext opens the next segment; false at the end of the snapshot.
+func (s *Scanner) openNext(ctx context.Context) (bool, error) {
+	for s.rowset < len(s.snap.Rowsets) {
+		rs := s.snap.Rowsets[s.rowset]
+		if s.seg >= int(rs.GetNumSegments()) {
+			s.rowset++
+			s.seg, s.storage = 0, nil
+			continue
+		}
+		if s.storage == nil {
+			st, err := s.r.Vaults(ctx, rs.GetVaultId())
+			if err != nil {
+				return false, fmt.Errorf("tablet %d rowset %s: vault %q: %w", s.snap.TabletID, rs.GetRowsetId(), rs.GetVaultId(), err)
+			}
+			s.storage = st
+		}
+		size := int64(-1)
+		if sizes := rs.GetSegmentSizes(); len(sizes) > s.seg {
+			size = sizes[s.seg]
+		}
+		path := vault.SegmentPath(s.snap.TabletID, rs.GetRowsetId(), s.seg)
+		s.seg++
+		seg, err := segment.Open(ctx, s.storage, path, size)
+		if err != nil {
+			return false, fmt.Errorf("tablet %d: %w", s.snap.TabletID, err)
+		}
+		var idx []int
+		s.present = make([]int, len(s.cols))
+		for k, c := range s.cols {
+			ci := seg.FindColumn(c.uid)
+			if ci < 0 {
+				if c.def.IsNull(0) && !c.nullable {
+					return false, fmt.Errorf("tablet %d: segment %s lacks non-nullable column %d, which has no default", s.snap.TabletID, path, c.uid)
+				}
+				s.present[k] = -1
+				continue
+			}
+			st := seg.Columns()[ci].Type
+			if st.Kind != c.t.Kind || st.Physical() != c.t.Physical() || (st.Kind == types.Decimal && st.Scale != c.t.Scale) || (st.Kind == types.DateTime && st.Scale != c.t.Scale) {
+				return false, fmt.Errorf("tablet %d: segment %s stores column %d as %s, the schema says %s: %w", s.snap.TabletID, path, c.uid, st, c.t, ErrUnsupported)
+			}
+			s.present[k] = len(idx)
+			idx = append(idx, ci)
+		}
+		s.it = seg.NewIterator(idx, s.batchSize)
+		if len(idx) == 0 {
+			// No stored column is needed (e.g. COUNT(*)): still produce the segment's rows.
+			s.it = seg.NewIterator(nil, s.batchSize)
+		}
+		return true, nil
+	}
+	return false, nil
+}

@@ -1,0 +1,155 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/metaservice/keys"
+	"github.com/doricdb/doric/metaservice/kv"
+	"github.com/doricdb/doric/metaservice/metaerr"
+)
+
+const groupIDCounter = "compute_group_id"
+
+// CreateGroup stores a new group and its nodes, or returns the existing group of that name with
+// existed=true (leaving it unchanged).
+func CreateGroup(tx kv.Txn, instanceID string, g *metapb.ComputeGroup, now time.Time) (*metapb.ComputeGroup, bool, error) {
+	if g.GetName() == "" {
+		return nil, false, fmt.Errorf("compute group name is empty: %w", metaerr.ErrInvalidArgument)
+	}
+	existing, err := Group(tx, instanceID, g.GetName())
+	if err == nil {
+		return existing, true, nil
+	}
+	if !isNotFound(err) {
+		return nil, false, err
+	}
+	stored := proto.Clone(g).(*metapb.ComputeGroup)
+	stored.Nodes = nil
+	if stored.Id == "" {
+		n, err := kv.Increment(tx, keys.Counter(instanceID, groupIDCounter))
+		if err != nil {
+			return nil, false, err
+		}
+		stored.Id = strconv.FormatInt(n, 10)
+	}
+	if err := kv.SetProto(tx, keys.ComputeGroup(instanceID, stored.Name), stored); err != nil {
+		return nil, false, err
+	}
+	for _, n := range g.GetNodes() {
+		if err := putNode(tx, instanceID, stored.Name, n, now); err != nil {
+			return nil, false, err
+		}
+	}
+	out, err := Group(tx, instanceID, stored.Name)
+	return out, false, err
+}
+
+// Group returns the named group with its nodes, or an error wrapping metaerr.ErrNotFound.
+func Group(tx kv.ReadTxn, instanceID, name string) (*metapb.ComputeGroup, error) {
+	g := &metapb.ComputeGroup{}
+	ok, err := kv.GetProto(tx, keys.ComputeGroup(instanceID, name), g)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("compute group %q: %w", name, metaerr.ErrNotFound)
+	}
+	if g.Nodes, err = nodes(tx, instanceID, name); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// Groups returns every group of the instance with its nodes, in name order.
+func Groups(tx kv.ReadTxn, instanceID string) ([]*metapb.ComputeGroup, error) {
+	begin, end := keys.ComputeGroupRange(instanceID)
+	kvs, err := tx.GetRange(begin, end, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*metapb.ComputeGroup, 0, len(kvs))
+	for _, e := range kvs {
+		g := &metapb.ComputeGroup{}
+		if err := proto.Unmarshal(e.Value, g); err != nil {
+			return nil, fmt.Errorf("compute group at %s: %w", keys.Pretty(e.Key), err)
+		}
+		if g.Nodes, err = nodes(tx, instanceID, g.GetName()); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+func nodes(tx kv.ReadTxn, instanceID, group string) ([]*metapb.NodeInfo, error) {
+	begin, end := keys.ComputeNodeRange(instanceID, group)
+	kvs, err := tx.GetRange(begin, end, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*metapb.NodeInfo, 0, len(kvs))
+	for _, e := range kvs {
+		n := &metapb.NodeInfo{}
+		if err := proto.Unmarshal(e.Value, n); err != nil {
+			return nil, fmt.Errorf("node at %s: %w", keys.Pretty(e.Key), err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// AddNode registers node in the named group, or updates the addresses (and status, when set) of
+// the node with that id. A new node starts RUNNING. It returns the group with its nodes.
+func AddNode(tx kv.Txn, instanceID, group string, node *metapb.NodeInfo, now time.Time) (*metapb.ComputeGroup, error) {
+	if _, err := Group(tx, instanceID, group); err != nil {
+		return nil, err
+	}
+	if err := putNode(tx, instanceID, group, node, now); err != nil {
+		return nil, err
+	}
+	return Group(tx, instanceID, group)
+}
+
+func putNode(tx kv.Txn, instanceID, group string, node *metapb.NodeInfo, now time.Time) error {
+	if node.GetNodeId() == "" {
+		return fmt.Errorf("node id is empty: %w", metaerr.ErrInvalidArgument)
+	}
+	key := keys.ComputeNode(instanceID, group, node.GetNodeId())
+	stored := &metapb.NodeInfo{}
+	ok, err := kv.GetProto(tx, key, stored)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		stored = &metapb.NodeInfo{NodeId: node.GetNodeId(), Status: metapb.NodeStatus_NODE_RUNNING, LastHeartbeatMs: now.UnixMilli()}
+	}
+	stored.GrpcAddress = node.GetGrpcAddress()
+	stored.HttpAddress = node.GetHttpAddress()
+	if node.GetStatus() != metapb.NodeStatus_NODE_UNKNOWN {
+		stored.Status = node.GetStatus()
+	}
+	return kv.SetProto(tx, key, stored)
+}
+
+// Heartbeat sets the node's last_heartbeat_ms to now. An unknown node wraps metaerr.ErrNotFound.
+func Heartbeat(tx kv.Txn, instanceID, group, nodeID string, now time.Time) error {
+	key := keys.ComputeNode(instanceID, group, nodeID)
+	n := &metapb.NodeInfo{}
+	ok, err := kv.GetProto(tx, key, n)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("node %q of compute group %q: %w", nodeID, group, metaerr.ErrNotFound)
+	}
+	n.LastHeartbeatMs = now.UnixMilli()
+	return kv.SetProto(tx, key, n)
+}
+
+func isNotFound(err error) bool { return errors.Is(err, metaerr.ErrNotFound) }

@@ -1,0 +1,270 @@
+package kv
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// Typed errors. Classify with errors.Is.
+var (
+	// ErrConflict: the transaction conflicted with another one; Update retries it.
+	ErrConflict = errors.New("kv: transaction conflict")
+	// ErrTooLarge: the transaction wrote more than Limits.TxnBytes.
+	ErrTooLarge = errors.New("kv: transaction too large")
+	// ErrKeyTooLarge: a key longer than Limits.KeyBytes.
+	ErrKeyTooLarge = errors.New("kv: key too large")
+	// ErrValueTooLarge: a value longer than Limits.ValueBytes.
+	ErrValueTooLarge = errors.New("kv: value too large")
+	// ErrTxnTooOld: the transaction ran longer than Limits.Duration.
+	ErrTxnTooOld = errors.New("kv: transaction too old")
+	// ErrInvalidKey: an empty key, or a key in the system key space (first byte 0xFF).
+	ErrInvalidKey = errors.New("kv: invalid key")
+	// ErrClosed: the DB was closed.
+	ErrClosed = errors.New("kv: database closed")
+)
+
+// KeyValue is one entry of a range read.
+type KeyValue struct {
+	Key   []byte
+	Value []byte
+}
+
+// ReadTxn reads a consistent snapshot.
+type ReadTxn interface {
+	// Get returns the value of key, or nil when the key is absent. A present key always returns a
+	// non-nil slice, empty for an empty value.
+	Get(key []byte) ([]byte, error)
+	// GetRange returns the entries with begin <= key < end in key order (descending when reverse),
+	// at most limit of them when limit > 0. With reverse and a limit, the last entries of the range
+	// are returned. begin >= end gives no entries.
+	GetRange(begin, end []byte, limit int, reverse bool) ([]KeyValue, error)
+}
+
+// Txn is a read-write transaction. Reads see the transaction's own writes.
+type Txn interface {
+	ReadTxn
+	// Set writes value under key.
+	Set(key, value []byte) error
+	// Clear removes key; clearing an absent key is not an error.
+	Clear(key []byte) error
+	// ClearRange removes every key with begin <= key < end.
+	ClearRange(begin, end []byte) error
+	// AtomicAdd adds delta to the value of key read as a little-endian int64 (an absent value is 0,
+	// a shorter one is zero-extended, a longer one truncated to 8 bytes) and stores the 8-byte
+	// little-endian result, as FoundationDB's ADD mutation.
+	AtomicAdd(key []byte, delta int64) error
+}
+
+// DB is a transactional store.
+type DB interface {
+	// Update runs fn in a read-write transaction and commits it when fn returns nil; see the
+	// package documentation for retries.
+	Update(ctx context.Context, fn func(Txn) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(ReadTxn) error) error
+	// Close releases the store. Transactions after Close fail with ErrClosed.
+	Close() error
+}
+
+// Limits are the per-transaction limits a backend enforces.
+type Limits struct {
+	KeyBytes   int
+	ValueBytes int
+	TxnBytes   int
+	Duration   time.Duration
+}
+
+// DefaultLimits returns FoundationDB's limits.
+func DefaultLimits() Limits {
+	return Limits{KeyBytes: 10_000, ValueBytes: 100_000, TxnBytes: 10_000_000, Duration: 5 * time.Second}
+}
+
+// Meter enforces Limits for one transaction attempt. Backends create one per attempt with
+// NewMeter and call its checks before every operation; it is not safe for concurrent use.
+type Meter struct {
+	ctx     context.Context
+	limits  Limits
+	start   time.Time
+	written int
+}
+
+// NewMeter starts measuring a transaction attempt now.
+func NewMeter(ctx context.Context, l Limits) *Meter {
+	return &Meter{ctx: ctx, limits: l, start: time.Now()}
+}
+
+// Alive fails when the context is done or the transaction is older than Limits.Duration.
+func (m *Meter) Alive() error {
+	if err := m.ctx.Err(); err != nil {
+		return err
+	}
+	if age := time.Since(m.start); age > m.limits.Duration {
+		return fmt.Errorf("%w: %v > %v", ErrTxnTooOld, age.Round(time.Millisecond), m.limits.Duration)
+	}
+	return nil
+}
+
+// Key checks a key that is read or written.
+func (m *Meter) Key(key []byte) error {
+	if len(key) == 0 {
+		return fmt.Errorf("%w: empty key", ErrInvalidKey)
+	}
+	if key[0] == 0xFF {
+		return fmt.Errorf("%w: system key %x", ErrInvalidKey, key[:min(len(key), 16)])
+	}
+	if len(key) > m.limits.KeyBytes {
+		return fmt.Errorf("%w: %d bytes > %d", ErrKeyTooLarge, len(key), m.limits.KeyBytes)
+	}
+	return nil
+}
+
+// RangeBound checks a range bound. Bounds are not keys: they may be empty, in the system key
+// space (0xFF, "to the end"), or one byte longer than a key (a prefix end of a maximal key).
+func (m *Meter) RangeBound(b []byte) error {
+	if len(b) > m.limits.KeyBytes+1 {
+		return fmt.Errorf("%w: range bound of %d bytes > %d", ErrKeyTooLarge, len(b), m.limits.KeyBytes)
+	}
+	return nil
+}
+
+// Value checks a value that is written.
+func (m *Meter) Value(v []byte) error {
+	if len(v) > m.limits.ValueBytes {
+		return fmt.Errorf("%w: %d bytes > %d", ErrValueTooLarge, len(v), m.limits.ValueBytes)
+	}
+	return nil
+}
+
+// Write accounts n more written bytes, failing (without accounting) past Limits.TxnBytes.
+func (m *Meter) Write(n int) error {
+	if m.written+n > m.limits.TxnBytes {
+		return fmt.Errorf("%w: %d bytes > %d", ErrTooLarge, m.written+n, m.limits.TxnBytes)
+	}
+	m.written += n
+	return nil
+}
+
+// RetryPolicy bounds Update's retries on ErrConflict.
+type RetryPolicy struct {
+	MaxAttempts int           // attempts in total, at least 1
+	MinBackoff  time.Duration // sleep before the second attempt; doubles per attempt
+	MaxBackoff  time.Duration // cap of the sleep
+}
+
+// Options are the tuning every backend accepts.
+type Options struct {
+	Limits Limits
+	Retry  RetryPolicy
+}
+
+// DefaultOptions returns FoundationDB's limits and the default retry policy.
+func DefaultOptions() Options {
+	return Options{Limits: DefaultLimits(), Retry: DefaultRetryPolicy()}
+}
+
+// WithDefaults returns o with every zero field replaced by its default, so that a partly filled
+// Options never means "no key may be written".
+func (o Options) WithDefaults() Options {
+	d := DefaultOptions()
+	fill := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	fill(&o.Limits.KeyBytes, d.Limits.KeyBytes)
+	fill(&o.Limits.ValueBytes, d.Limits.ValueBytes)
+	fill(&o.Limits.TxnBytes, d.Limits.TxnBytes)
+	fill(&o.Retry.MaxAttempts, d.Retry.MaxAttempts)
+	if o.Limits.Duration <= 0 {
+		o.Limits.Duration = d.Limits.Duration
+	}
+	if o.Retry.MinBackoff <= 0 && o.Retry.MaxBackoff <= 0 {
+		o.Retry.MinBackoff, o.Retry.MaxBackoff = d.Retry.MinBackoff, d.Retry.MaxBackoff
+	}
+	return o
+}
+
+// DefaultRetryPolicy returns the policy backends use unless told otherwise.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 20, MinBackoff: time.Millisecond, MaxBackoff: 200 * time.Millisecond}
+}
+
+// Retry runs attempt until it returns an error that is not ErrConflict, or the attempts or the
+// context run out. Backends implement Update with it.
+func Retry(ctx context.Context, p RetryPolicy, attempt func() error) error {
+	backoff := p.MinBackoff
+	var err error
+	for i := 0; i < max(p.MaxAttempts, 1); i++ {
+		if i > 0 {
+			// Jitter: sleep a random time in [backoff/2, backoff).
+			d := backoff/2 + rand.N(max(backoff/2, 1))
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("%w (last attempt: %w)", ctx.Err(), err)
+			case <-t.C:
+			}
+			backoff = min(backoff*2, p.MaxBackoff)
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		err = attempt()
+		if !errors.Is(err, ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("kv: gave up after %d attempts: %w", max(p.MaxAttempts, 1), err)
+}
+
+// CounterValue decodes a value written by AtomicAdd (little-endian, zero-extended or truncated
+// to 8 bytes); nil is 0.
+func CounterValue(v []byte) int64 {
+	var buf [8]byte
+	copy(buf[:], v)
+	return int64(binary.LittleEndian.Uint64(buf[:]))
+}
+
+// Increment adds 1 to the counter at key and returns the new value. It reads the counter back,
+// so concurrent increments conflict (and are retried) instead of returning the same value; ids
+// allocated this way are unique and increase with commit order.
+func Increment(tx Txn, key []byte) (int64, error) {
+	if err := tx.AtomicAdd(key, 1); err != nil {
+		return 0, err
+	}
+	v, err := tx.Get(key)
+	if err != nil {
+		return 0, err
+	}
+	return CounterValue(v), nil
+}
+
+// GetProto reads the protobuf message stored under key into m. It reports false (and leaves m
+// untouched) when the key is absent.
+func GetProto(tx ReadTxn, key []byte, m proto.Message) (bool, error) {
+	v, err := tx.Get(key)
+	if err != nil || v == nil {
+		return false, err
+	}
+	if err := proto.Unmarshal(v, m); err != nil {
+		return false, fmt.Errorf("kv: decode %T at %x: %w", m, key, err)
+	}
+	return true, nil
+}
+
+// SetProto stores the protobuf message m under key. Marshalling is deterministic so that equal
+// messages store equal bytes.
+func SetProto(tx Txn, key []byte, m proto.Message) error {
+	v, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("kv: encode %T: %w", m, err)
+	}
+	return tx.Set(key, v)
+}

@@ -1,0 +1,14 @@
+package metaerr
+
+import "errors"
+
+var (
+	// ErrNotFound: the named object (instance, vault, group, node, tablet, txn) does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrAlreadyExists: an object with that identity exists and differs from the one asked for.
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrFailedPrecondition: the object is in the wrong state (e.g. committing an aborted txn).
+	ErrFailedPrecondition = errors.New("failed precondition")
+	// ErrInvalidArgument: the request is malformed (missing id, bad range, oversized label).
+	ErrInvalidArgument = errors.New("invalid argument")
+)

@@ -1,0 +1,121 @@
+package rowset
+
+import (
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/metaservice/keys"
+	"github.com/doricdb/doric/metaservice/kv"
+	"github.com/doricdb/doric/metaservice/metaerr"
+)
+
+// MarkForRecycle writes the recycle entry of rs: its files may be deleted after expiration.
+func MarkForRecycle(tx kv.Txn, instanceID string, rs *metapb.RowsetMeta, now, expiration time.Time) error {
+	return kv.SetProto(tx, keys.RecycleRowset(instanceID, rs.GetTabletId(), rs.GetRowsetId()), &metapb.RecycleRowset{
+		Rowset:         rs,
+		CreationTimeMs: now.UnixMilli(),
+		ExpirationMs:   expiration.UnixMilli(),
+	})
+}
+
+// Unmark removes the recycle entry of a rowset, if any.
+func Unmark(tx kv.Txn, instanceID string, tabletID int64, rowsetID string) error {
+	return tx.Clear(keys.RecycleRowset(instanceID, tabletID, rowsetID))
+}
+
+// Marked returns the recycle entry of a rowset, or nil.
+func Marked(tx kv.ReadTxn, instanceID string, tabletID int64, rowsetID string) (*metapb.RecycleRowset, error) {
+	r := &metapb.RecycleRowset{}
+	ok, err := kv.GetProto(tx, keys.RecycleRowset(instanceID, tabletID, rowsetID), r)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return r, nil
+}
+
+// TmpOf returns the tmp rowset of a txn on a tablet, or nil.
+func TmpOf(tx kv.ReadTxn, instanceID string, txnID, tabletID int64) (*metapb.RowsetMeta, error) {
+	rs := &metapb.RowsetMeta{}
+	ok, err := kv.GetProto(tx, keys.RowsetTmp(instanceID, txnID, tabletID), rs)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return rs, nil
+}
+
+// PutTmp stores rs as the tmp rowset of its txn on its tablet and removes its recycle entry.
+// Storing the same rowset id again is a no-op; a different rowset for the same txn and tablet
+// wraps metaerr.ErrAlreadyExists.
+func PutTmp(tx kv.Txn, instanceID string, rs *metapb.RowsetMeta) error {
+	existing, err := TmpOf(tx, instanceID, rs.GetTxnId(), rs.GetTabletId())
+	if err != nil {
+		return err
+	}
+	if existing != nil {
+		if existing.GetRowsetId() != rs.GetRowsetId() {
+			return fmt.Errorf("txn %d already committed rowset %s to tablet %d, not %s: %w",
+				rs.GetTxnId(), existing.GetRowsetId(), rs.GetTabletId(), rs.GetRowsetId(), metaerr.ErrAlreadyExists)
+		}
+		return nil
+	}
+	if err := kv.SetProto(tx, keys.RowsetTmp(instanceID, rs.GetTxnId(), rs.GetTabletId()), rs); err != nil {
+		return err
+	}
+	return Unmark(tx, instanceID, rs.GetTabletId(), rs.GetRowsetId())
+}
+
+// Tmp returns every tmp rowset of a txn, in tablet id order.
+func Tmp(tx kv.ReadTxn, instanceID string, txnID int64) ([]*metapb.RowsetMeta, error) {
+	begin, end := keys.RowsetTmpRange(instanceID, txnID)
+	return scan(tx, begin, end)
+}
+
+// ClearTmp removes every tmp rowset of a txn.
+func ClearTmp(tx kv.Txn, instanceID string, txnID int64) error {
+	begin, end := keys.RowsetTmpRange(instanceID, txnID)
+	return tx.ClearRange(begin, end)
+}
+
+// PutVisible adds rs to its tablet's version chain at rs.EndVersion. A rowset already at that
+// version is a bug of the caller (versions are allocated once).
+func PutVisible(tx kv.Txn, instanceID string, rs *metapb.RowsetMeta) error {
+	key := keys.Rowset(instanceID, rs.GetTabletId(), rs.GetEndVersion())
+	old, err := tx.Get(key)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		return fmt.Errorf("BUG: tablet %d already has a rowset at version %d (new rowset %s)",
+			rs.GetTabletId(), rs.GetEndVersion(), rs.GetRowsetId())
+	}
+	return kv.SetProto(tx, key, rs)
+}
+
+// Visible returns the visible rowsets of a tablet whose end version is in [start, end], in
+// version order.
+func Visible(tx kv.ReadTxn, instanceID string, tabletID, start, end int64) ([]*metapb.RowsetMeta, error) {
+	if start > end {
+		return nil, nil
+	}
+	begin, stop := keys.RowsetRange(instanceID, tabletID, start, end)
+	return scan(tx, begin, stop)
+}
+
+func scan(tx kv.ReadTxn, begin, end []byte) ([]*metapb.RowsetMeta, error) {
+	kvs, err := tx.GetRange(begin, end, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*metapb.RowsetMeta, 0, len(kvs))
+	for _, e := range kvs {
+		rs := &metapb.RowsetMeta{}
+		if err := proto.Unmarshal(e.Value, rs); err != nil {
+			return nil, fmt.Errorf("rowset at %s: %w", keys.Pretty(e.Key), err)
+		}
+		out = append(out, rs)
+	}
+	return out, nil
+}
