@@ -76,6 +76,10 @@ func (s *Server) ExecFragment(req *computepb.ExecFragmentRequest, stream grpc.Se
 		defer cancel()
 	}
 	if err := s.exec(ctx, req, stream.Send); err != nil {
+		st := toStatus(err)
+		if status.Code(st) == codes.InvalidArgument {
+			return st // the user's own error (a value out of range, ...): its text is the message
+		}
 		return toStatus(fmt.Errorf("query %s: %w", req.GetQueryId(), err))
 	}
 	return nil

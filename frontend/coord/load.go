@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/computepb"
@@ -26,7 +27,7 @@ type LabelExistsError struct {
 }
 
 func (e *LabelExistsError) Error() string {
-	return fmt.Sprintf("Label [%s] has already been used, relate to txn status %s", e.Label, e.Status)
+	return fmt.Sprintf("Label [%s] has already been used, relate to txn status %s", e.Label, strings.TrimPrefix(e.Status.String(), "TXN_"))
 }
 
 // Load writes rows (every column of t, in schema order) into t as one transaction: all of them
@@ -50,7 +51,7 @@ func (c *Coordinator) Load(ctx context.Context, group string, t *catalog.Table, 
 		var commit *metapb.CommitTxnResponse
 		commit, err = meta.CommitTxn(ctx, &metapb.CommitTxnRequest{InstanceId: c.cfg.InstanceID, DbId: t.DBID, TxnId: txnID})
 		if err == nil {
-			return &LoadResult{Label: label, TxnID: txnID, Status: commit.Txn.GetStatus().String()[len("TXN_"):], Rows: res.NumRows}, nil
+			return &LoadResult{Label: label, TxnID: txnID, Status: strings.TrimPrefix(commit.Txn.GetStatus().String(), "TXN_"), Rows: res.NumRows}, nil
 		}
 		err = fmt.Errorf("commit load transaction %d: %w", txnID, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/frontend/catalog"
 )
@@ -35,6 +36,12 @@ func (e *Executor) CreateTable(ctx context.Context, db string, t *catalog.Table,
 			return nil
 		}
 		return &catalog.Error{Kind: catalog.TableExists, Name: t.Name}
+	}
+	if t.KeysType != commonpb.KeysType_DUP_KEYS {
+		// The engine reads and writes DUPLICATE KEY tables only so far; a table nobody could load
+		// is worse than a clear refusal. AGGREGATE and UNIQUE KEY arrive with the write path (issue 5).
+		model := map[commonpb.KeysType]string{commonpb.KeysType_AGG_KEYS: "AGGREGATE", commonpb.KeysType_UNIQUE_KEYS: "UNIQUE"}[t.KeysType]
+		return &NotSupportedError{What: model + " KEY tables"}
 	}
 	buckets := t.Distribution.Buckets
 	if buckets <= 0 {
@@ -69,3 +76,8 @@ func (e *Executor) CreateTable(ctx context.Context, db string, t *catalog.Table,
 	_, err = e.Catalog.CreateTable(db, t, ifNotExists)
 	return err
 }
+
+// NotSupportedError names a feature this version does not have yet.
+type NotSupportedError struct{ What string }
+
+func (e *NotSupportedError) Error() string { return e.What + " are not supported yet" }

@@ -7,7 +7,10 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/doricdb/doric/frontend/binder"
 	"github.com/doricdb/doric/frontend/catalog"
+	"github.com/doricdb/doric/frontend/coord"
+	"github.com/doricdb/doric/frontend/ddl"
 	"github.com/doricdb/doric/frontend/parser"
 )
 
@@ -17,6 +20,21 @@ func classify(err error) uint16 {
 	var se *parser.SyntaxError
 	if errors.As(err, &se) {
 		return gomysql.ER_PARSE_ERROR
+	}
+	var be *binder.Error
+	if errors.As(err, &be) {
+		if c, ok := binderCodes[be.Code]; ok {
+			return c
+		}
+		return gomysql.ER_UNKNOWN_ERROR
+	}
+	var le *coord.LabelExistsError
+	if errors.As(err, &le) {
+		return gomysql.ER_UNKNOWN_ERROR // Doris answers a used label with 1105 too
+	}
+	var ns *ddl.NotSupportedError
+	if errors.As(err, &ns) {
+		return gomysql.ER_NOT_SUPPORTED_YET
 	}
 	var ce *catalog.Error
 	if errors.As(err, &ce) {
@@ -35,4 +53,23 @@ func classify(err error) uint16 {
 		return gomysql.ER_QUERY_INTERRUPTED
 	}
 	return gomysql.ER_UNKNOWN_ERROR
+}
+
+var binderCodes = map[binder.Code]uint16{
+	binder.ErrNoDatabase:       gomysql.ER_NO_DB_ERROR,
+	binder.ErrUnknownDatabase:  gomysql.ER_BAD_DB_ERROR,
+	binder.ErrUnknownTable:     gomysql.ER_BAD_TABLE_ERROR,
+	binder.ErrUnknownColumn:    gomysql.ER_BAD_FIELD_ERROR,
+	binder.ErrUnknownFunction:  gomysql.ER_SP_DOES_NOT_EXIST,
+	binder.ErrUnknownVariable:  gomysql.ER_UNKNOWN_SYSTEM_VARIABLE,
+	binder.ErrNoTables:         gomysql.ER_NO_TABLES_USED,
+	binder.ErrNotGrouped:       gomysql.ER_WRONG_FIELD_WITH_GROUP,
+	binder.ErrInvalidGroupFunc: gomysql.ER_INVALID_GROUP_FUNC_USE,
+	binder.ErrValueCount:       gomysql.ER_WRONG_VALUE_COUNT_ON_ROW,
+	binder.ErrDuplicateColumn:  gomysql.ER_DUP_FIELDNAME,
+	binder.ErrNoDefault:        gomysql.ER_NO_DEFAULT_FOR_FIELD,
+	binder.ErrBadNull:          gomysql.ER_BAD_NULL_ERROR,
+	binder.ErrBadValue:         gomysql.ER_TRUNCATED_WRONG_VALUE_FOR_FIELD,
+	binder.ErrInvalidDefault:   gomysql.ER_INVALID_DEFAULT,
+	binder.ErrNotSupported:     gomysql.ER_NOT_SUPPORTED_YET,
 }

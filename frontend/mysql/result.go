@@ -72,11 +72,7 @@ func FormatValue(t types.T, col *commonpb.ColumnData, i int) []byte {
 		case math.IsNaN(v):
 			return []byte("NaN")
 		}
-		bits := 64
-		if t.Kind == types.Float {
-			bits = 32
-		}
-		return strconv.AppendFloat(nil, v, 'g', -1, bits)
+		return formatFloat(v, t.Kind == types.Float)
 	case types.PhysInt128:
 		v := types.Int128{Hi: int64(col.Decimal128[2*i]), Lo: col.Decimal128[2*i+1]}
 		if t.Kind == types.Decimal {
@@ -94,4 +90,17 @@ func FormatValue(t types.T, col *commonpb.ColumnData, i int) []byte {
 		return []byte(types.FormatDateTime(v, t.Scale))
 	}
 	return strconv.AppendInt(nil, v, 10)
+}
+
+// formatFloat renders a FLOAT or DOUBLE as Doris does: the shortest digits that read back to the
+// same value, positional between 1e-5 and 1e15 and in exponent form outside.
+func formatFloat(v float64, single bool) []byte {
+	bits := 64
+	if single {
+		bits = 32
+	}
+	if a := math.Abs(v); a == 0 || (a >= 1e-5 && a < 1e15) {
+		return strconv.AppendFloat(nil, v, 'f', -1, bits)
+	}
+	return strconv.AppendFloat(nil, v, 'g', -1, bits)
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/server"
+	"google.golang.org/grpc/status"
 
 	"github.com/doricdb/doric/compute/types"
 )
@@ -105,7 +105,7 @@ func (c credentials) GetCredential(user string) (string, bool, error) {
 }
 
 func (s *Server) serveConn(ctx context.Context, c net.Conn) {
-	h := &handler{ctx: ctx}
+	h := &handler{ctx: context.WithoutCancel(ctx), newSession: s.cfg.NewSession}
 	conn, err := s.conf.NewCustomizedConn(c, credentials{s.cfg.Credentials}, h)
 	if err != nil {
 		s.cfg.Logger.Debug("mysql handshake failed", "remote", c.RemoteAddr().String(), "err", err)
@@ -113,6 +113,11 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	}
 	h.sess = s.cfg.NewSession(conn.ConnectionID(), conn.GetUser())
 	defer h.sess.Close()
+	if h.handshakeDB != "" {
+		if err := h.sess.UseDB(h.handshakeDB); err != nil {
+			return // validated during the handshake; only a concurrent DROP gets here
+		}
+	}
 	for !conn.Closed() {
 		if err := conn.HandleCommand(); err != nil {
 			return
@@ -120,13 +125,31 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	}
 }
 
-// handler adapts a Session to go-mysql's Handler.
+// handler adapts a Session to go-mysql's Handler. Statements run with a context that shutdown
+// does not cancel: a statement in flight completes (or fails atomically) when its connection is
+// closed under it.
 type handler struct {
-	ctx  context.Context
-	sess Session
+	ctx        context.Context
+	sess       Session
+	newSession SessionFactory
+	// handshakeDB is the database a client named in its handshake. The handshake runs before the
+	// connection (and so its session) exists, so the name is checked with a throwaway session and
+	// applied to the real one afterwards.
+	handshakeDB string
 }
 
-func (h *handler) UseDB(name string) error { return toMyError(h.sess.UseDB(name)) }
+func (h *handler) UseDB(name string) error {
+	if h.sess == nil {
+		probe := h.newSession(0, "")
+		defer probe.Close()
+		if err := probe.UseDB(name); err != nil {
+			return toMyError(err)
+		}
+		h.handshakeDB = name
+		return nil
+	}
+	return toMyError(h.sess.UseDB(name))
+}
 
 func (h *handler) HandleQuery(query string) (res *gomysql.Result, err error) {
 	defer func() {
@@ -226,8 +249,8 @@ func toMyError(err error) error {
 	}
 	code := classify(err)
 	msg := err.Error()
-	if strings.HasPrefix(msg, "rpc error: ") {
-		msg = strings.TrimPrefix(msg, "rpc error: ")
+	if st, ok := status.FromError(err); ok {
+		msg = st.Message() // an error from another role: its text without gRPC's wrapping
 	}
 	return gomysql.NewError(code, msg)
 }

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -56,8 +55,8 @@ func (s *Session) UseDB(name string) error {
 	return nil
 }
 
-// ErrNoDatabase is returned when a statement needs a current database and none is selected.
-var ErrNoDatabase = errors.New("No database selected")
+// errNoDatabase is returned when a statement needs a current database and none is selected.
+var errNoDatabase = &binder.Error{Code: binder.ErrNoDatabase, Msg: "No database selected"}
 
 // Execute runs the statement(s) in text and returns the result of the last one.
 func (s *Session) Execute(ctx context.Context, text string) (*mysql.Result, error) {
@@ -162,7 +161,7 @@ func (s *Session) dbName(explicit string) (string, error) {
 		return explicit, nil
 	}
 	if s.db == "" {
-		return "", ErrNoDatabase
+		return "", errNoDatabase
 	}
 	return s.db, nil
 }
@@ -289,8 +288,7 @@ func (s *Session) describe(tn ast.TableName) (*mysql.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := types.VarcharOf(64)
-	res := &mysql.Result{Columns: []mysql.Column{{"Field", v}, {"Type", v}, {"Null", v}, {"Key", v}, {"Default", v}, {"Extra", v}}}
+	res := &mysql.Result{Columns: textColumns("Field", "Type", "Null", "Key", "Default", "Extra")}
 	for _, c := range t.Columns {
 		null := "No"
 		if c.Nullable {
@@ -310,15 +308,13 @@ func (s *Session) showCreateTable(tn ast.TableName) (*mysql.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := types.New(types.String)
-	res := &mysql.Result{Columns: []mysql.Column{{"Table", v}, {"Create Table", v}}}
+	res := &mysql.Result{Columns: textColumns("Table", "Create Table")}
 	res.AddStrings(t.Name, CreateTableSQL(t))
 	return res, nil
 }
 
 func (s *Session) showVariables(st *ast.ShowVariables) *mysql.Result {
-	v := types.VarcharOf(64)
-	res := &mysql.Result{Columns: []mysql.Column{{"Variable_name", v}, {"Value", v}}}
+	res := &mysql.Result{Columns: textColumns("Variable_name", "Value")}
 	for _, n := range sortedNames(s.vars) {
 		if st.Like == nil || likeMatch(n, *st.Like) {
 			res.AddStrings(n, s.vars[n].String())
@@ -392,4 +388,13 @@ func (s *Session) explain(st *ast.Explain) (*mysql.Result, error) {
 		res.AddStrings(line)
 	}
 	return res, nil
+}
+
+// textColumns describes a result of string columns (SHOW and DESC output).
+func textColumns(names ...string) []mysql.Column {
+	cols := make([]mysql.Column, len(names))
+	for i, n := range names {
+		cols[i] = mysql.Column{Name: n, Type: types.New(types.String)}
+	}
+	return cols
 }

@@ -6,9 +6,9 @@
 // main package cannot be imported by tests.)
 //
 // Start bootstraps on first use of a data directory (instance, built-in local vault at
-// DIR/vault, the default compute group) and recovers on later starts. Stop (or cancelling the
-// context given to Start) shuts down the frontend first, then the compute nodes, the recycler and
-// the Meta Service.
+// DIR/vault, the default compute group) and recovers on later starts; its context bounds the
+// start only. Stop shuts down the frontend first, then the compute nodes, the recycler and the
+// Meta Service.
 package standalone
 
 import (
@@ -120,13 +120,6 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	feCtx, feCancel := context.WithCancel(context.WithoutCancel(ctx))
 	c.feCancel = feCancel
 	go func() { c.feDone <- c.Frontend.Run(feCtx) }()
-	go func() {
-		select {
-		case <-ctx.Done():
-			c.Stop()
-		case <-feCtx.Done():
-		}
-	}()
 	return c, nil
 }
 
