@@ -470,9 +470,10 @@ func (x *Batch) GetColumns() []*ColumnData {
 }
 
 // ColumnData holds one column of a Batch. Exactly one value slice is filled, chosen by the type:
-// int64s for BOOLEAN, the integer kinds, DATE (days since 0000-01-01 as in types), DATETIME
-// (microseconds) and DECIMAL with precision <= 18 (the unscaled value); decimal128 for DECIMAL
-// with precision > 18 and LARGEINT (pairs hi, lo); doubles for FLOAT/DOUBLE; bytes for strings.
+// int64s for BOOLEAN (0/1), the integer kinds, DATE (days since 1970-01-01), DATETIME
+// (microseconds since 1970-01-01 00:00:00) and DECIMAL with precision <= 18 (the unscaled value);
+// decimal128 for DECIMAL with precision > 18 and LARGEINT (pairs hi, lo, two's complement);
+// doubles for FLOAT/DOUBLE; bytes for CHAR/VARCHAR/STRING.
 // nulls is a bitmap (bit i set = row i is NULL); empty means no NULLs.
 type ColumnData struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`

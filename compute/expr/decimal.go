@@ -214,15 +214,6 @@ func floatToDecimal(f float64, s int32) (types.Int128, bool) {
 	return types.Int128FromBig(divRoundBig(r.Num(), r.Denom()))
 }
 
-// int128ToFloat converts to the nearest float64.
-func int128ToFloat(a types.Int128) float64 {
-	if a.IsInt64() {
-		return float64(a.Int64())
-	}
-	f, _ := new(big.Float).SetInt(a.Big()).Float64()
-	return f
-}
-
 // decimalOp evaluates op on x (scale sx) and y (scale sy) exactly, rounded half away from zero
 // to scale s. null is set for division by zero; ok is false when the result does not fit 128
 // bits.

@@ -174,7 +174,7 @@ func inRange(t types.T, v *vector.Vector, i int) bool {
 		lo, hi := types.IntegerRange(t.Kind)
 		return v.Int64[i] >= lo && v.Int64[i] <= hi
 	case types.Decimal:
-		x := types.I128(0)
+		var x types.Int128
 		if t.Physical() == types.PhysInt128 {
 			x = v.Int128[i]
 		} else {

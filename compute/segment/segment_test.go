@@ -80,9 +80,7 @@ func writeSegment(t *testing.T, r *rand.Rand, specs []segment.ColumnSpec, cols [
 		for lo := 0; lo < n; {
 			hi := min(n, lo+1+r.IntN(3000))
 			b := vector.NewBatch(nil, n)
-			for _, c := range cols {
-				b.Cols = append(b.Cols, c)
-			}
+			b.Cols = append(b.Cols, cols...)
 			b.Sel = vector.Identity(nil, hi)[lo:]
 			if err := w.Append(b); err != nil {
 				return err

@@ -77,7 +77,6 @@ type Scanner struct {
 	seg       int // next segment of the current rowset
 	storage   vault.Storage
 	it        *segment.Iterator
-	missing   []int // output columns the current segment lacks
 	present   []int // for each output column, its index among the iterator's columns, or -1
 }
 

@@ -23,9 +23,8 @@ func (v variable) String() string {
 	return v.str
 }
 
-func num(n int64) variable    { return variable{num: n, isNum: true} }
-func str(s string) variable   { return variable{str: s} }
-func (v variable) text() bool { return !v.isNum }
+func num(n int64) variable  { return variable{num: n, isNum: true} }
+func str(s string) variable { return variable{str: s} }
 
 // defaultVariables are what a new session starts with: MySQL's names, Doris's values.
 func defaultVariables() map[string]variable {

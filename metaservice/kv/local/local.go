@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/doricdb/doric/metaservice/kv"
 )
@@ -82,7 +83,7 @@ func (db *DB) View(ctx context.Context, fn func(kv.ReadTxn) error) error {
 }
 
 func mapErr(err error) error {
-	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
 		return fmt.Errorf("%w: %w", kv.ErrClosed, err)
 	}
 	return err
@@ -141,7 +142,8 @@ func (t *txn) GetRange(begin, end []byte, limit int, reverse bool) ([]kv.KeyValu
 		}
 		return out, nil
 	}
-	k, v := c.Seek(end) // first key >= end, or nil past the last key
+	k, _ := c.Seek(end) // first key >= end, or nil past the last key
+	var v []byte
 	if k == nil {
 		k, v = c.Last()
 	} else {
