@@ -41,6 +41,7 @@ test: test-deps build ## Run the tests (what CI runs)
 	$(GO) vet ./...
 	DORIC_BIN=$(BIN)/doric $(GO) test -count=1 -timeout 25m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./frontend/parser
+	$(GO) test -run '^$$' -fuzz '^FuzzBind$$' -fuzztime 30s ./frontend/binder
 
 .PHONY: test-long
 test-long: test-deps build ## Run the long suites too
@@ -51,8 +52,12 @@ bench: ## Run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: fuzz
-fuzz: ## Fuzz the parser, key codec and segment decoder (FUZZTIME each)
+fuzz: ## Fuzz everything that parses bytes (FUZZTIME each)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./frontend/parser
+	$(GO) test -run '^$$' -fuzz '^FuzzBind$$' -fuzztime $(FUZZTIME) ./frontend/binder
+	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./metaservice/keys
+	$(GO) test -run '^$$' -fuzz '^FuzzOrder$$' -fuzztime $(FUZZTIME) ./metaservice/keys
+	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) ./compute/segment
 
 # System packages the tests use: the mysql CLI (mariadb-client) and pymysql for Debian's python3.
 .PHONY: test-deps
