@@ -12,6 +12,8 @@ import (
 	"net"
 	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/doricdb/doric/frontend/catalog"
 	"github.com/doricdb/doric/frontend/coord"
 	"github.com/doricdb/doric/frontend/ddl"
@@ -46,6 +48,7 @@ type Frontend struct {
 	meta     *client.Client
 	coord    *coord.Coordinator
 	sessions *session.Shared
+	registry *prometheus.Registry
 }
 
 // New opens the catalog, dials the Meta Service and binds the listeners.
@@ -66,8 +69,10 @@ func New(ctx context.Context, cfg Config) (f *Frontend, err error) {
 		return nil, err
 	}
 	f.coord = coord.New(coord.Config{Meta: f.meta, InstanceID: cfg.InstanceID, Group: cfg.Group})
+	f.registry = httpserve.NewRegistry()
 	f.sessions = &session.Shared{Catalog: f.catalog, Coord: f.coord,
-		DDL: &ddl.Executor{Catalog: f.catalog, Meta: f.meta, InstanceID: cfg.InstanceID}}
+		DDL:     &ddl.Executor{Catalog: f.catalog, Meta: f.meta, InstanceID: cfg.InstanceID},
+		Metrics: session.NewMetrics(f.registry)}
 	if f.mysqlL, err = net.Listen("tcp", cfg.MySQLAddr); err != nil {
 		return nil, fmt.Errorf("mysql listener: %w", err)
 	}
@@ -100,14 +105,13 @@ func (f *Frontend) Run(ctx context.Context) error {
 		},
 		Logger: f.cfg.Logger,
 	})
-	reg := httpserve.NewRegistry()
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wg.Add(2)
 	go func() { defer wg.Done(); errs[0] = srv.Serve(ctx, f.mysqlL); cancel() }()
-	go func() { defer wg.Done(); errs[1] = httpserve.Serve(ctx, f.httpL, httpserve.Mux(reg)); cancel() }()
+	go func() { defer wg.Done(); errs[1] = httpserve.Serve(ctx, f.httpL, httpserve.Mux(f.registry)); cancel() }()
 	wg.Wait()
 	return errors.Join(errs...)
 }

@@ -24,6 +24,7 @@ type Shared struct {
 	Catalog *catalog.Catalog
 	Coord   *coord.Coordinator
 	DDL     *ddl.Executor
+	Metrics *Metrics // nil: not measured
 }
 
 // Session is one connection's state.
@@ -69,7 +70,10 @@ func (s *Session) Execute(ctx context.Context, text string) (*mysql.Result, erro
 	}
 	var res *mysql.Result
 	for _, st := range stmts {
-		if res, err = s.execute(ctx, st); err != nil {
+		start := time.Now()
+		res, err = s.execute(ctx, st)
+		s.shared.Metrics.observe(kindOf(st), start, err)
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -147,6 +151,18 @@ func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result,
 		return s.explain(st)
 	}
 	return nil, fmt.Errorf("statement %T is not supported yet", st)
+}
+
+func kindOf(st ast.Statement) string {
+	switch st.(type) {
+	case *ast.Select, *ast.Explain:
+		return "select"
+	case *ast.Insert:
+		return "insert"
+	case *ast.CreateDatabase, *ast.DropDatabase, *ast.CreateTable, *ast.DropTable:
+		return "ddl"
+	}
+	return "other"
 }
 
 func ok(affected uint64, err error) (*mysql.Result, error) {

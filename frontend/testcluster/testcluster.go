@@ -68,6 +68,9 @@ func (tc *Cluster) DataDir() string { return tc.opts.DataDir }
 // MySQLAddr is the frontend's MySQL address.
 func (tc *Cluster) MySQLAddr() string { return tc.c.MySQLAddr() }
 
+// HTTPAddr is the frontend's HTTP address (/metrics, /api/health).
+func (tc *Cluster) HTTPAddr() string { return tc.c.Frontend.HTTPAddr() }
+
 // DSN is a go-sql-driver DSN for root on the frontend, with database db ("" for none).
 func (tc *Cluster) DSN(db string) string {
 	return "root@tcp(" + tc.MySQLAddr() + ")/" + db + "?timeout=10s"
