@@ -23,6 +23,9 @@ func runMetaService(ctx context.Context, args []string, log *slog.Logger) error 
 	port := fs.Int("port", 5000, "gRPC port (0: a free port)")
 	httpPort := fs.Int("http-port", 5001, "HTTP port for /metrics (0: a free port)")
 	dataDir := fs.String("data-dir", "./doric-meta", "directory of the embedded KV store")
+	instance := fs.String("instance-id", "doric", "instance (tenant) to bootstrap when absent; empty: none")
+	vaultRoot := fs.String("vault-root", "", "directory of the instance's built-in local vault (default: DATA_DIR/vault)")
+	group := fs.String("compute-group", "default", "compute group to create with the instance")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -31,7 +34,22 @@ func runMetaService(ctx context.Context, args []string, log *slog.Logger) error 
 	if err != nil {
 		return err
 	}
-	return ms.Run(ctx)
+	done := make(chan error, 1)
+	go func() { done <- ms.Run(ctx) }()
+	if *instance != "" {
+		root := *vaultRoot
+		if root == "" {
+			root = filepath.Join(*dataDir, "vault")
+		}
+		if root, err = filepath.Abs(root); err != nil {
+			return err
+		}
+		// Idempotent: a later start finds the instance and changes nothing.
+		if err := metaservice.Bootstrap(ctx, ms.Addr(), *instance, root, *group); err != nil {
+			return err
+		}
+	}
+	return <-done
 }
 
 func runFrontend(ctx context.Context, args []string, log *slog.Logger) error {

@@ -11,8 +11,10 @@ const SpaceUser byte = 0x01
 // Family words.
 const (
 	familyInstance     = "instance"
+	familyJob          = "job"
 	familyMeta         = "meta"
 	familyRecycle      = "recycle"
+	familyStats        = "stats"
 	familyStorageVault = "storage_vault"
 	familyTxn          = "txn"
 	familyVersion      = "version"
@@ -33,6 +35,14 @@ const (
 	infixTxnIndex     = "txn_index"
 	infixTxnRunning   = "txn_running"
 	infixPartition    = "partition"
+	infixTable        = "table"
+	infixSchema       = "schema"
+	infixDeleteBitmap = "delete_bitmap"
+	infixDBMLock      = "delete_bitmap_lock"
+	infixDBMPending   = "delete_bitmap_pending"
+	infixIndex        = "index"
+	infixTxn          = "txn"
+	infixRecycle      = "recycle"
 )
 
 // head starts a key: key-space byte, family word, instance id and (when not empty) the infix.
@@ -113,13 +123,54 @@ var (
 	shapeTxnLabel       = shape{familyTxn, infixTxnLabel, "is"}
 	shapeTxnRunning     = shape{familyTxn, infixTxnRunning, "ii"}
 	shapePartitionVersn = shape{familyVersion, infixPartition, "iii"}
+	shapeTableVersion   = shape{familyVersion, infixTable, "ii"}
+	shapeSchema         = shape{familyMeta, infixSchema, "ii"}
+	shapeDeleteBitmap   = shape{familyMeta, infixDeleteBitmap, "isii"}
+	shapeDBMLock        = shape{familyMeta, infixDBMLock, "ii"}
+	shapeDBMPending     = shape{familyMeta, infixDBMPending, "i"}
+	shapeTabletStats    = shape{familyStats, infixTablet, "iiii"}
+	shapeTabletStatsCtr = shape{familyStats, infixTablet, "iiiis"}
+	shapeRecycleIndex   = shape{familyRecycle, infixIndex, "i"}
+	shapeRecyclePart    = shape{familyRecycle, infixPartition, "i"}
+	shapeRecycleTxn     = shape{familyRecycle, infixTxn, "ii"}
+	shapeJobTablet      = shape{familyJob, infixTablet, "iiii"}
+	shapeJobRecycle     = shape{familyJob, infixRecycle, ""}
 )
+
+// appendInts appends tagged int64s in order.
+func appendInts(b []byte, vs ...int64) []byte {
+	for _, v := range vs {
+		b = appendInt64(b, v)
+	}
+	return b
+}
+
+// prefixRange is [p, prefixEnd(p)): p itself and every key that extends it.
+func prefixRange(p []byte) (begin, end []byte) {
+	return p, prefixEnd(p)
+}
 
 // ---------------------------------------------------------------- instance
 
 // Instance is the key of an instance's InstanceInfo: 0x01 "instance" ${instance_id}.
 func Instance(instanceID string) []byte {
 	return head(familyInstance, instanceID, "")
+}
+
+// InstanceRange is [begin, end) over the whole "instance" family of every instance: each
+// instance's Instance key, followed by its compute groups, nodes and counters (which
+// ParseInstance rejects). To visit instances only, after a key that ParseInstance accepts seek to
+// the end of InstanceScopeRange(id).
+func InstanceRange() (begin, end []byte) {
+	b := make([]byte, 0, 16)
+	b = append(b, SpaceUser)
+	return prefixRange(appendBytes(b, familyInstance))
+}
+
+// InstanceScopeRange is [begin, end) over an instance's Instance key and every key under it in
+// the "instance" family (compute groups, nodes, counters).
+func InstanceScopeRange(instanceID string) (begin, end []byte) {
+	return prefixRange(Instance(instanceID))
 }
 
 // ParseInstance returns the instance id of an Instance key.
@@ -204,7 +255,66 @@ func ParseCounter(key []byte) (CounterKey, error) {
 	return CounterKey{Instance: inst, Name: ids[0].s}, nil
 }
 
+// ---------------------------------------------------------------- job
+
+// JobTabletKey is a decoded JobTablet key.
+type JobTabletKey struct {
+	Instance    string
+	TableID     int64
+	IndexID     int64
+	PartitionID int64
+	TabletID    int64
+}
+
+// JobTablet is the key of a tablet's running jobs (compaction leases):
+// 0x01 "job" ${instance_id} "tablet" ${table_id} ${index_id} ${partition_id} ${tablet_id}.
+func JobTablet(instanceID string, tableID, indexID, partitionID, tabletID int64) []byte {
+	return appendInts(head(familyJob, instanceID, infixTablet), tableID, indexID, partitionID, tabletID)
+}
+
+// ParseJobTablet decodes a JobTablet key.
+func ParseJobTablet(key []byte) (JobTabletKey, error) {
+	inst, ids, err := shapeJobTablet.parse(key)
+	if err != nil {
+		return JobTabletKey{}, err
+	}
+	return JobTabletKey{Instance: inst, TableID: ids[0].i, IndexID: ids[1].i, PartitionID: ids[2].i, TabletID: ids[3].i}, nil
+}
+
+// JobRecycle is the key of the recycler's lease on an instance: 0x01 "job" ${instance_id} "recycle".
+func JobRecycle(instanceID string) []byte {
+	return head(familyJob, instanceID, infixRecycle)
+}
+
+// ParseJobRecycle returns the instance id of a JobRecycle key.
+func ParseJobRecycle(key []byte) (string, error) {
+	inst, _, err := shapeJobRecycle.parse(key)
+	return inst, err
+}
+
 // ---------------------------------------------------------------- meta
+
+// SchemaKey is a decoded Schema key.
+type SchemaKey struct {
+	Instance      string
+	IndexID       int64
+	SchemaVersion int64
+}
+
+// Schema is the key of the schema of an index at a schema version:
+// 0x01 "meta" ${instance_id} "schema" ${index_id} ${schema_version}.
+func Schema(instanceID string, indexID, schemaVersion int64) []byte {
+	return appendInts(head(familyMeta, instanceID, infixSchema), indexID, schemaVersion)
+}
+
+// ParseSchema decodes a Schema key.
+func ParseSchema(key []byte) (SchemaKey, error) {
+	inst, ids, err := shapeSchema.parse(key)
+	if err != nil {
+		return SchemaKey{}, err
+	}
+	return SchemaKey{Instance: inst, IndexID: ids[0].i, SchemaVersion: ids[1].i}, nil
+}
 
 // TabletKey is a decoded Tablet key.
 type TabletKey struct {
@@ -224,6 +334,22 @@ func Tablet(instanceID string, tableID, indexID, partitionID, tabletID int64) []
 	b = appendInt64(b, indexID)
 	b = appendInt64(b, partitionID)
 	return appendInt64(b, tabletID)
+}
+
+// TabletRange is [begin, end) over the tablets of one partition of an index, in tablet id order.
+func TabletRange(instanceID string, tableID, indexID, partitionID int64) (begin, end []byte) {
+	return prefixRange(appendInts(head(familyMeta, instanceID, infixTablet), tableID, indexID, partitionID))
+}
+
+// TabletTableRange is [begin, end) over every tablet of a table (all indexes and partitions).
+func TabletTableRange(instanceID string, tableID int64) (begin, end []byte) {
+	return prefixRange(appendInt64(head(familyMeta, instanceID, infixTablet), tableID))
+}
+
+// TabletIndexRange is [begin, end) over every tablet of one index of a table (all partitions).
+// It ranges over Tablet keys, not TabletIndex keys.
+func TabletIndexRange(instanceID string, tableID, indexID int64) (begin, end []byte) {
+	return prefixRange(appendInts(head(familyMeta, instanceID, infixTablet), tableID, indexID))
 }
 
 // ParseTablet decodes a Tablet key.
@@ -254,6 +380,87 @@ func ParseTabletIndex(key []byte) (TabletIndexKey, error) {
 		return TabletIndexKey{}, err
 	}
 	return TabletIndexKey{Instance: inst, TabletID: ids[0].i}, nil
+}
+
+// DeleteBitmapKey is a decoded DeleteBitmap key.
+type DeleteBitmapKey struct {
+	Instance  string
+	TabletID  int64
+	RowsetID  string
+	Version   int64
+	SegmentID int64
+}
+
+// DeleteBitmap is the key of the delete bitmap of one segment of a rowset at a version (merge on
+// write), so all bitmaps of a tablet, and of one rowset, are one range:
+// 0x01 "meta" ${instance_id} "delete_bitmap" ${tablet_id} ${rowset_id} ${version} ${segment_id}.
+func DeleteBitmap(instanceID string, tabletID int64, rowsetID string, version, segmentID int64) []byte {
+	b := appendBytes(appendInt64(head(familyMeta, instanceID, infixDeleteBitmap), tabletID), rowsetID)
+	return appendInts(b, version, segmentID)
+}
+
+// DeleteBitmapRange is [begin, end) over every delete bitmap of a tablet, in (rowset id,
+// version, segment id) order.
+func DeleteBitmapRange(instanceID string, tabletID int64) (begin, end []byte) {
+	return prefixRange(appendInt64(head(familyMeta, instanceID, infixDeleteBitmap), tabletID))
+}
+
+// DeleteBitmapRowsetRange is [begin, end) over the delete bitmaps of one rowset of a tablet, in
+// (version, segment id) order.
+func DeleteBitmapRowsetRange(instanceID string, tabletID int64, rowsetID string) (begin, end []byte) {
+	return prefixRange(appendBytes(appendInt64(head(familyMeta, instanceID, infixDeleteBitmap), tabletID), rowsetID))
+}
+
+// ParseDeleteBitmap decodes a DeleteBitmap key.
+func ParseDeleteBitmap(key []byte) (DeleteBitmapKey, error) {
+	inst, ids, err := shapeDeleteBitmap.parse(key)
+	if err != nil {
+		return DeleteBitmapKey{}, err
+	}
+	return DeleteBitmapKey{Instance: inst, TabletID: ids[0].i, RowsetID: ids[1].s, Version: ids[2].i, SegmentID: ids[3].i}, nil
+}
+
+// DeleteBitmapLockKey is a decoded DeleteBitmapLock key.
+type DeleteBitmapLockKey struct {
+	Instance    string
+	TableID     int64
+	PartitionID int64
+}
+
+// DeleteBitmapLock is the key of the delete-bitmap update lock of a partition of a table:
+// 0x01 "meta" ${instance_id} "delete_bitmap_lock" ${table_id} ${partition_id}.
+func DeleteBitmapLock(instanceID string, tableID, partitionID int64) []byte {
+	return appendInts(head(familyMeta, instanceID, infixDBMLock), tableID, partitionID)
+}
+
+// ParseDeleteBitmapLock decodes a DeleteBitmapLock key.
+func ParseDeleteBitmapLock(key []byte) (DeleteBitmapLockKey, error) {
+	inst, ids, err := shapeDBMLock.parse(key)
+	if err != nil {
+		return DeleteBitmapLockKey{}, err
+	}
+	return DeleteBitmapLockKey{Instance: inst, TableID: ids[0].i, PartitionID: ids[1].i}, nil
+}
+
+// DeleteBitmapPendingKey is a decoded DeleteBitmapPending key.
+type DeleteBitmapPendingKey struct {
+	Instance string
+	TabletID int64
+}
+
+// DeleteBitmapPending is the key of a tablet's delete bitmaps written but not yet made final by
+// a commit: 0x01 "meta" ${instance_id} "delete_bitmap_pending" ${tablet_id}.
+func DeleteBitmapPending(instanceID string, tabletID int64) []byte {
+	return appendInt64(head(familyMeta, instanceID, infixDBMPending), tabletID)
+}
+
+// ParseDeleteBitmapPending decodes a DeleteBitmapPending key.
+func ParseDeleteBitmapPending(key []byte) (DeleteBitmapPendingKey, error) {
+	inst, ids, err := shapeDBMPending.parse(key)
+	if err != nil {
+		return DeleteBitmapPendingKey{}, err
+	}
+	return DeleteBitmapPendingKey{Instance: inst, TabletID: ids[0].i}, nil
 }
 
 // RowsetKey is a decoded Rowset key.
@@ -318,6 +525,58 @@ func ParseRowsetTmp(key []byte) (RowsetTmpKey, error) {
 
 // ---------------------------------------------------------------- recycle
 
+// RecycleIndexKey is a decoded RecycleIndex key.
+type RecycleIndexKey struct {
+	Instance string
+	IndexID  int64
+}
+
+// RecycleIndex is the key of a RecycleIndex entry (a dropped or never-committed index whose
+// tablets must be reclaimed): 0x01 "recycle" ${instance_id} "index" ${index_id}.
+func RecycleIndex(instanceID string, indexID int64) []byte {
+	return appendInt64(head(familyRecycle, instanceID, infixIndex), indexID)
+}
+
+// RecycleIndexRange is [begin, end) over every RecycleIndex entry of the instance.
+func RecycleIndexRange(instanceID string) (begin, end []byte) {
+	return prefixRange(head(familyRecycle, instanceID, infixIndex))
+}
+
+// ParseRecycleIndex decodes a RecycleIndex key.
+func ParseRecycleIndex(key []byte) (RecycleIndexKey, error) {
+	inst, ids, err := shapeRecycleIndex.parse(key)
+	if err != nil {
+		return RecycleIndexKey{}, err
+	}
+	return RecycleIndexKey{Instance: inst, IndexID: ids[0].i}, nil
+}
+
+// RecyclePartitionKey is a decoded RecyclePartition key.
+type RecyclePartitionKey struct {
+	Instance    string
+	PartitionID int64
+}
+
+// RecyclePartition is the key of a RecyclePartition entry (a dropped or never-committed
+// partition): 0x01 "recycle" ${instance_id} "partition" ${partition_id}.
+func RecyclePartition(instanceID string, partitionID int64) []byte {
+	return appendInt64(head(familyRecycle, instanceID, infixPartition), partitionID)
+}
+
+// RecyclePartitionRange is [begin, end) over every RecyclePartition entry of the instance.
+func RecyclePartitionRange(instanceID string) (begin, end []byte) {
+	return prefixRange(head(familyRecycle, instanceID, infixPartition))
+}
+
+// ParseRecyclePartition decodes a RecyclePartition key.
+func ParseRecyclePartition(key []byte) (RecyclePartitionKey, error) {
+	inst, ids, err := shapeRecyclePart.parse(key)
+	if err != nil {
+		return RecyclePartitionKey{}, err
+	}
+	return RecyclePartitionKey{Instance: inst, PartitionID: ids[0].i}, nil
+}
+
 // RecycleRowsetKey is a decoded RecycleRowset key.
 type RecycleRowsetKey struct {
 	Instance string
@@ -345,6 +604,97 @@ func ParseRecycleRowset(key []byte) (RecycleRowsetKey, error) {
 		return RecycleRowsetKey{}, err
 	}
 	return RecycleRowsetKey{Instance: inst, TabletID: ids[0].i, RowsetID: ids[1].s}, nil
+}
+
+// RecycleTxnKey is a decoded RecycleTxn key.
+type RecycleTxnKey struct {
+	Instance string
+	DBID     int64
+	TxnID    int64
+}
+
+// RecycleTxn is the key of a RecycleTxn entry (a finished txn whose label and info expire):
+// 0x01 "recycle" ${instance_id} "txn" ${db_id} ${txn_id}.
+func RecycleTxn(instanceID string, dbID, txnID int64) []byte {
+	return appendInts(head(familyRecycle, instanceID, infixTxn), dbID, txnID)
+}
+
+// RecycleTxnRange is [begin, end) over every RecycleTxn entry of the instance.
+func RecycleTxnRange(instanceID string) (begin, end []byte) {
+	return prefixRange(head(familyRecycle, instanceID, infixTxn))
+}
+
+// ParseRecycleTxn decodes a RecycleTxn key.
+func ParseRecycleTxn(key []byte) (RecycleTxnKey, error) {
+	inst, ids, err := shapeRecycleTxn.parse(key)
+	if err != nil {
+		return RecycleTxnKey{}, err
+	}
+	return RecycleTxnKey{Instance: inst, DBID: ids[0].i, TxnID: ids[1].i}, nil
+}
+
+// ---------------------------------------------------------------- stats
+
+// Tablet stats counter names (the trailing field of TabletStatsCounter keys).
+const (
+	StatsDataSize   = "data_size"
+	StatsNumRows    = "num_rows"
+	StatsNumRowsets = "num_rowsets"
+	StatsNumSegs    = "num_segs"
+)
+
+// TabletStatsKey is a decoded TabletStats key.
+type TabletStatsKey struct {
+	Instance    string
+	TableID     int64
+	IndexID     int64
+	PartitionID int64
+	TabletID    int64
+}
+
+// TabletStats is the key of a tablet's stats message:
+// 0x01 "stats" ${instance_id} "tablet" ${table_id} ${index_id} ${partition_id} ${tablet_id}.
+func TabletStats(instanceID string, tableID, indexID, partitionID, tabletID int64) []byte {
+	return appendInts(head(familyStats, instanceID, infixTablet), tableID, indexID, partitionID, tabletID)
+}
+
+// ParseTabletStats decodes a TabletStats key (not a counter key).
+func ParseTabletStats(key []byte) (TabletStatsKey, error) {
+	inst, ids, err := shapeTabletStats.parse(key)
+	if err != nil {
+		return TabletStatsKey{}, err
+	}
+	return TabletStatsKey{Instance: inst, TableID: ids[0].i, IndexID: ids[1].i, PartitionID: ids[2].i, TabletID: ids[3].i}, nil
+}
+
+// TabletStatsCounterKey is a decoded TabletStatsCounter key.
+type TabletStatsCounterKey struct {
+	TabletStatsKey
+	Counter string
+}
+
+// TabletStatsCounter is the key of one split counter of a tablet's stats (an 8-byte
+// little-endian int64 updated with kv atomic add, so concurrent loads do not conflict on it):
+// the TabletStats key followed by the counter name (StatsDataSize, StatsNumRows, ...).
+func TabletStatsCounter(instanceID string, tableID, indexID, partitionID, tabletID int64, counter string) []byte {
+	return appendBytes(TabletStats(instanceID, tableID, indexID, partitionID, tabletID), counter)
+}
+
+// ParseTabletStatsCounter decodes a TabletStatsCounter key.
+func ParseTabletStatsCounter(key []byte) (TabletStatsCounterKey, error) {
+	inst, ids, err := shapeTabletStatsCtr.parse(key)
+	if err != nil {
+		return TabletStatsCounterKey{}, err
+	}
+	return TabletStatsCounterKey{
+		TabletStatsKey: TabletStatsKey{Instance: inst, TableID: ids[0].i, IndexID: ids[1].i, PartitionID: ids[2].i, TabletID: ids[3].i},
+		Counter:        ids[4].s,
+	}, nil
+}
+
+// TabletStatsRange is [begin, end) over a tablet's TabletStats key and all its counters.
+func TabletStatsRange(instanceID string, tableID, indexID, partitionID, tabletID int64) (begin, end []byte) {
+	return prefixRange(TabletStats(instanceID, tableID, indexID, partitionID, tabletID))
 }
 
 // ---------------------------------------------------------------- storage_vault
@@ -494,4 +844,32 @@ func ParsePartitionVersion(key []byte) (PartitionVersionKey, error) {
 		return PartitionVersionKey{}, err
 	}
 	return PartitionVersionKey{Instance: inst, DBID: ids[0].i, TableID: ids[1].i, PartitionID: ids[2].i}, nil
+}
+
+// PartitionVersionRange is [begin, end) over the PartitionVersion keys of every partition of a
+// table, in partition id order.
+func PartitionVersionRange(instanceID string, dbID, tableID int64) (begin, end []byte) {
+	return prefixRange(appendInts(head(familyVersion, instanceID, infixPartition), dbID, tableID))
+}
+
+// TableVersionKey is a decoded TableVersion key.
+type TableVersionKey struct {
+	Instance string
+	DBID     int64
+	TableID  int64
+}
+
+// TableVersion is the key of a table's version (bumped by every commit that touches the table):
+// 0x01 "version" ${instance_id} "table" ${db_id} ${table_id}.
+func TableVersion(instanceID string, dbID, tableID int64) []byte {
+	return appendInts(head(familyVersion, instanceID, infixTable), dbID, tableID)
+}
+
+// ParseTableVersion decodes a TableVersion key.
+func ParseTableVersion(key []byte) (TableVersionKey, error) {
+	inst, ids, err := shapeTableVersion.parse(key)
+	if err != nil {
+		return TableVersionKey{}, err
+	}
+	return TableVersionKey{Instance: inst, DBID: ids[0].i, TableID: ids[1].i}, nil
 }

@@ -32,11 +32,11 @@ func binary(t *testing.T) string {
 	return out
 }
 
-// server is a running `doric standalone` process.
+// server is a running doric process.
 type server struct {
 	t     *testing.T
 	cmd   *exec.Cmd
-	port  string
+	port  string // the first group of the ready pattern: the MySQL port for standalone
 	mu    sync.Mutex
 	log   strings.Builder
 	done  chan error
@@ -48,8 +48,15 @@ var readyRe = regexp.MustCompile(`msg="doric standalone ready" mysql=127\.0\.0\.
 // start runs `doric standalone` on free ports and waits until it logs its MySQL address.
 func start(t *testing.T, bin, dataDir string) *server {
 	t.Helper()
+	return launch(t, bin, readyRe, "standalone", "--data-dir", dataDir, "--mysql-port", "0", "--http-port", "0")
+}
+
+// launch runs the binary with args and waits for a log line matching ready, whose first group
+// becomes s.port.
+func launch(t *testing.T, bin string, ready *regexp.Regexp, args ...string) *server {
+	t.Helper()
 	s := &server{t: t, done: make(chan error, 1), ready: make(chan string, 1)}
-	s.cmd = exec.Command(bin, "standalone", "--data-dir", dataDir, "--mysql-port", "0", "--http-port", "0")
+	s.cmd = exec.Command(bin, args...)
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -58,13 +65,15 @@ func start(t *testing.T, bin, dataDir string) *server {
 		t.Fatal(err)
 	}
 	go func() {
+		sent := false
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
 			s.mu.Lock()
 			s.log.WriteString(line + "\n")
 			s.mu.Unlock()
-			if m := readyRe.FindStringSubmatch(line); m != nil {
+			if m := ready.FindStringSubmatch(line); m != nil && !sent {
+				sent = true
 				s.ready <- m[1]
 			}
 		}
@@ -74,10 +83,10 @@ func start(t *testing.T, bin, dataDir string) *server {
 	select {
 	case s.port = <-s.ready:
 	case err := <-s.done:
-		t.Fatalf("doric standalone exited before it was ready: %v\n%s", err, s.logs())
+		t.Fatalf("doric %s exited before it was ready: %v\n%s", args[0], err, s.logs())
 	case <-time.After(60 * time.Second):
 		s.cmd.Process.Kill()
-		t.Fatalf("doric standalone not ready after 60s\n%s", s.logs())
+		t.Fatalf("doric %s not ready after 60s\n%s", args[0], s.logs())
 	}
 	t.Cleanup(func() {
 		if s.cmd.ProcessState == nil {
