@@ -63,7 +63,8 @@
 // # Use
 //
 // For each key kind K there is a constructor K(instanceID, ids...) []byte, a decoder
-// ParseK(key) (KKey, error) (ParseInstance returns the id), and where the domain scans, a
-// KRange(...) (begin, end []byte). All functions are pure and safe for concurrent use.
-// Pretty renders any key for logs.
+// ParseK(key) (KKey, error) (ParseInstance and ParseJobRecycle return the id), and where the
+// domain scans, a KRange(...) (begin, end []byte); tablets have one range per level
+// (TabletTableRange, TabletIndexRange, TabletRange), and InstanceRange spans every instance.
+// All functions are pure and safe for concurrent use. Pretty renders any key for logs.
 package keys

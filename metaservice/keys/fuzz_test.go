@@ -89,6 +89,10 @@ func seeds(f *testing.F, n int) {
 		{9, 'm', 'e', 't', 'a', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3},
 		Rowset("i1", 10005, 3),
 		TxnLabel("i1", 1, "a\x00b"),
+		DeleteBitmap("i1", 10004, "02\x00", 7, 0),
+		TabletStatsCounter("i1", 1, 2, 3, 4, StatsNumRows),
+		JobRecycle("i1"),
+		RecycleTxn("", -1, 1<<62),
 	}
 	for i, c := range corpus {
 		if n == 1 {

@@ -91,6 +91,65 @@ var kinds = map[string]kind{
 			v, err := ParsePartitionVersion(k)
 			return []any{v.Instance, v.DBID, v.TableID, v.PartitionID}, err
 		}},
+	"table_version": {"sii", func(a []any) []byte { return TableVersion(s(a[0]), n(a[1]), n(a[2])) },
+		func(k []byte) ([]any, error) {
+			v, err := ParseTableVersion(k)
+			return []any{v.Instance, v.DBID, v.TableID}, err
+		}},
+	"schema": {"sii", func(a []any) []byte { return Schema(s(a[0]), n(a[1]), n(a[2])) },
+		func(k []byte) ([]any, error) {
+			v, err := ParseSchema(k)
+			return []any{v.Instance, v.IndexID, v.SchemaVersion}, err
+		}},
+	"delete_bitmap": {"sisii", func(a []any) []byte { return DeleteBitmap(s(a[0]), n(a[1]), s(a[2]), n(a[3]), n(a[4])) },
+		func(k []byte) ([]any, error) {
+			v, err := ParseDeleteBitmap(k)
+			return []any{v.Instance, v.TabletID, v.RowsetID, v.Version, v.SegmentID}, err
+		}},
+	"delete_bitmap_lock": {"sii", func(a []any) []byte { return DeleteBitmapLock(s(a[0]), n(a[1]), n(a[2])) },
+		func(k []byte) ([]any, error) {
+			v, err := ParseDeleteBitmapLock(k)
+			return []any{v.Instance, v.TableID, v.PartitionID}, err
+		}},
+	"delete_bitmap_pending": {"si", func(a []any) []byte { return DeleteBitmapPending(s(a[0]), n(a[1])) },
+		func(k []byte) ([]any, error) {
+			v, err := ParseDeleteBitmapPending(k)
+			return []any{v.Instance, v.TabletID}, err
+		}},
+	"tablet_stats": {"siiii", func(a []any) []byte { return TabletStats(s(a[0]), n(a[1]), n(a[2]), n(a[3]), n(a[4])) },
+		func(k []byte) ([]any, error) {
+			v, err := ParseTabletStats(k)
+			return []any{v.Instance, v.TableID, v.IndexID, v.PartitionID, v.TabletID}, err
+		}},
+	"tablet_stats_counter": {"siiiis", func(a []any) []byte {
+		return TabletStatsCounter(s(a[0]), n(a[1]), n(a[2]), n(a[3]), n(a[4]), s(a[5]))
+	},
+		func(k []byte) ([]any, error) {
+			v, err := ParseTabletStatsCounter(k)
+			return []any{v.Instance, v.TableID, v.IndexID, v.PartitionID, v.TabletID, v.Counter}, err
+		}},
+	"recycle_index": {"si", func(a []any) []byte { return RecycleIndex(s(a[0]), n(a[1])) },
+		func(k []byte) ([]any, error) {
+			v, err := ParseRecycleIndex(k)
+			return []any{v.Instance, v.IndexID}, err
+		}},
+	"recycle_partition": {"si", func(a []any) []byte { return RecyclePartition(s(a[0]), n(a[1])) },
+		func(k []byte) ([]any, error) {
+			v, err := ParseRecyclePartition(k)
+			return []any{v.Instance, v.PartitionID}, err
+		}},
+	"recycle_txn": {"sii", func(a []any) []byte { return RecycleTxn(s(a[0]), n(a[1]), n(a[2])) },
+		func(k []byte) ([]any, error) {
+			v, err := ParseRecycleTxn(k)
+			return []any{v.Instance, v.DBID, v.TxnID}, err
+		}},
+	"job_tablet": {"siiii", func(a []any) []byte { return JobTablet(s(a[0]), n(a[1]), n(a[2]), n(a[3]), n(a[4])) },
+		func(k []byte) ([]any, error) {
+			v, err := ParseJobTablet(k)
+			return []any{v.Instance, v.TableID, v.IndexID, v.PartitionID, v.TabletID}, err
+		}},
+	"job_recycle": {"s", func(a []any) []byte { return JobRecycle(s(a[0])) },
+		func(k []byte) ([]any, error) { v, err := ParseJobRecycle(k); return []any{v}, err }},
 }
 
 // parseSpec reads `kind arg...` where string args are Go-quoted and int args are decimal.
@@ -270,6 +329,68 @@ func TestPrefixRanges(t *testing.T) {
 			name: "recycle rowsets", begin: first(RecycleRowsetRange("i")), end: second(RecycleRowsetRange("i")),
 			inside:  [][]byte{RecycleRowset("i", 1, "r"), RecycleRowset("i", math.MinInt64, "")},
 			outside: [][]byte{RecycleRowset("j", 1, "r"), Rowset("i", 1, 1)},
+		},
+		{
+			name: "all instances", begin: first(InstanceRange()), end: second(InstanceRange()),
+			inside: [][]byte{Instance(""), Instance("i"), Instance("\xff\xff"), ComputeGroup("i", "g"),
+				ComputeNode("i", "g", "n"), Counter("zz", "txn_id")},
+			outside: [][]byte{JobRecycle(""), JobRecycle("i"), TxnIndex("i", 1), Schema("", 0, 0)},
+		},
+		{
+			name: "scope of instance i", begin: first(InstanceScopeRange("i")), end: second(InstanceScopeRange("i")),
+			inside:  [][]byte{Instance("i"), ComputeGroup("i", "g"), ComputeNode("i", "g", "n"), Counter("i", "txn_id")},
+			outside: [][]byte{Instance("i\x00"), Instance("ia"), Instance(""), Counter("j", "txn_id")},
+		},
+		{
+			name: "partition versions of table 2", begin: first(PartitionVersionRange("i", 1, 2)), end: second(PartitionVersionRange("i", 1, 2)),
+			inside:  [][]byte{PartitionVersion("i", 1, 2, math.MinInt64), PartitionVersion("i", 1, 2, 3), PartitionVersion("i", 1, 2, math.MaxInt64)},
+			outside: [][]byte{PartitionVersion("i", 1, 1, 3), PartitionVersion("i", 1, 3, 3), PartitionVersion("i", 2, 2, 3), TableVersion("i", 1, 2)},
+		},
+		{
+			name: "tablets of partition", begin: first(TabletRange("i", 1, 2, 3)), end: second(TabletRange("i", 1, 2, 3)),
+			inside:  [][]byte{Tablet("i", 1, 2, 3, 0), Tablet("i", 1, 2, 3, math.MaxInt64)},
+			outside: [][]byte{Tablet("i", 1, 2, 4, 0), Tablet("i", 1, 3, 3, 0), Tablet("i", 0, 2, 3, 0), TabletIndex("i", 1), JobTablet("i", 1, 2, 3, 4), TabletStats("i", 1, 2, 3, 4)},
+		},
+		{
+			name: "tablets of table", begin: first(TabletTableRange("i", 1)), end: second(TabletTableRange("i", 1)),
+			inside:  [][]byte{Tablet("i", 1, 2, 3, 0), Tablet("i", 1, math.MinInt64, 0, 0), Tablet("i", 1, math.MaxInt64, 9, 9)},
+			outside: [][]byte{Tablet("i", 0, 2, 3, 0), Tablet("i", 2, math.MinInt64, 0, 0), TabletIndex("i", 1)},
+		},
+		{
+			name: "tablets of index", begin: first(TabletIndexRange("i", 1, 2)), end: second(TabletIndexRange("i", 1, 2)),
+			inside:  [][]byte{Tablet("i", 1, 2, 3, 0), Tablet("i", 1, 2, math.MinInt64, 0)},
+			outside: [][]byte{Tablet("i", 1, 1, 3, 0), Tablet("i", 1, 3, 0, 0), TabletIndex("i", 2)},
+		},
+		{
+			name: "bitmaps of tablet", begin: first(DeleteBitmapRange("i", 5)), end: second(DeleteBitmapRange("i", 5)),
+			inside:  [][]byte{DeleteBitmap("i", 5, "", 0, 0), DeleteBitmap("i", 5, "r", 2, 1), DeleteBitmap("i", 5, "\xff", math.MaxInt64, 9)},
+			outside: [][]byte{DeleteBitmap("i", 4, "r", 2, 1), DeleteBitmap("i", 6, "", 0, 0), DeleteBitmapPending("i", 5), DeleteBitmapLock("i", 5, 5)},
+		},
+		{
+			name: "bitmaps of rowset r1", begin: first(DeleteBitmapRowsetRange("i", 5, "r1")), end: second(DeleteBitmapRowsetRange("i", 5, "r1")),
+			inside:  [][]byte{DeleteBitmap("i", 5, "r1", math.MinInt64, 0), DeleteBitmap("i", 5, "r1", 7, math.MaxInt64)},
+			outside: [][]byte{DeleteBitmap("i", 5, "r10", 1, 0), DeleteBitmap("i", 5, "r", 1, 0), DeleteBitmap("i", 5, "r1\x00", 1, 0), DeleteBitmap("i", 6, "r1", 1, 0)},
+		},
+		{
+			name: "stats of tablet", begin: first(TabletStatsRange("i", 1, 2, 3, 4)), end: second(TabletStatsRange("i", 1, 2, 3, 4)),
+			inside: [][]byte{TabletStats("i", 1, 2, 3, 4), TabletStatsCounter("i", 1, 2, 3, 4, StatsDataSize),
+				TabletStatsCounter("i", 1, 2, 3, 4, StatsNumSegs), TabletStatsCounter("i", 1, 2, 3, 4, "")},
+			outside: [][]byte{TabletStats("i", 1, 2, 3, 5), TabletStatsCounter("i", 1, 2, 3, 3, StatsNumRows), Tablet("i", 1, 2, 3, 4)},
+		},
+		{
+			name: "recycle indexes", begin: first(RecycleIndexRange("i")), end: second(RecycleIndexRange("i")),
+			inside:  [][]byte{RecycleIndex("i", math.MinInt64), RecycleIndex("i", math.MaxInt64)},
+			outside: [][]byte{RecycleIndex("j", 1), RecyclePartition("i", 1), RecycleTxn("i", 1, 1)},
+		},
+		{
+			name: "recycle partitions", begin: first(RecyclePartitionRange("i")), end: second(RecyclePartitionRange("i")),
+			inside:  [][]byte{RecyclePartition("i", 0), RecyclePartition("i", math.MaxInt64)},
+			outside: [][]byte{RecyclePartition("i0", 1), RecycleIndex("i", 1), RecycleRowset("i", 1, "r")},
+		},
+		{
+			name: "recycle txns", begin: first(RecycleTxnRange("i")), end: second(RecycleTxnRange("i")),
+			inside:  [][]byte{RecycleTxn("i", 0, 0), RecycleTxn("i", math.MaxInt64, math.MaxInt64)},
+			outside: [][]byte{RecycleTxn("", 1, 1), RecycleRowset("i", 1, "r"), TxnInfo("i", 1, 1)},
 		},
 	} {
 		for _, k := range tc.inside {

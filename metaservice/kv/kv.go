@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -13,8 +14,19 @@ import (
 
 // Typed errors. Classify with errors.Is.
 var (
-	// ErrConflict: the transaction conflicted with another one; Update retries it.
+	// ErrConflict: the transaction did not commit because it conflicted with another one (or a
+	// transient condition of the store made it fail before committing); Update retries it.
 	ErrConflict = errors.New("kv: transaction conflict")
+	// ErrCommitUnknown: the commit may or may not have applied (FoundationDB's 1021
+	// commit_unknown_result, e.g. the connection failed while the commit was in flight). Update
+	// retries it, so transaction functions must be idempotent; see the package documentation.
+	ErrCommitUnknown = errors.New("kv: commit result unknown")
+	// ErrNoCommitVersion: a versionstamp was asked of a transaction that did not commit writes
+	// (it failed, was retried, or wrote nothing), as FoundationDB's 2021 no_commit_version.
+	ErrNoCommitVersion = errors.New("kv: no commit version")
+	// ErrUnreadable: a read touched a key that the same transaction wrote with a versionstamp,
+	// whose bytes are only known at commit (FoundationDB's 1036 accessed_unreadable).
+	ErrUnreadable = errors.New("kv: read of a versionstamped write")
 	// ErrTooLarge: the transaction wrote more than Limits.TxnBytes.
 	ErrTooLarge = errors.New("kv: transaction too large")
 	// ErrKeyTooLarge: a key longer than Limits.KeyBytes.
@@ -59,6 +71,19 @@ type Txn interface {
 	// a shorter one is zero-extended, a longer one truncated to 8 bytes) and stores the 8-byte
 	// little-endian result, as FoundationDB's ADD mutation.
 	AtomicAdd(key []byte, delta int64) error
+	// SetVersionstampedKey writes value under prefix + the transaction's 10-byte Versionstamp
+	// (FoundationDB's SET_VERSIONSTAMPED_KEY with the stamp at the end of the key). The prefix
+	// must be a valid key and prefix + 10 bytes within the key limit. Until the transaction
+	// ends, reads of any key prefix + 10 bytes fail with ErrUnreadable.
+	SetVersionstampedKey(prefix, value []byte) error
+	// SetVersionstampedValue writes prefix + the transaction's 10-byte Versionstamp under key
+	// (SET_VERSIONSTAMPED_VALUE with the stamp at the end of the value). Until the transaction
+	// ends, reads of key fail with ErrUnreadable.
+	SetVersionstampedValue(key, prefix []byte) error
+	// Versionstamp returns the future of this attempt's versionstamp, resolved when the attempt
+	// ends: with the stamp when it committed writes, with an error otherwise. Calling it several
+	// times in one attempt returns the same future.
+	Versionstamp() *VersionstampFuture
 }
 
 // DB is a transactional store.
@@ -70,6 +95,86 @@ type DB interface {
 	View(ctx context.Context, fn func(ReadTxn) error) error
 	// Close releases the store. Transactions after Close fail with ErrClosed.
 	Close() error
+}
+
+// VersionstampLen is the length of a Versionstamp.
+const VersionstampLen = 10
+
+// Versionstamp identifies a committed transaction, as FoundationDB's: the 8-byte big-endian
+// commit version followed by the 2-byte big-endian batch order. Byte-wise order of
+// versionstamps is commit order: a transaction that commits after another one has a greater
+// versionstamp, on every backend and across restarts. All writes of one transaction share it.
+type Versionstamp [VersionstampLen]byte
+
+// NewVersionstamp builds a Versionstamp from its parts.
+func NewVersionstamp(commitVersion uint64, batchOrder uint16) Versionstamp {
+	var v Versionstamp
+	binary.BigEndian.PutUint64(v[:8], commitVersion)
+	binary.BigEndian.PutUint16(v[8:], batchOrder)
+	return v
+}
+
+// CommitVersion is the commit version part of v.
+func (v Versionstamp) CommitVersion() uint64 { return binary.BigEndian.Uint64(v[:8]) }
+
+// BatchOrder is the batch order part of v.
+func (v Versionstamp) BatchOrder() uint16 { return binary.BigEndian.Uint16(v[8:]) }
+
+// String renders v as commit version and batch order.
+func (v Versionstamp) String() string {
+	return fmt.Sprintf("%d.%d", v.CommitVersion(), v.BatchOrder())
+}
+
+// VersionstampFuture is the versionstamp of one transaction attempt, known when the attempt
+// ends. Backends create it with NewVersionstampFuture and Resolve it once the attempt committed
+// or failed; callers read it with Get after Update returned. Safe for concurrent use.
+type VersionstampFuture struct {
+	mu       sync.Mutex
+	resolved bool
+	vs       Versionstamp
+	err      error
+}
+
+// NewVersionstampFuture returns an unresolved future.
+func NewVersionstampFuture() *VersionstampFuture { return &VersionstampFuture{} }
+
+// Resolve sets the outcome: the stamp (err nil) or the reason there is none. Only the first call
+// has an effect.
+func (f *VersionstampFuture) Resolve(vs Versionstamp, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.resolved {
+		return
+	}
+	f.resolved, f.vs, f.err = true, vs, err
+}
+
+// Get returns the versionstamp of the attempt. It does not block: before the attempt ended (as
+// inside the transaction function) it fails with ErrNoCommitVersion, as it does for an attempt
+// that wrote nothing; for an attempt that failed it returns that attempt's error.
+func (f *VersionstampFuture) Get() (Versionstamp, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.resolved {
+		return Versionstamp{}, fmt.Errorf("%w: the transaction has not committed yet", ErrNoCommitVersion)
+	}
+	return f.vs, f.err
+}
+
+// UpdateStamped runs db.Update and returns the versionstamp of the attempt that committed. When
+// that attempt wrote nothing (for instance an idempotent function that found its effect already
+// applied by an attempt whose result was unknown) the error wraps ErrNoCommitVersion; the
+// transaction itself succeeded.
+func UpdateStamped(ctx context.Context, db DB, fn func(Txn) error) (Versionstamp, error) {
+	var fut *VersionstampFuture
+	err := db.Update(ctx, func(tx Txn) error {
+		fut = tx.Versionstamp()
+		return fn(tx)
+	})
+	if err != nil {
+		return Versionstamp{}, err
+	}
+	return fut.Get()
 }
 
 // Limits are the per-transaction limits a backend enforces.
@@ -124,6 +229,27 @@ func (m *Meter) Key(key []byte) error {
 	return nil
 }
 
+// VersionstampedKey checks the prefix of SetVersionstampedKey: a valid key whose length plus
+// the 10-byte stamp is within the key limit.
+func (m *Meter) VersionstampedKey(prefix []byte) error {
+	if err := m.Key(prefix); err != nil {
+		return err
+	}
+	if n := len(prefix) + VersionstampLen; n > m.limits.KeyBytes {
+		return fmt.Errorf("%w: versionstamped key of %d bytes > %d", ErrKeyTooLarge, n, m.limits.KeyBytes)
+	}
+	return nil
+}
+
+// VersionstampedValue checks the prefix of SetVersionstampedValue: its length plus the 10-byte
+// stamp is within the value limit.
+func (m *Meter) VersionstampedValue(prefix []byte) error {
+	if n := len(prefix) + VersionstampLen; n > m.limits.ValueBytes {
+		return fmt.Errorf("%w: versionstamped value of %d bytes > %d", ErrValueTooLarge, n, m.limits.ValueBytes)
+	}
+	return nil
+}
+
 // RangeBound checks a range bound. Bounds are not keys: they may be empty, in the system key
 // space (0xFF, "to the end"), or one byte longer than a key (a prefix end of a maximal key).
 func (m *Meter) RangeBound(b []byte) error {
@@ -150,7 +276,7 @@ func (m *Meter) Write(n int) error {
 	return nil
 }
 
-// RetryPolicy bounds Update's retries on ErrConflict.
+// RetryPolicy bounds Update's retries (on ErrConflict and ErrCommitUnknown).
 type RetryPolicy struct {
 	MaxAttempts int           // attempts in total, at least 1
 	MinBackoff  time.Duration // sleep before the second attempt; doubles per attempt
@@ -195,11 +321,24 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: 20, MinBackoff: time.Millisecond, MaxBackoff: 200 * time.Millisecond}
 }
 
-// Retry runs attempt until it returns an error that is not ErrConflict, or the attempts or the
-// context run out. Backends implement Update with it.
+// Retryable reports whether Update retries after err: ErrConflict and ErrCommitUnknown.
+func Retryable(err error) bool {
+	return errors.Is(err, ErrConflict) || errors.Is(err, ErrCommitUnknown)
+}
+
+// Retry runs attempt until it returns nil or an error that is not Retryable, or the attempts or
+// the context run out. Backends implement Update with it. When it fails after an attempt that
+// ended with ErrCommitUnknown, its error wraps ErrCommitUnknown (that attempt may have applied).
 func Retry(ctx context.Context, p RetryPolicy, attempt func() error) error {
 	backoff := p.MinBackoff
 	var err error
+	unknown := false // some attempt's commit may have applied
+	fail := func(e error) error {
+		if unknown && !errors.Is(e, ErrCommitUnknown) {
+			return fmt.Errorf("%w (and an earlier attempt's commit result is unknown: %w)", e, ErrCommitUnknown)
+		}
+		return e
+	}
 	for i := 0; i < max(p.MaxAttempts, 1); i++ {
 		if i > 0 {
 			// Jitter: sleep a random time in [backoff/2, backoff).
@@ -208,20 +347,26 @@ func Retry(ctx context.Context, p RetryPolicy, attempt func() error) error {
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return fmt.Errorf("%w (last attempt: %w)", ctx.Err(), err)
+				return fail(fmt.Errorf("%w (last attempt: %w)", ctx.Err(), err))
 			case <-t.C:
 			}
 			backoff = min(backoff*2, p.MaxBackoff)
 		}
 		if cerr := ctx.Err(); cerr != nil {
-			return cerr
+			return fail(cerr)
 		}
 		err = attempt()
-		if !errors.Is(err, ErrConflict) {
-			return err
+		if err == nil {
+			return nil
+		}
+		if !Retryable(err) {
+			return fail(err)
+		}
+		if errors.Is(err, ErrCommitUnknown) {
+			unknown = true
 		}
 	}
-	return fmt.Errorf("kv: gave up after %d attempts: %w", max(p.MaxAttempts, 1), err)
+	return fail(fmt.Errorf("kv: gave up after %d attempts: %w", max(p.MaxAttempts, 1), err))
 }
 
 // CounterValue decodes a value written by AtomicAdd (little-endian, zero-extended or truncated

@@ -18,11 +18,24 @@ import (
 // Opener returns a new, empty DB that applies o. The suite closes it (Close may be called twice).
 type Opener func(t *testing.T, o kv.Options) kv.DB
 
-// Run runs the conformance suite.
-func Run(t *testing.T, open Opener) {
+// Config describes the DB under test.
+type Config struct {
+	// Faulty: Update attempts of the DB may fail with injected kv.ErrConflict and
+	// kv.ErrCommitUnknown — after applying or not — as kv/faulty injects them (not timeouts).
+	// The suite then gives Update a retry budget that outlasts the injection and checks attempt
+	// counts as bounds; everything else it checks the same way, because every transaction
+	// function of the suite that commits is idempotent.
+	Faulty bool
+}
+
+// Run runs the conformance suite on a DB that injects no faults.
+func Run(t *testing.T, open Opener) { RunConfig(t, open, Config{}) }
+
+// RunConfig runs the conformance suite.
+func RunConfig(t *testing.T, open Opener, c Config) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("kvtest seed %d", seed)
-	s := &suite{open: open, rng: rand.New(rand.NewPCG(seed, seed>>1))}
+	s := &suite{open: open, cfg: c, rng: rand.New(rand.NewPCG(seed, seed>>1))}
 	for _, tc := range []struct {
 		name string
 		fn   func(t *testing.T)
@@ -37,11 +50,20 @@ func Run(t *testing.T, open Opener) {
 		{"TxnSizeLimit", s.txnSizeLimit},
 		{"TxnSizeLimitDefault", s.txnSizeLimitDefault},
 		{"TxnTooOld", s.txnTooOld},
+		{"VersionstampLimits", s.versionstampLimits},
 		{"RetryOnConflict", s.retryOnConflict},
 		{"RetryExhausted", s.retryExhausted},
+		{"RetryOnCommitUnknown", s.retryOnCommitUnknown},
+		{"CommitUnknownExhausted", s.commitUnknownExhausted},
+		{"IdempotentRetry", s.idempotentRetry},
 		{"NoRetryOnOtherErrors", s.noRetryOnOtherErrors},
 		{"ConcurrentReadModifyWrite", s.concurrentRMW},
 		{"ConcurrentAtomicAdd", s.concurrentAtomicAdd},
+		{"PhantomWriteSkew", s.phantomWriteSkew},
+		{"PhantomSequence", s.phantomSequence},
+		{"Versionstamps", s.versionstamps},
+		{"VersionstampUnreadable", s.versionstampUnreadable},
+		{"VersionstampOrder", s.versionstampOrder},
 		{"SnapshotIsolation", s.snapshot},
 		{"Context", s.context},
 		{"Closed", s.closed},
@@ -52,6 +74,7 @@ func Run(t *testing.T, open Opener) {
 
 type suite struct {
 	open Opener
+	cfg  Config
 	mu   sync.Mutex
 	rng  *rand.Rand
 }
@@ -65,8 +88,14 @@ func (s *suite) intn(lo, hi int) int { // in [lo, hi]
 // options returns the default limits and a fast, randomised retry policy.
 func (s *suite) options() kv.Options {
 	o := kv.DefaultOptions()
+	attempts := s.intn(3, 8)
+	if s.cfg.Faulty {
+		// Injected faults consume attempts; at a fault rate of 1/2 (far above what a test
+		// injects) 30 attempts all fail with probability 1e-9.
+		attempts = s.intn(30, 40)
+	}
 	o.Retry = kv.RetryPolicy{
-		MaxAttempts: s.intn(3, 8),
+		MaxAttempts: attempts,
 		MinBackoff:  time.Duration(s.intn(10, 200)) * time.Microsecond,
 		MaxBackoff:  time.Duration(s.intn(1, 3)) * time.Millisecond,
 	}
@@ -270,19 +299,23 @@ func (s *suite) fill(t *testing.T, db kv.DB) model {
 	m := model{}
 	n := s.intn(20, 200)
 	batch := s.intn(1, 50)
-	for done := 0; done < n; {
+	for done := 0; done < n; done += batch {
+		// The batch is drawn outside the transaction: a retried function writes the same one.
+		var kvs []kv.KeyValue
+		for i := 0; i < batch && done+i < n; i++ {
+			kvs = append(kvs, kv.KeyValue{Key: s.randKey(), Value: []byte(strconv.Itoa(s.intn(0, 1<<20)))})
+		}
 		mustUpdate(t, db, func(tx kv.Txn) error {
-			for i := 0; i < batch && done+i < n; i++ {
-				key := s.randKey()
-				val := strconv.Itoa(s.intn(0, 1<<20))
-				m[string(key)] = val
-				if err := tx.Set(key, []byte(val)); err != nil {
+			for _, e := range kvs {
+				if err := tx.Set(e.Key, e.Value); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		done += batch
+		for _, e := range kvs {
+			m[string(e.Key)] = string(e.Value)
+		}
 	}
 	return m
 }
@@ -354,6 +387,21 @@ func (s *suite) clearRange(t *testing.T) {
 	}
 }
 
+// once makes fn idempotent with a marker key: it runs fn and sets marker, unless marker is
+// already set (by an earlier attempt whose commit result was unknown but did apply).
+func once(marker []byte, fn func(kv.Txn) error) func(kv.Txn) error {
+	return func(tx kv.Txn) error {
+		v, err := tx.Get(marker)
+		if err != nil || v != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Set(marker, nil)
+	}
+}
+
 func le(v int64) []byte {
 	b := make([]byte, 8)
 	for i := range b {
@@ -366,11 +414,11 @@ func (s *suite) atomicAdd(t *testing.T) {
 	db := s.db(t, s.options())
 	c := k("counter")
 	d1, d2 := int64(s.intn(1, 1000)), -int64(s.intn(1, 5000))
-	mustUpdate(t, db, func(tx kv.Txn) error { return tx.AtomicAdd(c, d1) })
+	mustUpdate(t, db, once(k("op1"), func(tx kv.Txn) error { return tx.AtomicAdd(c, d1) }))
 	if v := get(t, db, c); !bytes.Equal(v, le(d1)) {
 		t.Fatalf("add to absent: %x, want %x", v, le(d1))
 	}
-	mustUpdate(t, db, func(tx kv.Txn) error {
+	mustUpdate(t, db, once(k("op2"), func(tx kv.Txn) error {
 		if err := tx.AtomicAdd(c, d2); err != nil {
 			return err
 		}
@@ -382,7 +430,7 @@ func (s *suite) atomicAdd(t *testing.T) {
 			return fmt.Errorf("inside txn: %d, want %d", kv.CounterValue(v), d1+d2)
 		}
 		return nil
-	})
+	}))
 	if v := get(t, db, c); kv.CounterValue(v) != d1+d2 || len(v) != 8 {
 		t.Fatalf("got %x, want %d", v, d1+d2)
 	}
@@ -549,14 +597,20 @@ func (s *suite) txnTooOld(t *testing.T) {
 func (s *suite) retryOnConflict(t *testing.T) {
 	o := s.options()
 	db := s.db(t, o)
-	fail := s.intn(1, o.Retry.MaxAttempts-1)
+	fail := s.intn(1, min(o.Retry.MaxAttempts-1, 7))
 	attempts := 0
 	mustUpdate(t, db, func(tx kv.Txn) error {
 		attempts++
+		if v, err := tx.Get(k("done")); err != nil || v != nil {
+			return err // an earlier attempt applied
+		}
 		if err := tx.Set(k("attempt", strconv.Itoa(attempts)), nil); err != nil {
 			return err
 		}
 		if err := tx.AtomicAdd(k("n"), 1); err != nil {
+			return err
+		}
+		if err := tx.Set(k("done"), []byte(strconv.Itoa(attempts))); err != nil {
 			return err
 		}
 		if attempts <= fail {
@@ -564,13 +618,20 @@ func (s *suite) retryOnConflict(t *testing.T) {
 		}
 		return nil
 	})
-	if attempts != fail+1 {
+	if attempts < fail+1 || (!s.cfg.Faulty && attempts != fail+1) {
 		t.Fatalf("ran %d times, want %d", attempts, fail+1)
 	}
-	// Only the last attempt's writes are kept.
+	// Exactly one attempt's writes are kept, and not those of an attempt that failed.
 	got := scan(t, db, []byte{0x00}, []byte{0xFF})
-	if len(got) != 2 || !bytes.Equal(got[0].Key, k("attempt", strconv.Itoa(attempts))) {
-		t.Fatalf("kept writes: %s, want only attempt %d's", render(got), attempts)
+	if len(got) != 3 {
+		t.Fatalf("kept writes: %s, want one attempt's", render(got))
+	}
+	kept, err := strconv.Atoi(string(got[1].Value))
+	if err != nil || kept <= fail || !bytes.Equal(got[0].Key, k("attempt", strconv.Itoa(kept))) {
+		t.Fatalf("kept writes: %s, want those of an attempt after %d", render(got), fail)
+	}
+	if !s.cfg.Faulty && kept != attempts {
+		t.Fatalf("kept attempt %d's writes, want the last one's (%d)", kept, attempts)
 	}
 	if v := get(t, db, k("n")); kv.CounterValue(v) != 1 {
 		t.Fatalf("counter %d, want 1", kv.CounterValue(v))
@@ -616,7 +677,7 @@ func (s *suite) concurrentRMW(t *testing.T) {
 	for w := 0; w < workers; w++ {
 		wg.Go(func() {
 			for i := 0; i < each; i++ {
-				err := db.Update(ctx, func(tx kv.Txn) error {
+				err := db.Update(ctx, once(k("op", strconv.Itoa(w), strconv.Itoa(i)), func(tx kv.Txn) error {
 					v, err := tx.Get(c)
 					if err != nil {
 						return err
@@ -628,7 +689,7 @@ func (s *suite) concurrentRMW(t *testing.T) {
 						}
 					}
 					return tx.Set(c, []byte(strconv.Itoa(n+1)))
-				})
+				}))
 				if err != nil {
 					errs <- err
 					return
@@ -654,7 +715,8 @@ func (s *suite) concurrentAtomicAdd(t *testing.T) {
 	for w := 0; w < workers; w++ {
 		wg.Go(func() {
 			for i := 0; i < each; i++ {
-				if err := db.Update(ctx, func(tx kv.Txn) error { return tx.AtomicAdd(c, 2) }); err != nil {
+				op := k("op", strconv.Itoa(w), strconv.Itoa(i))
+				if err := db.Update(ctx, once(op, func(tx kv.Txn) error { return tx.AtomicAdd(c, 2) })); err != nil {
 					t.Error(err)
 					return
 				}
@@ -671,6 +733,7 @@ func (s *suite) snapshot(t *testing.T) {
 	db := s.db(t, s.options())
 	mustUpdate(t, db, func(tx kv.Txn) error { return tx.Set(k("a"), []byte("old")) })
 	written, release := make(chan struct{}), make(chan struct{})
+	var writtenOnce sync.Once // a retried function runs again
 	done := make(chan error, 1)
 	go func() {
 		done <- db.Update(ctx, func(tx kv.Txn) error {
@@ -680,7 +743,7 @@ func (s *suite) snapshot(t *testing.T) {
 			if err := tx.Set(k("b"), []byte("new")); err != nil {
 				return err
 			}
-			close(written)
+			writtenOnce.Do(func() { close(written) })
 			<-release
 			return nil
 		})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/doricdb/doric/metaservice/kv"
 	"github.com/doricdb/doric/metaservice/kv/kvtest"
@@ -149,5 +152,89 @@ func childWriter(path string) {
 			os.Exit(1)
 		}
 		fmt.Printf("ack %d\n", i)
+	}
+}
+
+// TestVersionstampsAcrossReopen: commit versions keep increasing across a close and reopen of
+// the file, and are consecutive: attempts that rolled back, and read-only transactions, take no
+// version.
+func TestVersionstampsAcrossReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meta.db")
+	ctx := context.Background()
+	var last uint64
+	for round := 0; round < 3; round++ {
+		db, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3+rand.IntN(10); i++ {
+			// A failed attempt after a versionstamped write, and a read-only one, in between.
+			if err := db.Update(ctx, func(tx kv.Txn) error {
+				if err := tx.SetVersionstampedKey([]byte{1, 'l'}, nil); err != nil {
+					return err
+				}
+				return errors.New("roll back")
+			}); err == nil {
+				t.Fatal("rolled-back Update succeeded")
+			}
+			if err := db.Update(ctx, func(tx kv.Txn) error { _, err := tx.Get([]byte{1}); return err }); err != nil {
+				t.Fatal(err)
+			}
+			vs, err := kv.UpdateStamped(ctx, db, func(tx kv.Txn) error {
+				return tx.SetVersionstampedKey([]byte{1, 'l'}, []byte{byte(round)})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if vs.CommitVersion() != last+1 || vs.BatchOrder() != 0 {
+				t.Fatalf("round %d: stamp %s after version %d", round, vs, last)
+			}
+			last = vs.CommitVersion()
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestFormat pins FORMAT.md: the kv bucket holds keys and values as written, the sys bucket the
+// big-endian commit version of the last writing transaction, which is the versionstamp's prefix.
+func TestFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meta.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	n := 1 + rand.IntN(5)
+	var vs kv.Versionstamp
+	for i := 0; i < n; i++ {
+		if vs, err = kv.UpdateStamped(ctx, db, func(tx kv.Txn) error {
+			return tx.SetVersionstampedValue([]byte{1, 'k'}, []byte{'v'})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.View(func(tx *bolt.Tx) error {
+		want := []byte{0, 0, 0, 0, 0, 0, 0, byte(n)}
+		if got := tx.Bucket([]byte("sys")).Get([]byte("commit_version")); !bytes.Equal(got, want) {
+			return fmt.Errorf("sys/commit_version = %x, want %x", got, want)
+		}
+		want = append([]byte{'v'}, want...)
+		want = append(want, 0, 0)
+		if got := tx.Bucket([]byte("kv")).Get([]byte{1, 'k'}); !bytes.Equal(got, want) || !bytes.Equal(got[1:], vs[:]) {
+			return fmt.Errorf("kv/01 6b = %x, want %x (stamp %x)", got, want, vs[:])
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
