@@ -47,7 +47,7 @@ func (e *Executor) CreateTable(ctx context.Context, db string, t *catalog.Table,
 	if buckets <= 0 {
 		return fmt.Errorf("BUG: table %s has %d buckets", t.Name, buckets)
 	}
-	vault, err := e.Meta.GetStorageVault(ctx, &metapb.GetStorageVaultRequest{InstanceId: e.InstanceID})
+	vault, err := e.Meta.GetStorageVault(ctx, &metapb.GetStorageVaultRequest{InstanceId: e.InstanceID, MaskSecrets: true})
 	if err != nil {
 		return fmt.Errorf("resolve the default storage vault: %w", err)
 	}

@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 
 	"google.golang.org/grpc"
@@ -88,7 +90,20 @@ func (s stamper) Invoke(ctx context.Context, method string, args, reply any, opt
 	if m, ok := args.(proto.Message); ok {
 		args = withInstance(m, s.instanceID)
 	}
+	if b, ok := args.(*metapb.BeginTxnRequest); ok && b.GetRequestId() == "" {
+		args = withRequestID(b)
+	}
 	return s.ClientConnInterface.Invoke(ctx, method, args, reply, opts...)
+}
+
+// withRequestID returns a copy of req with a random request id, so that gRPC's retries of this
+// call (which resend the same message) are recognised by the server as one begin.
+func withRequestID(req *metapb.BeginTxnRequest) *metapb.BeginTxnRequest {
+	var b [16]byte
+	rand.Read(b[:])
+	c := proto.Clone(req).(*metapb.BeginTxnRequest)
+	c.RequestId = hex.EncodeToString(b[:])
+	return c
 }
 
 func withInstance(m proto.Message, instanceID string) proto.Message {

@@ -121,3 +121,24 @@ func TestImports(t *testing.T) {
 		}
 	}
 }
+
+func TestBeginTxnGetsARequestID(t *testing.T) {
+	r := &recorder{}
+	c := New(r, "tenant")
+	req := &metapb.BeginTxnRequest{DbId: 1, Label: "l"}
+	for range 2 {
+		if _, err := c.BeginTxn(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := r.sent[0].(*metapb.BeginTxnRequest), r.sent[1].(*metapb.BeginTxnRequest)
+	if a.GetRequestId() == "" || a.GetRequestId() == b.GetRequestId() || req.GetRequestId() != "" {
+		t.Fatalf("request ids %q, %q (caller's %q): want distinct per call, caller's untouched", a.GetRequestId(), b.GetRequestId(), req.GetRequestId())
+	}
+	if _, err := c.BeginTxn(context.Background(), &metapb.BeginTxnRequest{RequestId: "mine"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.sent[2].(*metapb.BeginTxnRequest).GetRequestId(); got != "mine" {
+		t.Fatalf("explicit request id replaced by %q", got)
+	}
+}

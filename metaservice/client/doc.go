@@ -7,11 +7,11 @@
 // client's before it is sent (on a copy; the caller's message is not modified). Calls that fail
 // with Unavailable (server not up yet, connection lost before the call was handled) are retried
 // by gRPC with exponential backoff, up to 5 attempts. Every Meta Service RPC tolerates a repeat
-// (names, labels and rowset ids make repeats no-ops), with two visible differences when the first
-// attempt did reach the server: a repeated BeginTxn answers label_exists with the caller's own
-// txn, and a repeated CommitTxn returns the visible txn without its versions. Other errors are
-// gRPC statuses with the codes documented in api/metapb/meta.proto; classify them with
-// status.Code.
+// (names, labels, rowset ids and job ids make repeats no-ops; drops of what is gone succeed): a
+// BeginTxn without a request_id gets a random one here, so a retry of the call that reached the
+// server returns the caller's own txn as new rather than as label_exists, and a repeated CommitTxn
+// returns the visible txn with the versions it got. Other errors are gRPC statuses with the codes
+// documented in api/metapb/meta.proto; classify them with status.Code.
 //
 // A Client is safe for concurrent use.
 package client

@@ -87,6 +87,73 @@ func Groups(tx kv.ReadTxn, instanceID string) ([]*metapb.ComputeGroup, error) {
 	return out, nil
 }
 
+// Nodes returns the nodes of the named group in node id order; an unknown group wraps
+// metaerr.ErrNotFound.
+func Nodes(tx kv.ReadTxn, instanceID, group string) ([]*metapb.NodeInfo, error) {
+	g, err := Group(tx, instanceID, group)
+	if err != nil {
+		return nil, err
+	}
+	return g.GetNodes(), nil
+}
+
+// DropGroup removes the named group and its nodes. It reports whether the group existed (a
+// missing group is not an error: a replayed drop succeeds).
+func DropGroup(tx kv.Txn, instanceID, name string) (bool, error) {
+	if name == "" {
+		return false, fmt.Errorf("compute group name is empty: %w", metaerr.ErrInvalidArgument)
+	}
+	v, err := tx.Get(keys.ComputeGroup(instanceID, name))
+	if err != nil || v == nil {
+		return false, err
+	}
+	if err := tx.Clear(keys.ComputeGroup(instanceID, name)); err != nil {
+		return false, err
+	}
+	begin, end := keys.ComputeNodeRange(instanceID, name)
+	return true, tx.ClearRange(begin, end)
+}
+
+// SetStatus suspends (GROUP_SUSPENDED) or resumes (GROUP_NORMAL) the named group and returns it.
+// Setting the status it has is a no-op.
+func SetStatus(tx kv.Txn, instanceID, name string, status metapb.ComputeGroupStatus) (*metapb.ComputeGroup, error) {
+	g := &metapb.ComputeGroup{}
+	ok, err := kv.GetProto(tx, keys.ComputeGroup(instanceID, name), g)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("compute group %q: %w", name, metaerr.ErrNotFound)
+	}
+	if g.GetStatus() != status {
+		g.Status = status
+		if err := kv.SetProto(tx, keys.ComputeGroup(instanceID, name), g); err != nil {
+			return nil, err
+		}
+	}
+	return Group(tx, instanceID, name)
+}
+
+// RemoveNode removes a node from the named group and returns the group; it reports whether the
+// node existed (a missing node is not an error). An unknown group wraps metaerr.ErrNotFound.
+func RemoveNode(tx kv.Txn, instanceID, group, nodeID string) (*metapb.ComputeGroup, bool, error) {
+	if _, err := Group(tx, instanceID, group); err != nil {
+		return nil, false, err
+	}
+	key := keys.ComputeNode(instanceID, group, nodeID)
+	v, err := tx.Get(key)
+	if err != nil {
+		return nil, false, err
+	}
+	if v != nil {
+		if err := tx.Clear(key); err != nil {
+			return nil, false, err
+		}
+	}
+	g, err := Group(tx, instanceID, group)
+	return g, v != nil, err
+}
+
 func nodes(tx kv.ReadTxn, instanceID, group string) ([]*metapb.NodeInfo, error) {
 	begin, end := keys.ComputeNodeRange(instanceID, group)
 	kvs, err := tx.GetRange(begin, end, 0, false)
@@ -137,19 +204,24 @@ func putNode(tx kv.Txn, instanceID, group string, node *metapb.NodeInfo, now tim
 	return kv.SetProto(tx, key, stored)
 }
 
-// Heartbeat sets the node's last_heartbeat_ms to now. An unknown node wraps metaerr.ErrNotFound.
-func Heartbeat(tx kv.Txn, instanceID, group, nodeID string, now time.Time) error {
+// Heartbeat sets the node's last_heartbeat_ms to now and returns its group's status. An unknown
+// node wraps metaerr.ErrNotFound.
+func Heartbeat(tx kv.Txn, instanceID, group, nodeID string, now time.Time) (metapb.ComputeGroupStatus, error) {
 	key := keys.ComputeNode(instanceID, group, nodeID)
 	n := &metapb.NodeInfo{}
 	ok, err := kv.GetProto(tx, key, n)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if !ok {
-		return fmt.Errorf("node %q of compute group %q: %w", nodeID, group, metaerr.ErrNotFound)
+		return 0, fmt.Errorf("node %q of compute group %q: %w", nodeID, group, metaerr.ErrNotFound)
+	}
+	g := &metapb.ComputeGroup{}
+	if _, err := kv.GetProto(tx, keys.ComputeGroup(instanceID, group), g); err != nil {
+		return 0, err
 	}
 	n.LastHeartbeatMs = now.UnixMilli()
-	return kv.SetProto(tx, key, n)
+	return g.GetStatus(), kv.SetProto(tx, key, n)
 }
 
 func isNotFound(err error) bool { return errors.Is(err, metaerr.ErrNotFound) }

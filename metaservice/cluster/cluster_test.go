@@ -89,7 +89,7 @@ func TestAddNodeUpsertsAndHeartbeat(t *testing.T) {
 		return err
 	})
 	t1 := t0.Add(3 * time.Second)
-	do(t, db, func(tx kv.Txn) error { return Heartbeat(tx, inst, "g", "n", t1) })
+	do(t, db, func(tx kv.Txn) error { _, err := Heartbeat(tx, inst, "g", "n", t1); return err })
 	var g *metapb.ComputeGroup
 	do(t, db, func(tx kv.Txn) error {
 		var err error
@@ -115,7 +115,7 @@ func TestAddNodeUpsertsAndHeartbeat(t *testing.T) {
 		if _, err := AddNode(tx, inst, "g", &metapb.NodeInfo{}, t0); !errors.Is(err, metaerr.ErrInvalidArgument) {
 			t.Errorf("AddNode without id: %v", err)
 		}
-		if err := Heartbeat(tx, inst, "g", "ghost", t0); !errors.Is(err, metaerr.ErrNotFound) {
+		if _, err := Heartbeat(tx, inst, "g", "ghost", t0); !errors.Is(err, metaerr.ErrNotFound) {
 			t.Errorf("Heartbeat of unknown node: %v", err)
 		}
 		if _, _, err := CreateGroup(tx, inst, &metapb.ComputeGroup{}, t0); !errors.Is(err, metaerr.ErrInvalidArgument) {
@@ -129,4 +129,64 @@ func TestAddNodeUpsertsAndHeartbeat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestDropSuspendRemove(t *testing.T) {
+	db := openDB(t)
+	do(t, db, func(tx kv.Txn) error {
+		_, _, err := CreateGroup(tx, inst, &metapb.ComputeGroup{Name: "g", Nodes: []*metapb.NodeInfo{{NodeId: "a"}, {NodeId: "b"}}}, t0)
+		if err != nil {
+			return err
+		}
+		_, _, err = CreateGroup(tx, inst, &metapb.ComputeGroup{Name: "g2", Nodes: []*metapb.NodeInfo{{NodeId: "a"}}}, t0)
+		return err
+	})
+	do(t, db, func(tx kv.Txn) error {
+		g, err := SetStatus(tx, inst, "g", metapb.ComputeGroupStatus_GROUP_SUSPENDED)
+		if err != nil || g.GetStatus() != metapb.ComputeGroupStatus_GROUP_SUSPENDED || len(g.GetNodes()) != 2 {
+			t.Errorf("suspend: %v %v", g, err)
+		}
+		if st, err := Heartbeat(tx, inst, "g", "a", t0); err != nil || st != metapb.ComputeGroupStatus_GROUP_SUSPENDED {
+			t.Errorf("heartbeat of a suspended group's node: %v %v", st, err)
+		}
+		if g, err = SetStatus(tx, inst, "g", metapb.ComputeGroupStatus_GROUP_NORMAL); err != nil || g.GetStatus() != metapb.ComputeGroupStatus_GROUP_NORMAL {
+			t.Errorf("resume: %v %v", g, err)
+		}
+		if _, err := SetStatus(tx, inst, "nope", metapb.ComputeGroupStatus_GROUP_NORMAL); !errors.Is(err, metaerr.ErrNotFound) {
+			t.Errorf("suspend of no group: %v", err)
+		}
+		g, existed, err := RemoveNode(tx, inst, "g", "a")
+		if err != nil || !existed || len(g.GetNodes()) != 1 || g.GetNodes()[0].GetNodeId() != "b" {
+			t.Errorf("remove node: %v %v %v", g, existed, err)
+		}
+		if _, existed, err := RemoveNode(tx, inst, "g", "a"); err != nil || existed {
+			t.Errorf("remove node again: %v %v", existed, err)
+		}
+		if _, _, err := RemoveNode(tx, inst, "nope", "a"); !errors.Is(err, metaerr.ErrNotFound) {
+			t.Errorf("remove node of no group: %v", err)
+		}
+		existed, err = DropGroup(tx, inst, "g")
+		if err != nil || !existed {
+			t.Errorf("drop: %v %v", existed, err)
+		}
+		if existed, err := DropGroup(tx, inst, "g"); err != nil || existed {
+			t.Errorf("drop again: %v %v", existed, err)
+		}
+		if _, err := Nodes(tx, inst, "g"); !errors.Is(err, metaerr.ErrNotFound) {
+			t.Errorf("nodes of a dropped group: %v", err)
+		}
+		if _, err := Heartbeat(tx, inst, "g", "b", t0); !errors.Is(err, metaerr.ErrNotFound) {
+			t.Errorf("the dropped group's nodes remain: %v", err)
+		}
+		// The other group (with a node of the same id) is untouched.
+		ns, err := Nodes(tx, inst, "g2")
+		if err != nil || len(ns) != 1 {
+			t.Errorf("g2 nodes: %v %v", ns, err)
+		}
+		gs, err := Groups(tx, inst)
+		if err != nil || len(gs) != 1 || gs[0].GetName() != "g2" {
+			t.Errorf("groups after drop: %v %v", gs, err)
+		}
+		return nil
+	})
 }

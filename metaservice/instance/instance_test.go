@@ -147,3 +147,111 @@ func TestCreateRejects(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func s3Vault(name, secret string) *metapb.StorageVault {
+	return &metapb.StorageVault{Name: name, Backend: &metapb.StorageVault_S3{S3: &metapb.S3Vault{
+		Endpoint: "http://127.0.0.1:9000", Bucket: "b", Prefix: "p", AccessKey: "ak", SecretKey: secret}}}
+}
+
+func TestVaultRegistry(t *testing.T) {
+	db := openDB(t)
+	if _, _, err := create(t, db, &metapb.CreateInstanceRequest{InstanceId: "i", DefaultVault: localVault("/d")}); err != nil {
+		t.Fatal(err)
+	}
+	createVault := func(v *metapb.StorageVault, def bool) (*metapb.StorageVault, bool, error) {
+		var out *metapb.StorageVault
+		var existed bool
+		err := db.Update(ctx, func(tx kv.Txn) error {
+			var err error
+			out, existed, err = CreateVault(tx, "i", v, def, now)
+			return err
+		})
+		return out, existed, err
+	}
+	s3, existed, err := createVault(s3Vault("s3", "sk-1"), false)
+	if err != nil || existed || s3.GetId() != "2" || s3.GetCtimeMs() != now.UnixMilli() {
+		t.Fatalf("create: %v %v %v", s3, existed, err)
+	}
+	// A replay returns the vault; another definition under the name is refused; so is no name.
+	if again, existed, err := createVault(s3Vault("s3", "sk-1"), true); err != nil || !existed || again.GetId() != s3.GetId() {
+		t.Fatalf("replayed create: %v %v %v", again, existed, err)
+	}
+	if _, _, err := createVault(s3Vault("s3", "sk-2"), false); !errors.Is(err, metaerr.ErrAlreadyExists) {
+		t.Fatalf("a second vault named s3: %v", err)
+	}
+	if _, _, err := createVault(s3Vault("", "x"), false); !errors.Is(err, metaerr.ErrInvalidArgument) {
+		t.Fatalf("a vault without a name: %v", err)
+	}
+	if _, _, err := createVault(s3Vault("other", "x"), false); err != nil {
+		t.Fatal(err)
+	}
+	// The replay with set_as_default made s3 the default.
+	do := func(fn func(tx kv.Txn) error) error { return db.Update(ctx, fn) }
+	if err := do(func(tx kv.Txn) error {
+		v, err := Vault(tx, "i", "")
+		if err == nil && v.GetName() != "s3" {
+			t.Errorf("default vault %v", v)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	alter := func(req *metapb.AlterStorageVaultRequest) (*metapb.StorageVault, error) {
+		var v *metapb.StorageVault
+		err := do(func(tx kv.Txn) error {
+			var err error
+			v, err = AlterVault(tx, "i", req, now.Add(time.Hour))
+			return err
+		})
+		return v, err
+	}
+	v, err := alter(&metapb.AlterStorageVaultRequest{Name: "s3", NewName: "s3-main", S3: &metapb.S3Vault{SecretKey: "sk-new", Bucket: "b"}})
+	if err != nil || v.GetName() != "s3-main" || v.GetS3().GetSecretKey() != "sk-new" || v.GetS3().GetAccessKey() != "ak" ||
+		v.GetMtimeMs() != now.Add(time.Hour).UnixMilli() {
+		t.Fatalf("alter: %v %v", v, err)
+	}
+	for name, req := range map[string]*metapb.AlterStorageVaultRequest{
+		"bucket":      {VaultId: s3.GetId(), S3: &metapb.S3Vault{Bucket: "elsewhere"}},
+		"prefix":      {VaultId: s3.GetId(), S3: &metapb.S3Vault{Prefix: "q"}},
+		"hdfs on s3":  {VaultId: s3.GetId(), Hdfs: &metapb.HdfsVault{HadoopUsername: "u"}},
+		"s3 on local": {VaultId: "1", S3: &metapb.S3Vault{SecretKey: "x"}},
+		"no vault":    {S3: &metapb.S3Vault{SecretKey: "x"}},
+	} {
+		if _, err := alter(req); !errors.Is(err, metaerr.ErrInvalidArgument) {
+			t.Errorf("alter %s: %v", name, err)
+		}
+	}
+	if _, err := alter(&metapb.AlterStorageVaultRequest{VaultId: s3.GetId(), NewName: "other"}); !errors.Is(err, metaerr.ErrAlreadyExists) {
+		t.Fatalf("rename onto a taken name: %v", err)
+	}
+	if _, err := alter(&metapb.AlterStorageVaultRequest{Name: "s3"}); !errors.Is(err, metaerr.ErrNotFound) {
+		t.Fatalf("alter by the old name: %v", err)
+	}
+	// Secrets are stored (compute nodes get them) and masked on request.
+	if err := do(func(tx kv.Txn) error {
+		v, err := VaultByName(tx, "i", "s3-main")
+		if err != nil {
+			return err
+		}
+		if v.GetS3().GetSecretKey() != "sk-new" {
+			t.Errorf("stored secret %q", v.GetS3().GetSecretKey())
+		}
+		m := Mask(v)
+		if m.GetS3().GetSecretKey() != MaskedSecret || m.GetS3().GetAccessKey() != "ak" || v.GetS3().GetSecretKey() != "sk-new" {
+			t.Errorf("masked %v (original %v)", m, v)
+		}
+		if Mask(localVault("/x")).GetLocal().GetRoot() != "/x" || Mask(nil) != nil {
+			t.Errorf("mask of a local vault")
+		}
+		info, err := SetDefaultVault(tx, "i", "", "other")
+		if err != nil || info.GetDefaultVaultId() == s3.GetId() {
+			t.Errorf("set default: %v %v", info, err)
+		}
+		if _, err := SetDefaultVault(tx, "i", "nope", ""); !errors.Is(err, metaerr.ErrNotFound) {
+			t.Errorf("set default to no vault: %v", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -11,4 +11,7 @@ var (
 	ErrFailedPrecondition = errors.New("failed precondition")
 	// ErrInvalidArgument: the request is malformed (missing id, bad range, oversized label).
 	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrBusy: another owner holds a live lease or lock (a compaction job, a delete-bitmap lock);
+	// the caller may retry after it expires or is released.
+	ErrBusy = errors.New("busy")
 )

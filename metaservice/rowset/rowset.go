@@ -2,6 +2,7 @@ package rowset
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -92,6 +93,61 @@ func PutVisible(tx kv.Txn, instanceID string, rs *metapb.RowsetMeta) error {
 			rs.GetTabletId(), rs.GetEndVersion(), rs.GetRowsetId())
 	}
 	return kv.SetProto(tx, key, rs)
+}
+
+// ClearVisible removes the visible rowsets of a tablet whose end version is in [start, end].
+func ClearVisible(tx kv.Txn, instanceID string, tabletID, start, end int64) error {
+	if start > end {
+		return nil
+	}
+	begin, stop := keys.RowsetRange(instanceID, tabletID, start, end)
+	return tx.ClearRange(begin, stop)
+}
+
+// After returns the first visible rowset of a tablet whose end version is greater than
+// version, or nil.
+func After(tx kv.ReadTxn, instanceID string, tabletID, version int64) (*metapb.RowsetMeta, error) {
+	if version == math.MaxInt64 {
+		return nil, nil
+	}
+	begin, stop := keys.RowsetRange(instanceID, tabletID, version+1, math.MaxInt64)
+	kvs, err := tx.GetRange(begin, stop, 1, false)
+	if err != nil || len(kvs) == 0 {
+		return nil, err
+	}
+	rs := &metapb.RowsetMeta{}
+	if err := proto.Unmarshal(kvs[0].Value, rs); err != nil {
+		return nil, fmt.Errorf("rowset at %s: %w", keys.Pretty(kvs[0].Key), err)
+	}
+	return rs, nil
+}
+
+// Complete returns a copy of rs with partition, index and vault filled in from its tablet t. A
+// rowset that names another partition or index than its tablet's wraps
+// metaerr.ErrInvalidArgument.
+func Complete(rs *metapb.RowsetMeta, t *metapb.TabletMeta) (*metapb.RowsetMeta, error) {
+	rs = proto.Clone(rs).(*metapb.RowsetMeta)
+	for _, f := range []struct {
+		name  string
+		field *int64
+		want  int64
+	}{
+		{"partition", &rs.PartitionId, t.GetPartitionId()},
+		{"index", &rs.IndexId, t.GetIndexId()},
+	} {
+		switch *f.field {
+		case 0:
+			*f.field = f.want
+		case f.want:
+		default:
+			return nil, fmt.Errorf("rowset %s names %s %d, tablet %d is in %d: %w",
+				rs.GetRowsetId(), f.name, *f.field, t.GetTabletId(), f.want, metaerr.ErrInvalidArgument)
+		}
+	}
+	if rs.VaultId == "" {
+		rs.VaultId = t.GetVaultId()
+	}
+	return rs, nil
 }
 
 // Visible returns the visible rowsets of a tablet whose end version is in [start, end], in

@@ -11,6 +11,7 @@ import (
 	"github.com/doricdb/doric/metaservice/keys"
 	"github.com/doricdb/doric/metaservice/kv"
 	"github.com/doricdb/doric/metaservice/metaerr"
+	"github.com/doricdb/doric/metaservice/stats"
 )
 
 // Create stores the tablets (see the package documentation).
@@ -51,7 +52,10 @@ func create(tx kv.Txn, instanceID string, m *metapb.TabletMeta, defaultVaultID s
 	if err := kv.SetProto(tx, key(instanceID, m), m); err != nil {
 		return err
 	}
-	return kv.SetProto(tx, keys.TabletIndex(instanceID, m.GetTabletId()), idsOf(m))
+	if err := kv.SetProto(tx, keys.TabletIndex(instanceID, m.GetTabletId()), idsOf(m)); err != nil {
+		return err
+	}
+	return stats.Init(tx, instanceID, m)
 }
 
 func key(instanceID string, m *metapb.TabletMeta) []byte {

@@ -21,11 +21,12 @@ import (
 )
 
 const (
-	inst      = "i1"
-	db1       = int64(100)
-	table     = int64(200)
-	index     = int64(300)
-	retention = 24 * time.Hour
+	inst           = "i1"
+	db1            = int64(100)
+	table          = int64(200)
+	index          = int64(300)
+	retention      = 24 * time.Hour
+	labelRetention = 48 * time.Hour
 )
 
 var (
@@ -35,8 +36,9 @@ var (
 
 // env is a store with tablets: tablet 1000+p*10+b is bucket b of partition 400+p.
 type env struct {
-	t  *testing.T
-	db kv.DB
+	t    *testing.T
+	db   kv.DB
+	opts Options
 }
 
 func tabletOf(partition, bucket int) int64 { return 1000 + int64(partition)*10 + int64(bucket) }
@@ -55,7 +57,7 @@ func newEnv(t *testing.T, partitions, buckets int) *env {
 			metas = append(metas, &metapb.TabletMeta{TabletId: tabletOf(p, b), DbId: db1, TableId: table, IndexId: index, PartitionId: partitionOf(p)})
 		}
 	}
-	e := &env{t: t, db: db}
+	e := &env{t: t, db: db, opts: Options{RowsetRetention: retention, LabelRetention: labelRetention}}
 	e.do(func(tx kv.Txn) error { return tablet.Create(tx, inst, metas, "vault-1", t0) })
 	return e
 }
@@ -75,7 +77,7 @@ func (e *env) begin(label string) (*metapb.TxnInfo, bool) {
 	var existed bool
 	e.do(func(tx kv.Txn) error {
 		var err error
-		info, existed, err = Begin(tx, inst, &metapb.TxnInfo{DbId: db1, Label: label, TableIds: []int64{table}}, t0)
+		info, existed, err = Begin(tx, inst, &metapb.TxnInfo{DbId: db1, Label: label, TableIds: []int64{table}}, t0, e.opts)
 		return err
 	})
 	return info, existed
@@ -83,28 +85,32 @@ func (e *env) begin(label string) (*metapb.TxnInfo, bool) {
 
 func (e *env) load(txnID, tabletID int64, rowsetID string) error {
 	rs := &metapb.RowsetMeta{RowsetId: rowsetID, TabletId: tabletID, TxnId: txnID, NumRows: 3, NumSegments: 1, SegmentSizes: []int64{100}}
-	if err := e.try(func(tx kv.Txn) error { return PrepareRowset(tx, inst, rs, t0, retention) }); err != nil {
+	if err := e.try(func(tx kv.Txn) error { return PrepareRowset(tx, inst, rs, t0, e.opts) }); err != nil {
 		return err
 	}
 	return e.try(func(tx kv.Txn) error { return CommitRowset(tx, inst, rs, t0) })
 }
 
+// commit commits a txn, lazily when it is larger than the budget.
 func (e *env) commit(txnID int64) (*metapb.TxnInfo, []*metapb.PartitionVersion, error) {
 	var info *metapb.TxnInfo
-	var vs []*metapb.PartitionVersion
+	now := t0.Add(time.Second)
 	err := e.try(func(tx kv.Txn) error {
 		var err error
-		info, vs, err = Commit(tx, inst, db1, txnID, t0.Add(time.Second))
+		info, err = Commit(tx, inst, CommitSpec{DBID: db1, TxnID: txnID}, now, e.opts)
 		return err
 	})
-	return info, vs, err
+	if err == nil && info.GetStatus() == metapb.TxnStatus_TXN_COMMITTED {
+		info, err = FinishLazy(ctx, e.db, inst, db1, txnID, func() time.Time { return now }, e.opts)
+	}
+	return info, info.GetVersions(), err
 }
 
 func (e *env) abort(txnID int64, label string) (*metapb.TxnInfo, error) {
 	var info *metapb.TxnInfo
 	err := e.try(func(tx kv.Txn) error {
 		var err error
-		info, err = Abort(tx, inst, db1, txnID, label, "test", t0.Add(time.Second), retention)
+		info, err = Abort(tx, inst, db1, txnID, label, "test", t0.Add(time.Second), e.opts)
 		return err
 	})
 	return info, err
@@ -196,10 +202,10 @@ func TestLoadCycle(t *testing.T) {
 	if n := e.count(keys.TxnRunningRange(inst, db1)); n != 0 {
 		t.Fatalf("%d running keys left", n)
 	}
-	// Retry: unchanged, no new versions.
-	again, vs, err := e.commit(id)
-	if err != nil || again.GetStatus() != metapb.TxnStatus_TXN_VISIBLE || len(vs) != 0 || e.version(0) != 2 {
-		t.Fatalf("commit retry: %v %v %v", again, vs, err)
+	// Retry: unchanged, the same versions, no new ones.
+	again, vs2, err := e.commit(id)
+	if err != nil || again.GetStatus() != metapb.TxnStatus_TXN_VISIBLE || fmt.Sprint(vs2) != fmt.Sprint(vs) || e.version(0) != 2 {
+		t.Fatalf("commit retry: %v %v %v", again, vs2, err)
 	}
 	// The label is taken by a visible txn.
 	dup, existed := e.begin("load-1")
@@ -240,7 +246,7 @@ func TestLabels(t *testing.T) {
 	var other *metapb.TxnInfo
 	e.do(func(tx kv.Txn) error {
 		var err error
-		other, _, err = Begin(tx, inst, &metapb.TxnInfo{DbId: db1 + 1, Label: "l"}, t0)
+		other, _, err = Begin(tx, inst, &metapb.TxnInfo{DbId: db1 + 1, Label: "l"}, t0, e.opts)
 		return err
 	})
 	if other.GetTxnId() == a.GetTxnId() {
@@ -268,7 +274,7 @@ func TestLabels(t *testing.T) {
 		{DbId: db1, Label: strings.Repeat("x", MaxLabelLen+1)},
 		{DbId: db1, Label: "x", TimeoutMs: -1},
 	} {
-		err := e.try(func(tx kv.Txn) error { _, _, err := Begin(tx, inst, spec, t0); return err })
+		err := e.try(func(tx kv.Txn) error { _, _, err := Begin(tx, inst, spec, t0, e.opts); return err })
 		if !errors.Is(err, metaerr.ErrInvalidArgument) {
 			t.Errorf("Begin(%v) = %v, want ErrInvalidArgument", spec, err)
 		}
@@ -284,7 +290,7 @@ func TestAbort(t *testing.T) {
 	}
 	// Prepared but never committed: its marker stays, expiring after the txn's deadline.
 	orphan := &metapb.RowsetMeta{RowsetId: "r1", TabletId: tabletOf(0, 1), TxnId: id}
-	e.do(func(tx kv.Txn) error { return PrepareRowset(tx, inst, orphan, t0, retention) })
+	e.do(func(tx kv.Txn) error { return PrepareRowset(tx, inst, orphan, t0, e.opts) })
 	aborted, err := e.abort(id, "")
 	if err != nil || aborted.GetStatus() != metapb.TxnStatus_TXN_ABORTED || aborted.GetReason() != "test" {
 		t.Fatalf("Abort = %v, %v", aborted, err)
@@ -337,7 +343,7 @@ func TestRowsetChecks(t *testing.T) {
 	info, _ := e.begin("c")
 	id := info.GetTxnId()
 	prepare := func(rs *metapb.RowsetMeta) error {
-		return e.try(func(tx kv.Txn) error { return PrepareRowset(tx, inst, rs, t0, retention) })
+		return e.try(func(tx kv.Txn) error { return PrepareRowset(tx, inst, rs, t0, e.opts) })
 	}
 	for _, tc := range []struct {
 		rs   *metapb.RowsetMeta
@@ -385,6 +391,9 @@ func TestRandomLoads(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, seed))
 	parts, buckets := 1+rng.IntN(3), 1+rng.IntN(3)
 	e := newEnv(t, parts, buckets)
+	// A few hundred bytes: commits of several rowsets are lazy, single ones are not.
+	e.opts.CommitBudget = 200 + rng.IntN(800)
+	commitsTotal := 0
 	type load struct {
 		id      int64
 		tablets []int64
@@ -431,6 +440,9 @@ func TestRandomLoads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(vs) > 0 {
+			commitsTotal++
+		}
 		touched := map[int64]int64{}
 		for _, pv := range vs {
 			touched[pv.GetPartitionId()] = pv.GetVersion()
@@ -468,6 +480,14 @@ func TestRandomLoads(t *testing.T) {
 			}
 		}
 	}
+	e.checkDone(0, allTablets(parts, buckets))
+	e.do(func(tx kv.Txn) error {
+		v, err := version.Table(tx, inst, db1, table)
+		if err == nil && v != int64(commitsTotal) {
+			t.Errorf("table version %d after %d commits", v, commitsTotal)
+		}
+		return err
+	})
 	running := len(open)
 	if n := e.count(keys.TxnRunningRange(inst, db1)); n != running {
 		t.Errorf("%d running keys, want %d", n, running)
@@ -475,6 +495,16 @@ func TestRandomLoads(t *testing.T) {
 	if n := e.count(keys.RecycleRowsetRange(inst)); n != len(aborted) {
 		t.Errorf("%d recycle entries, want %d (aborted rowsets)", n, len(aborted))
 	}
+}
+
+func allTablets(parts, buckets int) []int64 {
+	var out []int64
+	for p := range parts {
+		for b := range buckets {
+			out = append(out, tabletOf(p, b))
+		}
+	}
+	return out
 }
 
 func distinctPartitions(tablets []int64) map[int64]bool {

@@ -2,21 +2,32 @@ package version
 
 import (
 	"context"
+	"math/rand/v2"
 	"path/filepath"
+	"sync"
 	"testing"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/metaservice/kv"
 	"github.com/doricdb/doric/metaservice/kv/local"
 )
 
-func TestGetSet(t *testing.T) {
+func openDB(t *testing.T) kv.DB {
+	t.Helper()
 	db, err := local.Open(filepath.Join(t.TempDir(), "meta.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	ctx := context.Background()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+var ctx = context.Background()
+
+func TestGetSet(t *testing.T) {
+	db := openDB(t)
 	get := func(db1, table, part int64) int64 {
 		var v int64
 		if err := db.View(ctx, func(tx kv.ReadTxn) error {
@@ -31,9 +42,8 @@ func TestGetSet(t *testing.T) {
 	if v := get(1, 2, 3); v != Initial {
 		t.Fatalf("never loaded: %d, want %d", v, Initial)
 	}
-	if err := db.Update(ctx, func(tx kv.Txn) error {
-		return Set(tx, "i", &metapb.PartitionVersion{DbId: 1, TableId: 2, PartitionId: 3, Version: 7})
-	}); err != nil {
+	stored := &metapb.PartitionVersion{DbId: 1, TableId: 2, PartitionId: 3, Version: 7, PendingTxnIds: []int64{44}}
+	if err := db.Update(ctx, func(tx kv.Txn) error { return Set(tx, "i", stored) }); err != nil {
 		t.Fatal(err)
 	}
 	if v := get(1, 2, 3); v != 7 {
@@ -41,5 +51,50 @@ func TestGetSet(t *testing.T) {
 	}
 	if v := get(1, 2, 4); v != Initial {
 		t.Fatalf("neighbour partition: %d", v)
+	}
+	if err := db.View(ctx, func(tx kv.ReadTxn) error {
+		pv, err := Partition(tx, "i", 1, 2, 3)
+		if err == nil && !proto.Equal(pv, stored) {
+			t.Errorf("Partition = %v, want %v", pv, stored)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(ctx, func(tx kv.Txn) error {
+		return Set(tx, "i", &metapb.PartitionVersion{DbId: 1, TableId: 2, PartitionId: 5, Version: 0})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.View(ctx, func(tx kv.ReadTxn) error { _, err := Get(tx, "i", 1, 2, 5); return err }); err == nil {
+		t.Fatal("a stored version 0 was accepted")
+	}
+}
+
+// TestTableVersionConcurrentBumps: n concurrent bumps of one table leave it at exactly n and do not
+// touch another table.
+func TestTableVersionConcurrentBumps(t *testing.T) {
+	db := openDB(t)
+	n := 10 + rand.IntN(30)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if err := db.Update(ctx, func(tx kv.Txn) error { return BumpTable(tx, "i", 1, 2) }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := db.View(ctx, func(tx kv.ReadTxn) error {
+		v, err := Table(tx, "i", 1, 2)
+		if v != int64(n) {
+			t.Errorf("table version %d after %d bumps", v, n)
+		}
+		if o, _ := Table(tx, "i", 1, 3); o != 0 {
+			t.Errorf("untouched table at %d", o)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
