@@ -14,6 +14,7 @@ FUZZTIME    ?= 60s
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 STATICCHECK_VERSION        := v0.8.0
+VERSITYGW_VERSION          := v1.8.0
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/doricdb/doric/internal/buildinfo.Version=$(VERSION)
@@ -37,19 +38,19 @@ run: build ## Start the standalone server (MySQL on 9030, HTTP on 8030, data in 
 	$(BIN)/doric standalone --data-dir $(DATA_DIR) --mysql-port $(MYSQL_PORT) --http-port $(HTTP_PORT)
 
 .PHONY: test
-test: test-deps build ## Run the tests (what CI runs)
+test: test-deps tools build ## Run the tests (what CI runs)
 	$(GO) vet ./...
-	DORIC_BIN=$(BIN)/doric $(GO) test -count=1 -timeout 25m ./...
+	DORIC_BIN=$(BIN)/doric DORIC_VERSITYGW=$(TOOLBIN)/versitygw $(GO) test -count=1 -timeout 25m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./frontend/parser
 	$(GO) test -run '^$$' -fuzz '^FuzzBind$$' -fuzztime 30s ./frontend/binder
 
 .PHONY: test-long
-test-long: test-deps build ## Run the long suites too
-	DORIC_BIN=$(BIN)/doric DORIC_TEST_LONG=1 $(GO) test -count=1 -timeout 90m ./...
+test-long: test-deps tools build ## Run the long suites too
+	DORIC_BIN=$(BIN)/doric DORIC_VERSITYGW=$(TOOLBIN)/versitygw DORIC_TEST_LONG=1 $(GO) test -count=1 -timeout 90m ./...
 
 .PHONY: bench
-bench: ## Run the Go benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: tools ## Run the Go benchmarks
+	DORIC_VERSITYGW=$(TOOLBIN)/versitygw $(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: fuzz
 fuzz: ## Fuzz everything that parses bytes (FUZZTIME each)
@@ -67,6 +68,19 @@ test-deps:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq mariadb-client python3-pymysql >/dev/null; \
 	fi
+
+.PHONY: tools
+tools: $(TOOLBIN)/versitygw ## Build the servers tests start (VersityGW S3) into .tools/bin
+
+# VersityGW (Apache-2.0): the S3 server of the vault and file-cache tests. When the module proxy
+# refuses `go install pkg@version` (it may refuse version lists), build from a wrapper module.
+$(TOOLBIN)/versitygw:
+	@mkdir -p $(TOOLBIN)
+	GOBIN=$(TOOLBIN) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION) || { \
+		w=$$(mktemp -d) && cd $$w && \
+		printf 'module doric.local/tools\n\ngo 1.26.0\n\nrequire github.com/versity/versitygw $(VERSITYGW_VERSION)\n' > go.mod && \
+		printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/versity/versitygw/cmd/versitygw"\n' > tools.go && \
+		$(GO) mod tidy && $(GO) build -o $(TOOLBIN)/versitygw github.com/versity/versitygw/cmd/versitygw; }
 
 $(TOOLBIN)/protoc-gen-go:
 	GOBIN=$(TOOLBIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)

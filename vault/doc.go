@@ -1,6 +1,8 @@
 // Package vault is the storage seam: the Storage interface every backend implements (local
-// directory, memory, later S3 and HDFS), the classification of its errors, and the arithmetic that
-// names files (DESIGN §3: a segment's path is computed from its ids, never looked up).
+// directory, memory, S3, HDFS; faulty wraps any of them for tests; filecache puts a disk cache
+// in front), the classification of its errors, the one retry policy of the backends (Retry), the
+// probe run when a vault is created (Check), and the arithmetic that names files (DESIGN §3: a
+// segment's path is computed from its ids, never looked up).
 //
 // Contract of every Storage:
 //
@@ -10,8 +12,12 @@
 //     object, never a partial one, even across a crash. A Put whose reader fails, or whose context
 //     is cancelled, leaves no object behind.
 //   - Objects are immutable once written; overwriting a path replaces the object atomically.
-//   - Errors are classified with sentinels (ErrNotFound, ErrInvalidPath, ErrOutOfRange) tested with
-//     errors.Is; backends wrap them with the operation and path.
+//   - Errors are classified with sentinels tested with errors.Is — ErrNotFound, ErrInvalidPath,
+//     ErrOutOfRange, ErrPermission (credentials or policy), ErrThrottled and ErrUnavailable (both
+//     retryable); backends wrap them with the operation and path, and keep the client's own
+//     error in the chain.
+//   - A backend retries idempotent requests itself, through Retry with its configured Backoff
+//     and nowhere else; an error a caller sees has already been retried.
 //   - Delete and DeletePrefix are idempotent: deleting what does not exist is not an error.
 //
 // Every method of a Storage may be called concurrently from any number of goroutines. The

@@ -16,6 +16,15 @@ var (
 	ErrInvalidPath = errors.New("invalid object path")
 	// ErrOutOfRange: a ranged read asked for bytes outside the object.
 	ErrOutOfRange = errors.New("read out of range")
+	// ErrPermission: the backend refused the credentials or the operation (S3 403, HDFS
+	// AccessControlException). Retrying does not help; the vault's configuration must change.
+	ErrPermission = errors.New("permission denied")
+	// ErrThrottled: the backend asked the client to slow down (S3 503 SlowDown, 429). Retryable
+	// after a backoff; see Retry.
+	ErrThrottled = errors.New("throttled by the storage backend")
+	// ErrUnavailable: a transient failure (network error, connection reset, 5xx, a read cut
+	// short). Retryable; see Retry.
+	ErrUnavailable = errors.New("storage backend unavailable")
 )
 
 // ObjectInfo describes a stored object.

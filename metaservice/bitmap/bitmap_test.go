@@ -4,16 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/doricdb/doric/metaservice/kv/local/localtest"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/metaservice/kv"
-	"github.com/doricdb/doric/metaservice/kv/local"
 	"github.com/doricdb/doric/metaservice/metaerr"
 )
 
@@ -22,18 +21,8 @@ var (
 	t0  = time.UnixMilli(1_700_000_000_000)
 )
 
-func openDB(t *testing.T) kv.DB {
-	t.Helper()
-	db, err := local.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func TestLock(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	lock := func(parts []int64, lockID, initiator int64, now time.Time) error {
 		return db.Update(ctx, func(tx kv.Txn) error { return Lock(tx, "i", 1, parts, lockID, initiator, now, time.Minute) })
 	}
@@ -104,7 +93,7 @@ func TestUpdateGetRemoveAgainstModel(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
-	db := openDB(t)
+	db := localtest.Open(t)
 	target := Target{TableID: 1, PartitionID: 2, TabletID: 3}
 	want := model{}
 	committed := map[int64]bool{}
@@ -207,7 +196,7 @@ func TestUpdateGetRemoveAgainstModel(t *testing.T) {
 }
 
 func TestUpdateNeedsLiveLock(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	target := Target{TableID: 1, PartitionID: 2, TabletID: 3}
 	bs := []*metapb.DeleteBitmapEntry{{RowsetId: "r", Version: 2, SegmentId: 0, Bitmap: []byte{1}}}
 	none := func(int64) (bool, error) { return false, nil }

@@ -69,20 +69,14 @@ func Group(tx kv.ReadTxn, instanceID, name string) (*metapb.ComputeGroup, error)
 // Groups returns every group of the instance with its nodes, in name order.
 func Groups(tx kv.ReadTxn, instanceID string) ([]*metapb.ComputeGroup, error) {
 	begin, end := keys.ComputeGroupRange(instanceID)
-	kvs, err := tx.GetRange(begin, end, 0, false)
+	out, err := kv.ScanProto[metapb.ComputeGroup](tx, begin, end, 0, false)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("compute groups: %w", err)
 	}
-	out := make([]*metapb.ComputeGroup, 0, len(kvs))
-	for _, e := range kvs {
-		g := &metapb.ComputeGroup{}
-		if err := proto.Unmarshal(e.Value, g); err != nil {
-			return nil, fmt.Errorf("compute group at %s: %w", keys.Pretty(e.Key), err)
-		}
+	for _, g := range out {
 		if g.Nodes, err = nodes(tx, instanceID, g.GetName()); err != nil {
 			return nil, err
 		}
-		out = append(out, g)
 	}
 	return out, nil
 }
@@ -156,17 +150,9 @@ func RemoveNode(tx kv.Txn, instanceID, group, nodeID string) (*metapb.ComputeGro
 
 func nodes(tx kv.ReadTxn, instanceID, group string) ([]*metapb.NodeInfo, error) {
 	begin, end := keys.ComputeNodeRange(instanceID, group)
-	kvs, err := tx.GetRange(begin, end, 0, false)
+	out, err := kv.ScanProto[metapb.NodeInfo](tx, begin, end, 0, false)
 	if err != nil {
-		return nil, err
-	}
-	out := make([]*metapb.NodeInfo, 0, len(kvs))
-	for _, e := range kvs {
-		n := &metapb.NodeInfo{}
-		if err := proto.Unmarshal(e.Value, n); err != nil {
-			return nil, fmt.Errorf("node at %s: %w", keys.Pretty(e.Key), err)
-		}
-		out = append(out, n)
+		return nil, fmt.Errorf("nodes of group %q: %w", group, err)
 	}
 	return out, nil
 }

@@ -3,13 +3,12 @@ package cluster
 import (
 	"context"
 	"errors"
-	"path/filepath"
+	"github.com/doricdb/doric/metaservice/kv/local/localtest"
 	"testing"
 	"time"
 
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/metaservice/kv"
-	"github.com/doricdb/doric/metaservice/kv/local"
 	"github.com/doricdb/doric/metaservice/metaerr"
 )
 
@@ -20,27 +19,10 @@ var (
 	t0  = time.UnixMilli(1_700_000_000_000)
 )
 
-func openDB(t *testing.T) kv.DB {
-	t.Helper()
-	db, err := local.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func do(t *testing.T, db kv.DB, fn func(tx kv.Txn) error) {
-	t.Helper()
-	if err := db.Update(ctx, fn); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestCreateGroupIdempotentByName(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	var first, second, other *metapb.ComputeGroup
-	do(t, db, func(tx kv.Txn) error {
+	localtest.Update(t, db, func(tx kv.Txn) error {
 		var existed bool
 		var err error
 		first, existed, err = CreateGroup(tx, inst, &metapb.ComputeGroup{Name: "g", Nodes: []*metapb.NodeInfo{{NodeId: "b"}, {NodeId: "a"}}}, t0)
@@ -79,19 +61,19 @@ func TestCreateGroupIdempotentByName(t *testing.T) {
 }
 
 func TestAddNodeUpsertsAndHeartbeat(t *testing.T) {
-	db := openDB(t)
-	do(t, db, func(tx kv.Txn) error {
+	db := localtest.Open(t)
+	localtest.Update(t, db, func(tx kv.Txn) error {
 		_, _, err := CreateGroup(tx, inst, &metapb.ComputeGroup{Name: "g"}, t0)
 		return err
 	})
-	do(t, db, func(tx kv.Txn) error {
+	localtest.Update(t, db, func(tx kv.Txn) error {
 		_, err := AddNode(tx, inst, "g", &metapb.NodeInfo{NodeId: "n", GrpcAddress: "a:1", HttpAddress: "a:2"}, t0)
 		return err
 	})
 	t1 := t0.Add(3 * time.Second)
-	do(t, db, func(tx kv.Txn) error { _, err := Heartbeat(tx, inst, "g", "n", t1); return err })
+	localtest.Update(t, db, func(tx kv.Txn) error { _, err := Heartbeat(tx, inst, "g", "n", t1); return err })
 	var g *metapb.ComputeGroup
-	do(t, db, func(tx kv.Txn) error {
+	localtest.Update(t, db, func(tx kv.Txn) error {
 		var err error
 		g, err = AddNode(tx, inst, "g", &metapb.NodeInfo{NodeId: "n", GrpcAddress: "b:1", HttpAddress: "b:2"}, t0.Add(time.Hour))
 		return err
@@ -101,7 +83,7 @@ func TestAddNodeUpsertsAndHeartbeat(t *testing.T) {
 		n[0].GetLastHeartbeatMs() != t1.UnixMilli() || n[0].GetStatus() != metapb.NodeStatus_NODE_RUNNING {
 		t.Fatalf("after upsert: %v", n)
 	}
-	do(t, db, func(tx kv.Txn) error {
+	localtest.Update(t, db, func(tx kv.Txn) error {
 		g, err := AddNode(tx, inst, "g", &metapb.NodeInfo{NodeId: "n", Status: metapb.NodeStatus_NODE_DECOMMISSIONED}, t0)
 		if err == nil && g.GetNodes()[0].GetStatus() != metapb.NodeStatus_NODE_DECOMMISSIONED {
 			t.Errorf("status not updated: %v", g.GetNodes()[0])
@@ -132,8 +114,8 @@ func TestAddNodeUpsertsAndHeartbeat(t *testing.T) {
 }
 
 func TestDropSuspendRemove(t *testing.T) {
-	db := openDB(t)
-	do(t, db, func(tx kv.Txn) error {
+	db := localtest.Open(t)
+	localtest.Update(t, db, func(tx kv.Txn) error {
 		_, _, err := CreateGroup(tx, inst, &metapb.ComputeGroup{Name: "g", Nodes: []*metapb.NodeInfo{{NodeId: "a"}, {NodeId: "b"}}}, t0)
 		if err != nil {
 			return err
@@ -141,7 +123,7 @@ func TestDropSuspendRemove(t *testing.T) {
 		_, _, err = CreateGroup(tx, inst, &metapb.ComputeGroup{Name: "g2", Nodes: []*metapb.NodeInfo{{NodeId: "a"}}}, t0)
 		return err
 	})
-	do(t, db, func(tx kv.Txn) error {
+	localtest.Update(t, db, func(tx kv.Txn) error {
 		g, err := SetStatus(tx, inst, "g", metapb.ComputeGroupStatus_GROUP_SUSPENDED)
 		if err != nil || g.GetStatus() != metapb.ComputeGroupStatus_GROUP_SUSPENDED || len(g.GetNodes()) != 2 {
 			t.Errorf("suspend: %v %v", g, err)

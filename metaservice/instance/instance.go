@@ -129,17 +129,9 @@ func Vaults(tx kv.ReadTxn, instanceID string) ([]*metapb.StorageVault, string, e
 		return nil, "", err
 	}
 	begin, end := keys.StorageVaultRange(instanceID)
-	kvs, err := tx.GetRange(begin, end, 0, false)
+	out, err := kv.ScanProto[metapb.StorageVault](tx, begin, end, 0, false)
 	if err != nil {
-		return nil, "", err
-	}
-	out := make([]*metapb.StorageVault, 0, len(kvs))
-	for _, e := range kvs {
-		v := &metapb.StorageVault{}
-		if err := proto.Unmarshal(e.Value, v); err != nil {
-			return nil, "", fmt.Errorf("vault at %s: %w", keys.Pretty(e.Key), err)
-		}
-		out = append(out, v)
+		return nil, "", fmt.Errorf("storage vaults: %w", err)
 	}
 	return out, info.GetDefaultVaultId(), nil
 }

@@ -3,7 +3,7 @@ package instance
 import (
 	"context"
 	"errors"
-	"path/filepath"
+	"github.com/doricdb/doric/metaservice/kv/local/localtest"
 	"testing"
 	"time"
 
@@ -12,19 +12,8 @@ import (
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/metaservice/cluster"
 	"github.com/doricdb/doric/metaservice/kv"
-	"github.com/doricdb/doric/metaservice/kv/local"
 	"github.com/doricdb/doric/metaservice/metaerr"
 )
-
-func openDB(t *testing.T) kv.DB {
-	t.Helper()
-	db, err := local.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 var (
 	ctx = context.Background()
@@ -48,7 +37,7 @@ func create(t *testing.T, db kv.DB, req *metapb.CreateInstanceRequest) (*metapb.
 }
 
 func TestCreateIsIdempotent(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	req := &metapb.CreateInstanceRequest{
 		InstanceId:          "i1",
 		Name:                "first",
@@ -96,7 +85,7 @@ func TestCreateIsIdempotent(t *testing.T) {
 }
 
 func TestVaultIDs(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	named := localVault("/x")
 	named.Id, named.Name = "hot", "hot_vault"
 	if _, _, err := create(t, db, &metapb.CreateInstanceRequest{InstanceId: "a", DefaultVault: named}); err != nil {
@@ -126,7 +115,7 @@ func TestVaultIDs(t *testing.T) {
 }
 
 func TestCreateRejects(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	for _, req := range []*metapb.CreateInstanceRequest{
 		{},
 		{InstanceId: "x", DefaultVault: &metapb.StorageVault{Name: "no backend"}},
@@ -154,7 +143,7 @@ func s3Vault(name, secret string) *metapb.StorageVault {
 }
 
 func TestVaultRegistry(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	if _, _, err := create(t, db, &metapb.CreateInstanceRequest{InstanceId: "i", DefaultVault: localVault("/d")}); err != nil {
 		t.Fatal(err)
 	}

@@ -413,3 +413,23 @@ func SetProto(tx Txn, key []byte, m proto.Message) error {
 	}
 	return tx.Set(key, v)
 }
+
+// ScanProto reads [begin, end) (limit 0: no limit) and unmarshals every value into a new M.
+func ScanProto[M any, PM interface {
+	*M
+	proto.Message
+}](tx ReadTxn, begin, end []byte, limit int, reverse bool) ([]PM, error) {
+	kvs, err := tx.GetRange(begin, end, limit, reverse)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PM, 0, len(kvs))
+	for _, e := range kvs {
+		m := PM(new(M))
+		if err := proto.Unmarshal(e.Value, m); err != nil {
+			return nil, fmt.Errorf("value of key %x: %w", e.Key, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

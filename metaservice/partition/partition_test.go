@@ -3,14 +3,13 @@ package partition
 import (
 	"context"
 	"errors"
-	"path/filepath"
+	"github.com/doricdb/doric/metaservice/kv/local/localtest"
 	"testing"
 	"time"
 
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/metaservice/keys"
 	"github.com/doricdb/doric/metaservice/kv"
-	"github.com/doricdb/doric/metaservice/kv/local"
 	"github.com/doricdb/doric/metaservice/metaerr"
 	"github.com/doricdb/doric/metaservice/version"
 )
@@ -20,16 +19,6 @@ var (
 	t0  = time.UnixMilli(1_700_000_000_000)
 	ret = Retention{Prepared: time.Hour, Dropped: 3 * time.Hour}
 )
-
-func openDB(t *testing.T) kv.DB {
-	t.Helper()
-	db, err := local.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 func state(t *testing.T, db kv.DB, partitionID int64) *metapb.RecyclePartition {
 	t.Helper()
@@ -58,7 +47,7 @@ func TestTransitions(t *testing.T) {
 		dropped:   {Drop: dropped},
 		recycling: {Drop: recycling},
 	}
-	db := openDB(t)
+	db := localtest.Open(t)
 	id := int64(100)
 	tableVersion := int64(0)
 	for from, ops := range want {
@@ -125,7 +114,7 @@ func TestTransitions(t *testing.T) {
 }
 
 func TestIndexesAndDropped(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	do := func(op Op, req *metapb.IndexRequest) error {
 		return db.Update(ctx, func(tx kv.Txn) error { _, err := Indexes(tx, "i", op, req, t0, ret); return err })
 	}

@@ -161,17 +161,9 @@ func Visible(tx kv.ReadTxn, instanceID string, tabletID, start, end int64) ([]*m
 }
 
 func scan(tx kv.ReadTxn, begin, end []byte) ([]*metapb.RowsetMeta, error) {
-	kvs, err := tx.GetRange(begin, end, 0, false)
+	out, err := kv.ScanProto[metapb.RowsetMeta](tx, begin, end, 0, false)
 	if err != nil {
-		return nil, err
-	}
-	out := make([]*metapb.RowsetMeta, 0, len(kvs))
-	for _, e := range kvs {
-		rs := &metapb.RowsetMeta{}
-		if err := proto.Unmarshal(e.Value, rs); err != nil {
-			return nil, fmt.Errorf("rowset at %s: %w", keys.Pretty(e.Key), err)
-		}
-		out = append(out, rs)
+		return nil, fmt.Errorf("rowsets: %w", err)
 	}
 	return out, nil
 }

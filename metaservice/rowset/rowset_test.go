@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/doricdb/doric/metaservice/kv/local/localtest"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/metaservice/kv"
-	"github.com/doricdb/doric/metaservice/kv/local"
 	"github.com/doricdb/doric/metaservice/metaerr"
 )
 
@@ -23,28 +22,11 @@ var (
 	t0  = time.UnixMilli(1_700_000_000_000)
 )
 
-func openDB(t *testing.T) kv.DB {
-	t.Helper()
-	db, err := local.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func do(t *testing.T, db kv.DB, fn func(tx kv.Txn) error) {
-	t.Helper()
-	if err := db.Update(ctx, fn); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestTmpLifecycle(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	rs := &metapb.RowsetMeta{RowsetId: "r1", TabletId: 7, TxnId: 3}
-	do(t, db, func(tx kv.Txn) error { return MarkForRecycle(tx, inst, rs, t0, t0.Add(time.Hour)) })
-	do(t, db, func(tx kv.Txn) error {
+	localtest.Update(t, db, func(tx kv.Txn) error { return MarkForRecycle(tx, inst, rs, t0, t0.Add(time.Hour)) })
+	localtest.Update(t, db, func(tx kv.Txn) error {
 		m, err := Marked(tx, inst, 7, "r1")
 		if err != nil {
 			return err
@@ -92,11 +74,11 @@ func TestTmpLifecycle(t *testing.T) {
 }
 
 func TestVisibleRanges(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	n := 5 + rand.IntN(40)
 	// Versions written in random order; reads return them in version order.
 	order := rand.Perm(n)
-	do(t, db, func(tx kv.Txn) error {
+	localtest.Update(t, db, func(tx kv.Txn) error {
 		for _, i := range order {
 			v := int64(i + 2)
 			for _, tablet := range []int64{6, 7, 8} {

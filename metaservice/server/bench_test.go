@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"github.com/doricdb/doric/metaservice/kv/local/localtest"
 	"slices"
 	"sync"
 	"testing"
@@ -19,7 +20,7 @@ import (
 func BenchmarkCommitTxn(b *testing.B) {
 	for _, loaders := range []int{1, 8, 32} {
 		b.Run(fmt.Sprintf("loaders=%d", loaders), func(b *testing.B) {
-			db := openDB(b)
+			db := localtest.Open(b)
 			cl := &cluster{c: serve(b, db)}
 			bootstrapBench(b, cl)
 			c := cl.c

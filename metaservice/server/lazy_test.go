@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"github.com/doricdb/doric/metaservice/kv/local/localtest"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -21,7 +22,7 @@ import (
 // rowset on all tablets or on none. First with a committer that stops after the commit point
 // (a crash: the readers finish the commit), then through gRPC with readers running alongside.
 func TestLazyCommitThroughGRPC(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	writer, reader := serve(t, db), serve(t, db, server.WithCommitBudget(server.DefaultCommitBudget))
 	cl := &cluster{t: t, c: writer}
 	cl.bootstrap() // instance, group

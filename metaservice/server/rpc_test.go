@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"github.com/doricdb/doric/metaservice/kv/local/localtest"
 	"math/rand/v2"
 	"net"
 	"path/filepath"
@@ -17,7 +18,6 @@ import (
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/metaservice/client"
 	"github.com/doricdb/doric/metaservice/kv"
-	"github.com/doricdb/doric/metaservice/kv/local"
 	"github.com/doricdb/doric/metaservice/server"
 )
 
@@ -40,16 +40,6 @@ func serve(t testing.TB, db kv.DB, opts ...server.Option) *client.Client {
 		gs.Stop()
 	})
 	return c
-}
-
-func openDB(t testing.TB) kv.DB {
-	t.Helper()
-	db, err := local.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 // clock is a settable clock for servers.
@@ -166,7 +156,7 @@ func TestComputeGroupRPCs(t *testing.T) {
 
 func TestTxnRPCs(t *testing.T) {
 	clk := newClock()
-	db := openDB(t)
+	db := localtest.Open(t)
 	cl := &cluster{t: t, c: serve(t, db, server.WithClock(clk.now))}
 	cl.bootstrap(1)
 	c := cl.c
@@ -407,7 +397,7 @@ func TestPartitionRPCs(t *testing.T) {
 // through both. Versions per partition are exactly 2..N+1, every committed rowset is visible
 // once, every label retry returns the original txn, and both servers agree on everything.
 func TestTwoServersOneStore(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	clients := []*client.Client{serve(t, db, server.WithCommitBudget(1500)), serve(t, db, server.WithCommitBudget(1500))}
 	pick := func() *client.Client { return clients[rand.IntN(2)] }
 	boot := &cluster{t: t, c: clients[0]}

@@ -2,27 +2,16 @@ package stats
 
 import (
 	"context"
+	"github.com/doricdb/doric/metaservice/kv/local/localtest"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/metaservice/kv"
-	"github.com/doricdb/doric/metaservice/kv/local"
 )
 
 var ctx = context.Background()
-
-func openDB(t *testing.T) kv.DB {
-	t.Helper()
-	db, err := local.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 func get(t *testing.T, db kv.DB, m *metapb.TabletMeta) *metapb.TabletStats {
 	t.Helper()
@@ -40,7 +29,7 @@ func get(t *testing.T, db kv.DB, m *metapb.TabletMeta) *metapb.TabletStats {
 // TestConcurrentAddsSum: concurrent random deltas (rowsets added and removed) sum exactly, on
 // top of the stored message, and leave a neighbour tablet alone.
 func TestConcurrentAddsSum(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	m := &metapb.TabletMeta{TabletId: 4, DbId: 1, TableId: 2, IndexId: 3, PartitionId: 5}
 	neighbour := &metapb.TabletMeta{TabletId: 6, DbId: 1, TableId: 2, IndexId: 3, PartitionId: 5}
 	if err := db.Update(ctx, func(tx kv.Txn) error {

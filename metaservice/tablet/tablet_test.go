@@ -3,7 +3,7 @@ package tablet
 import (
 	"context"
 	"errors"
-	"path/filepath"
+	"github.com/doricdb/doric/metaservice/kv/local/localtest"
 	"testing"
 	"time"
 
@@ -12,7 +12,6 @@ import (
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/metaservice/kv"
-	"github.com/doricdb/doric/metaservice/kv/local"
 	"github.com/doricdb/doric/metaservice/metaerr"
 )
 
@@ -22,16 +21,6 @@ var (
 	ctx = context.Background()
 	t0  = time.UnixMilli(1_700_000_000_000)
 )
-
-func openDB(t *testing.T) kv.DB {
-	t.Helper()
-	db, err := local.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 func meta(id int64) *metapb.TabletMeta {
 	return &metapb.TabletMeta{
@@ -57,7 +46,7 @@ func get(t *testing.T, db kv.DB, id int64) (*metapb.TabletMeta, error) {
 }
 
 func TestCreateGet(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	given := meta(10)
 	given.VaultId = "v9"
 	if err := createErr(db, t0, meta(11), given); err != nil {
@@ -88,7 +77,7 @@ func TestCreateGet(t *testing.T) {
 }
 
 func TestCreateIdempotent(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	if err := createErr(db, t0, meta(10)); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +105,7 @@ func TestCreateIdempotent(t *testing.T) {
 }
 
 func TestCreateRejectsBadIDs(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	for _, mut := range []func(m *metapb.TabletMeta){
 		func(m *metapb.TabletMeta) { m.TabletId = 0 },
 		func(m *metapb.TabletMeta) { m.DbId = -1 },

@@ -2,8 +2,8 @@ package version
 
 import (
 	"context"
+	"github.com/doricdb/doric/metaservice/kv/local/localtest"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -11,23 +11,12 @@ import (
 
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/metaservice/kv"
-	"github.com/doricdb/doric/metaservice/kv/local"
 )
-
-func openDB(t *testing.T) kv.DB {
-	t.Helper()
-	db, err := local.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 var ctx = context.Background()
 
 func TestGetSet(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	get := func(db1, table, part int64) int64 {
 		var v int64
 		if err := db.View(ctx, func(tx kv.ReadTxn) error {
@@ -74,7 +63,7 @@ func TestGetSet(t *testing.T) {
 // TestTableVersionConcurrentBumps: n concurrent bumps of one table leave it at exactly n and do not
 // touch another table.
 func TestTableVersionConcurrentBumps(t *testing.T) {
-	db := openDB(t)
+	db := localtest.Open(t)
 	n := 10 + rand.IntN(30)
 	var wg sync.WaitGroup
 	for range n {

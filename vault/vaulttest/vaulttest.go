@@ -32,6 +32,9 @@ func Run(t *testing.T, newStorage func(t *testing.T) vault.Storage) {
 		{"DeletePrefix", testDeletePrefix},
 		{"InvalidPaths", testInvalidPaths},
 		{"ConcurrentPuts", testConcurrentPuts},
+		{"ConcurrentReads", testConcurrentReads},
+		{"ManyObjects", testManyObjects},
+		{"Check", testCheck},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStorage(t)) })
@@ -389,4 +392,99 @@ func testConcurrentPuts(t *testing.T, s vault.Storage) {
 		}
 	}
 	t.Fatalf("after concurrent puts the object (%d bytes) is none of the versions written", len(got))
+}
+
+func testConcurrentReads(t *testing.T, s vault.Storage) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(9, 10))
+	data := randBytes(r, 200000+r.IntN(100000))
+	put(t, s, "cr/obj", data)
+	const readers = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, readers)
+	for i := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rr := rand.New(rand.NewPCG(uint64(i), 11))
+			for range 20 {
+				off := rr.Int64N(int64(len(data)))
+				n := rr.Int64N(int64(len(data)) - off + 1)
+				got, err := vault.ReadRange(ctx, s, "cr/obj", off, n)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(got, data[off:off+n]) {
+					errs <- fmt.Errorf("concurrent read [%d,+%d): wrong bytes", off, n)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// testManyObjects lists and deletes more objects than a small page or batch holds (backends
+// with a configurable page size run the suite with a small one).
+func testManyObjects(t *testing.T, s vault.Storage) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(12, 13))
+	n := 20 + r.IntN(30)
+	var want []string
+	for i := range n {
+		p := fmt.Sprintf("many/%03d/obj", i)
+		want = append(want, p)
+		put(t, s, p, []byte{byte(i)})
+	}
+	put(t, s, "manyx", []byte("outside the prefix"))
+	objs, err := s.List(ctx, "many/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := paths(objs); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("list of %d objects = %v", n, got)
+	}
+	var del []string
+	for _, i := range r.Perm(n)[:n/2] {
+		del = append(del, want[i])
+	}
+	if err := s.Delete(ctx, del...); err != nil {
+		t.Fatal(err)
+	}
+	objs, err = s.List(ctx, "many/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != n-len(del) {
+		t.Fatalf("after deleting %d of %d objects, %d remain", len(del), n, len(objs))
+	}
+	if err := s.DeletePrefix(ctx, "many/"); err != nil {
+		t.Fatal(err)
+	}
+	objs, err = s.List(ctx, "many")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(paths(objs)); got != "[manyx]" {
+		t.Fatalf("after delete prefix list = %s", got)
+	}
+}
+
+func testCheck(t *testing.T, s vault.Storage) {
+	ctx := context.Background()
+	if err := vault.Check(ctx, s); err != nil {
+		t.Fatalf("check of a working storage: %v", err)
+	}
+	objs, err := s.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 0 {
+		t.Fatalf("check left objects behind: %v", paths(objs))
+	}
 }
