@@ -100,7 +100,7 @@ func runRecycler(ctx context.Context, args []string, log *slog.Logger) error {
 	host := fs.String("host", "127.0.0.1", "address to bind")
 	httpPort := fs.Int("http-port", 5002, "HTTP port for /metrics (0: a free port)")
 	dataDir := fs.String("data-dir", "./doric-meta", "directory of the embedded KV store (shared with a stopped metaservice)")
-	instance := fs.String("instance-id", "doric", "instance (tenant) id to recycle")
+	instance := fs.String("instance-id", "", "instance (tenant) to recycle (empty: every instance in the store)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func runRecycler(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	r, err := recycler.New(recycler.Config{DB: db, InstanceIDs: []string{*instance}, HTTPAddr: hostPort(*host, *httpPort), Logger: log.With("role", "recycler")})
+	r, err := recycler.New(recycler.Config{DB: db, InstanceIDs: instances(*instance), HTTPAddr: hostPort(*host, *httpPort), Logger: log.With("role", "recycler")})
 	if err != nil {
 		return err
 	}
@@ -137,4 +137,11 @@ func runStandalone(ctx context.Context, args []string, log *slog.Logger) error {
 	<-ctx.Done()
 	log.Info("shutting down")
 	return c.Stop()
+}
+
+func instances(id string) []string {
+	if id == "" {
+		return nil
+	}
+	return []string{id}
 }
