@@ -1,11 +1,15 @@
 // Package compute is the compute node role (`doric compute`, and each node of standalone mode):
-// it serves the ComputeService (package compute/server) over gRPC, serves /metrics and
-// /api/health over HTTP, registers itself in its compute group at the Meta Service (AddNode, with
-// the address it actually listens on) and heartbeats while it runs.
+// it serves the ComputeService (package compute/server) over gRPC, serves /metrics, /api/health
+// and /api/file_cache over HTTP, registers itself in its compute group at the Meta Service
+// (AddNode, with the address it actually listens on) and heartbeats while it runs.
 //
 // A node owns no durable state: tablet metadata comes from the Meta Service and data from the
-// vaults it names. CacheDir is reserved for the block file cache (DESIGN §3), which this slice
-// does not have yet.
+// vaults it names, which it opens through vault/spec (server.Vaults). Reads of remote vaults (S3,
+// HDFS) go through a block file cache on local disk (package filecache), one per vault in
+// CacheDir/<vault id>, each of CacheCapacity bytes (default: 10 GiB, or 80 % of the file system
+// when that is smaller); local vaults are read directly. The caches survive restarts; their
+// metrics (doric_filecache_*, labelled vault="<id>") are on /metrics and their admin API (stats,
+// clear) on /api/file_cache (see server.Vaults.Handler).
 //
 // New binds the listeners and connects to the Meta Service; Run serves until its context ends,
 // then stops gracefully (in-flight RPCs get 5 s) and closes everything. A Node is used by one

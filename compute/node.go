@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/compute/server"
+	"github.com/doricdb/doric/filecache"
 	"github.com/doricdb/doric/internal/httpserve"
 	"github.com/doricdb/doric/metaservice/client"
+	"github.com/doricdb/doric/vault"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
@@ -26,9 +29,23 @@ type Config struct {
 	InstanceID        string        // instance (tenant)
 	Group             string        // compute group to join; empty: do not register
 	NodeID            string        // default: the gRPC listen address
-	CacheDir          string        // reserved for the file cache (unused in this slice)
 	HeartbeatInterval time.Duration // default 3 s
 	Logger            *slog.Logger  // default slog.Default()
+
+	// CacheDir holds the block file cache of the remote (S3, HDFS) vaults, one directory per
+	// vault id; empty: remote vaults are read without a cache.
+	CacheDir string
+	// CacheCapacity is the capacity of each vault's cache in bytes; 0 means DefaultCacheCapacity,
+	// or less when CacheDir's file system is smaller (see DefaultCapacity).
+	CacheCapacity int64
+	// CacheShares split a cache between its TTL, normal, index and disposable queues; zero
+	// means filecache.DefaultShares (50/40/5/5).
+	CacheShares filecache.Shares
+	// CacheWriteThrough caches the blocks of the segments the node writes.
+	CacheWriteThrough bool
+	// WrapVault, when set, wraps every vault backend the node opens, below its cache (fault
+	// injection and request counting in tests).
+	WrapVault func(vaultID string, s vault.Storage) vault.Storage
 }
 
 // Node is a running compute node.
@@ -40,6 +57,7 @@ type Node struct {
 	grpcLis   net.Listener
 	httpLis   net.Listener
 	registry  *prometheus.Registry
+	vaults    *server.Vaults
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -76,7 +94,16 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if n.cfg.NodeID == "" {
 		n.cfg.NodeID = n.Addr()
 	}
-	srv, err := server.New(server.Config{Meta: n.meta, InstanceID: cfg.InstanceID})
+	if cfg.CacheDir != "" && cfg.CacheCapacity == 0 {
+		n.cfg.CacheCapacity = DefaultCapacity(cfg.CacheDir)
+	}
+	if n.vaults, err = server.NewVaults(server.VaultsConfig{Meta: n.meta, InstanceID: cfg.InstanceID,
+		CacheDir: cfg.CacheDir, CacheCapacity: n.cfg.CacheCapacity, CacheShares: cfg.CacheShares,
+		CacheWriteThrough: cfg.CacheWriteThrough, Registerer: n.registry, Wrap: cfg.WrapVault,
+		Logger: n.log.With("node", n.cfg.NodeID)}); err != nil {
+		return nil, fmt.Errorf("compute: %w", err)
+	}
+	srv, err := server.New(server.Config{Meta: n.meta, InstanceID: cfg.InstanceID, Vaults: n.vaults.Resolve})
 	if err != nil {
 		return nil, fmt.Errorf("compute: %w", err)
 	}
@@ -133,7 +160,11 @@ func (n *Node) Run(ctx context.Context) error {
 	hctx, hcancel := context.WithCancel(ctx)
 	defer hcancel()
 	if n.httpLis != nil {
-		go func() { errc <- httpserve.Serve(hctx, n.httpLis, httpserve.Mux(n.registry)) }()
+		mux := httpserve.Mux(n.registry)
+		fc := http.StripPrefix("/api/file_cache", n.vaults.Handler())
+		mux.Handle("/api/file_cache", fc)
+		mux.Handle("/api/file_cache/", fc)
+		go func() { errc <- httpserve.Serve(hctx, n.httpLis, mux) }()
 	}
 	var err error
 	if n.cfg.Group != "" {
@@ -195,9 +226,14 @@ func (n *Node) Close() error {
 		if n.httpLis != nil {
 			n.httpLis.Close()
 		}
-		if n.meta != nil {
-			n.closeErr = n.meta.Close()
+		var errs []error
+		if n.vaults != nil {
+			errs = append(errs, n.vaults.Close())
 		}
+		if n.meta != nil {
+			errs = append(errs, n.meta.Close())
+		}
+		n.closeErr = errors.Join(errs...)
 	})
 	return n.closeErr
 }

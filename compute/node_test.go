@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/doricdb/doric/compute/computetest"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
+	"github.com/doricdb/doric/filecache"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -26,7 +29,7 @@ func TestNode(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	n, err := compute.New(ctx, compute.Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", MetaAddr: computetest.Serve(t, meta),
-		InstanceID: "inst", Group: "default", NodeID: "cn1", HeartbeatInterval: 10 * time.Millisecond})
+		InstanceID: "inst", Group: "default", NodeID: "cn1", HeartbeatInterval: 10 * time.Millisecond, CacheDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +72,16 @@ func TestNode(t *testing.T) {
 		t.Fatalf("health: %v %v", hr, err)
 	}
 	hr.Body.Close()
+	// The file caches' admin API is mounted (no remote vault is open yet: no caches).
+	hr, err = http.Get("http://" + n.HTTPAddr() + "/api/file_cache")
+	if err != nil || hr.StatusCode != http.StatusOK {
+		t.Fatalf("file cache stats: %v %v", hr, err)
+	}
+	body, _ := io.ReadAll(hr.Body)
+	hr.Body.Close()
+	if strings.TrimSpace(string(body)) != "{}" {
+		t.Fatalf("file cache stats: %s", body)
+	}
 
 	cancel()
 	select {
@@ -78,5 +91,13 @@ func TestNode(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("node did not stop")
+	}
+}
+
+func TestDefaultCapacity(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "not", "yet", "created")
+	c := compute.DefaultCapacity(dir)
+	if c < filecache.MinCapacity || c > compute.DefaultCacheCapacity {
+		t.Fatalf("DefaultCapacity(%s) = %d", dir, c)
 	}
 }

@@ -71,7 +71,7 @@ func New(ctx context.Context, cfg Config) (f *Frontend, err error) {
 	f.coord = coord.New(coord.Config{Meta: f.meta, InstanceID: cfg.InstanceID, Group: cfg.Group})
 	f.registry = httpserve.NewRegistry()
 	f.sessions = &session.Shared{Catalog: f.catalog, Coord: f.coord,
-		DDL:     &ddl.Executor{Catalog: f.catalog, Meta: f.meta, InstanceID: cfg.InstanceID},
+		DDL:     &ddl.Executor{Catalog: f.catalog, Meta: f.meta, InstanceID: cfg.InstanceID, Checker: f.coord},
 		Metrics: session.NewMetrics(f.registry)}
 	if f.mysqlL, err = net.Listen("tcp", cfg.MySQLAddr); err != nil {
 		return nil, fmt.Errorf("mysql listener: %w", err)

@@ -11,6 +11,7 @@ package computepb
 
 import (
 	commonpb "github.com/doricdb/doric/api/commonpb"
+	metapb "github.com/doricdb/doric/api/metapb"
 	planpb "github.com/doricdb/doric/api/planpb"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -470,11 +471,121 @@ func (x *WriteResponse) GetTablets() []*TabletCommitInfo {
 	return nil
 }
 
+// CheckVaultRequest carries the full description of a storage vault (credentials included) that
+// is about to be created; the node opens it and probes it (vault.Check: write, read, list and
+// delete a small object under ".doric-check/"). The node keeps nothing of it.
+type CheckVaultRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Vault         *metapb.StorageVault   `protobuf:"bytes,1,opt,name=vault,proto3" json:"vault,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckVaultRequest) Reset() {
+	*x = CheckVaultRequest{}
+	mi := &file_computepb_compute_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckVaultRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckVaultRequest) ProtoMessage() {}
+
+func (x *CheckVaultRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_computepb_compute_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckVaultRequest.ProtoReflect.Descriptor instead.
+func (*CheckVaultRequest) Descriptor() ([]byte, []int) {
+	return file_computepb_compute_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CheckVaultRequest) GetVault() *metapb.StorageVault {
+	if x != nil {
+		return x.Vault
+	}
+	return nil
+}
+
+// CheckVaultResponse says whether the probe passed. A vault that fails its check is not an RPC
+// error: ok is false, step names what failed ("open", "write", "read", "list" or "delete") and
+// message says why.
+type CheckVaultResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ok            bool                   `protobuf:"varint,1,opt,name=ok,proto3" json:"ok,omitempty"`
+	Step          string                 `protobuf:"bytes,2,opt,name=step,proto3" json:"step,omitempty"`
+	Message       string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckVaultResponse) Reset() {
+	*x = CheckVaultResponse{}
+	mi := &file_computepb_compute_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckVaultResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckVaultResponse) ProtoMessage() {}
+
+func (x *CheckVaultResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_computepb_compute_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckVaultResponse.ProtoReflect.Descriptor instead.
+func (*CheckVaultResponse) Descriptor() ([]byte, []int) {
+	return file_computepb_compute_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CheckVaultResponse) GetOk() bool {
+	if x != nil {
+		return x.Ok
+	}
+	return false
+}
+
+func (x *CheckVaultResponse) GetStep() string {
+	if x != nil {
+		return x.Step
+	}
+	return ""
+}
+
+func (x *CheckVaultResponse) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 var File_computepb_compute_proto protoreflect.FileDescriptor
 
 const file_computepb_compute_proto_rawDesc = "" +
 	"\n" +
-	"\x17computepb/compute.proto\x12\rdoric.compute\x1a\x15commonpb/common.proto\x1a\x11planpb/plan.proto\"\xb9\x01\n" +
+	"\x17computepb/compute.proto\x12\rdoric.compute\x1a\x15commonpb/common.proto\x1a\x11planpb/plan.proto\x1a\x11metapb/meta.proto\"\xb9\x01\n" +
 	"\x13ExecFragmentRequest\x12\x19\n" +
 	"\bquery_id\x18\x01 \x01(\tR\aqueryId\x120\n" +
 	"\bfragment\x18\x02 \x01(\v2\x14.doric.plan.FragmentR\bfragment\x126\n" +
@@ -510,10 +621,18 @@ const file_computepb_compute_proto_rawDesc = "" +
 	"\bnum_rows\x18\x03 \x01(\x03R\anumRows\"e\n" +
 	"\rWriteResponse\x12\x19\n" +
 	"\bnum_rows\x18\x01 \x01(\x03R\anumRows\x129\n" +
-	"\atablets\x18\x02 \x03(\v2\x1f.doric.compute.TabletCommitInfoR\atablets2\xaf\x01\n" +
+	"\atablets\x18\x02 \x03(\v2\x1f.doric.compute.TabletCommitInfoR\atablets\"C\n" +
+	"\x11CheckVaultRequest\x12.\n" +
+	"\x05vault\x18\x01 \x01(\v2\x18.doric.meta.StorageVaultR\x05vault\"R\n" +
+	"\x12CheckVaultResponse\x12\x0e\n" +
+	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x12\n" +
+	"\x04step\x18\x02 \x01(\tR\x04step\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage2\x82\x02\n" +
 	"\x0eComputeService\x12Y\n" +
 	"\fExecFragment\x12\".doric.compute.ExecFragmentRequest\x1a#.doric.compute.ExecFragmentResponse0\x01\x12B\n" +
-	"\x05Write\x12\x1b.doric.compute.WriteRequest\x1a\x1c.doric.compute.WriteResponseB(Z&github.com/doricdb/doric/api/computepbb\x06proto3"
+	"\x05Write\x12\x1b.doric.compute.WriteRequest\x1a\x1c.doric.compute.WriteResponse\x12Q\n" +
+	"\n" +
+	"CheckVault\x12 .doric.compute.CheckVaultRequest\x1a!.doric.compute.CheckVaultResponseB(Z&github.com/doricdb/doric/api/computepbb\x06proto3"
 
 var (
 	file_computepb_compute_proto_rawDescOnce sync.Once
@@ -527,7 +646,7 @@ func file_computepb_compute_proto_rawDescGZIP() []byte {
 	return file_computepb_compute_proto_rawDescData
 }
 
-var file_computepb_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_computepb_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_computepb_compute_proto_goTypes = []any{
 	(*ExecFragmentRequest)(nil),   // 0: doric.compute.ExecFragmentRequest
 	(*ExecFragmentResponse)(nil),  // 1: doric.compute.ExecFragmentResponse
@@ -536,29 +655,35 @@ var file_computepb_compute_proto_goTypes = []any{
 	(*WriteRequest)(nil),          // 4: doric.compute.WriteRequest
 	(*TabletCommitInfo)(nil),      // 5: doric.compute.TabletCommitInfo
 	(*WriteResponse)(nil),         // 6: doric.compute.WriteResponse
-	(*planpb.Fragment)(nil),       // 7: doric.plan.Fragment
-	(*planpb.ScanRange)(nil),      // 8: doric.plan.ScanRange
-	(*commonpb.Batch)(nil),        // 9: doric.common.Batch
-	(*commonpb.TabletSchema)(nil), // 10: doric.common.TabletSchema
+	(*CheckVaultRequest)(nil),     // 7: doric.compute.CheckVaultRequest
+	(*CheckVaultResponse)(nil),    // 8: doric.compute.CheckVaultResponse
+	(*planpb.Fragment)(nil),       // 9: doric.plan.Fragment
+	(*planpb.ScanRange)(nil),      // 10: doric.plan.ScanRange
+	(*commonpb.Batch)(nil),        // 11: doric.common.Batch
+	(*commonpb.TabletSchema)(nil), // 12: doric.common.TabletSchema
+	(*metapb.StorageVault)(nil),   // 13: doric.meta.StorageVault
 }
 var file_computepb_compute_proto_depIdxs = []int32{
-	7,  // 0: doric.compute.ExecFragmentRequest.fragment:type_name -> doric.plan.Fragment
-	8,  // 1: doric.compute.ExecFragmentRequest.scan_ranges:type_name -> doric.plan.ScanRange
-	9,  // 2: doric.compute.ExecFragmentResponse.batch:type_name -> doric.common.Batch
-	10, // 3: doric.compute.TabletSink.schema:type_name -> doric.common.TabletSchema
+	9,  // 0: doric.compute.ExecFragmentRequest.fragment:type_name -> doric.plan.Fragment
+	10, // 1: doric.compute.ExecFragmentRequest.scan_ranges:type_name -> doric.plan.ScanRange
+	11, // 2: doric.compute.ExecFragmentResponse.batch:type_name -> doric.common.Batch
+	12, // 3: doric.compute.TabletSink.schema:type_name -> doric.common.TabletSchema
 	2,  // 4: doric.compute.TabletSink.partitions:type_name -> doric.compute.PartitionSink
 	3,  // 5: doric.compute.WriteRequest.sink:type_name -> doric.compute.TabletSink
-	9,  // 6: doric.compute.WriteRequest.rows:type_name -> doric.common.Batch
+	11, // 6: doric.compute.WriteRequest.rows:type_name -> doric.common.Batch
 	5,  // 7: doric.compute.WriteResponse.tablets:type_name -> doric.compute.TabletCommitInfo
-	0,  // 8: doric.compute.ComputeService.ExecFragment:input_type -> doric.compute.ExecFragmentRequest
-	4,  // 9: doric.compute.ComputeService.Write:input_type -> doric.compute.WriteRequest
-	1,  // 10: doric.compute.ComputeService.ExecFragment:output_type -> doric.compute.ExecFragmentResponse
-	6,  // 11: doric.compute.ComputeService.Write:output_type -> doric.compute.WriteResponse
-	10, // [10:12] is the sub-list for method output_type
-	8,  // [8:10] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	13, // 8: doric.compute.CheckVaultRequest.vault:type_name -> doric.meta.StorageVault
+	0,  // 9: doric.compute.ComputeService.ExecFragment:input_type -> doric.compute.ExecFragmentRequest
+	4,  // 10: doric.compute.ComputeService.Write:input_type -> doric.compute.WriteRequest
+	7,  // 11: doric.compute.ComputeService.CheckVault:input_type -> doric.compute.CheckVaultRequest
+	1,  // 12: doric.compute.ComputeService.ExecFragment:output_type -> doric.compute.ExecFragmentResponse
+	6,  // 13: doric.compute.ComputeService.Write:output_type -> doric.compute.WriteResponse
+	8,  // 14: doric.compute.ComputeService.CheckVault:output_type -> doric.compute.CheckVaultResponse
+	12, // [12:15] is the sub-list for method output_type
+	9,  // [9:12] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_computepb_compute_proto_init() }
@@ -572,7 +697,7 @@ func file_computepb_compute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_computepb_compute_proto_rawDesc), len(file_computepb_compute_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	ComputeService_ExecFragment_FullMethodName = "/doric.compute.ComputeService/ExecFragment"
 	ComputeService_Write_FullMethodName        = "/doric.compute.ComputeService/Write"
+	ComputeService_CheckVault_FullMethodName   = "/doric.compute.ComputeService/CheckVault"
 )
 
 // ComputeServiceClient is the client API for ComputeService service.
@@ -32,6 +33,7 @@ const (
 type ComputeServiceClient interface {
 	ExecFragment(ctx context.Context, in *ExecFragmentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExecFragmentResponse], error)
 	Write(ctx context.Context, in *WriteRequest, opts ...grpc.CallOption) (*WriteResponse, error)
+	CheckVault(ctx context.Context, in *CheckVaultRequest, opts ...grpc.CallOption) (*CheckVaultResponse, error)
 }
 
 type computeServiceClient struct {
@@ -71,12 +73,23 @@ func (c *computeServiceClient) Write(ctx context.Context, in *WriteRequest, opts
 	return out, nil
 }
 
+func (c *computeServiceClient) CheckVault(ctx context.Context, in *CheckVaultRequest, opts ...grpc.CallOption) (*CheckVaultResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckVaultResponse)
+	err := c.cc.Invoke(ctx, ComputeService_CheckVault_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ComputeServiceServer is the server API for ComputeService service.
 // All implementations must embed UnimplementedComputeServiceServer
 // for forward compatibility.
 type ComputeServiceServer interface {
 	ExecFragment(*ExecFragmentRequest, grpc.ServerStreamingServer[ExecFragmentResponse]) error
 	Write(context.Context, *WriteRequest) (*WriteResponse, error)
+	CheckVault(context.Context, *CheckVaultRequest) (*CheckVaultResponse, error)
 	mustEmbedUnimplementedComputeServiceServer()
 }
 
@@ -92,6 +105,9 @@ func (UnimplementedComputeServiceServer) ExecFragment(*ExecFragmentRequest, grpc
 }
 func (UnimplementedComputeServiceServer) Write(context.Context, *WriteRequest) (*WriteResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Write not implemented")
+}
+func (UnimplementedComputeServiceServer) CheckVault(context.Context, *CheckVaultRequest) (*CheckVaultResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckVault not implemented")
 }
 func (UnimplementedComputeServiceServer) mustEmbedUnimplementedComputeServiceServer() {}
 func (UnimplementedComputeServiceServer) testEmbeddedByValue()                        {}
@@ -143,6 +159,24 @@ func _ComputeService_Write_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ComputeService_CheckVault_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckVaultRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ComputeServiceServer).CheckVault(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ComputeService_CheckVault_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ComputeServiceServer).CheckVault(ctx, req.(*CheckVaultRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ComputeService_ServiceDesc is the grpc.ServiceDesc for ComputeService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -153,6 +187,10 @@ var ComputeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Write",
 			Handler:    _ComputeService_Write_Handler,
+		},
+		{
+			MethodName: "CheckVault",
+			Handler:    _ComputeService_CheckVault_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -580,8 +580,13 @@ type HdfsVault struct {
 	FsDefaultFs    string                 `protobuf:"bytes,1,opt,name=fs_default_fs,json=fsDefaultFs,proto3" json:"fs_default_fs,omitempty"`
 	PathPrefix     string                 `protobuf:"bytes,2,opt,name=path_prefix,json=pathPrefix,proto3" json:"path_prefix,omitempty"`
 	HadoopUsername string                 `protobuf:"bytes,3,opt,name=hadoop_username,json=hadoopUsername,proto3" json:"hadoop_username,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Kerberos (Doris's "hadoop.security.authentication" = "kerberos"): the client principal and
+	// the path of its keytab on every compute node. Empty authentication means simple.
+	HadoopSecurityAuthentication string `protobuf:"bytes,4,opt,name=hadoop_security_authentication,json=hadoopSecurityAuthentication,proto3" json:"hadoop_security_authentication,omitempty"`
+	HadoopKerberosPrincipal      string `protobuf:"bytes,5,opt,name=hadoop_kerberos_principal,json=hadoopKerberosPrincipal,proto3" json:"hadoop_kerberos_principal,omitempty"`
+	HadoopKerberosKeytab         string `protobuf:"bytes,6,opt,name=hadoop_kerberos_keytab,json=hadoopKerberosKeytab,proto3" json:"hadoop_kerberos_keytab,omitempty"`
+	unknownFields                protoimpl.UnknownFields
+	sizeCache                    protoimpl.SizeCache
 }
 
 func (x *HdfsVault) Reset() {
@@ -631,6 +636,27 @@ func (x *HdfsVault) GetPathPrefix() string {
 func (x *HdfsVault) GetHadoopUsername() string {
 	if x != nil {
 		return x.HadoopUsername
+	}
+	return ""
+}
+
+func (x *HdfsVault) GetHadoopSecurityAuthentication() string {
+	if x != nil {
+		return x.HadoopSecurityAuthentication
+	}
+	return ""
+}
+
+func (x *HdfsVault) GetHadoopKerberosPrincipal() string {
+	if x != nil {
+		return x.HadoopKerberosPrincipal
+	}
+	return ""
+}
+
+func (x *HdfsVault) GetHadoopKerberosKeytab() string {
+	if x != nil {
+		return x.HadoopKerberosKeytab
 	}
 	return ""
 }
@@ -6597,12 +6623,15 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\brole_arn\x18\t \x01(\tR\aroleArn\x12\x1f\n" +
 	"\vexternal_id\x18\n" +
 	" \x01(\tR\n" +
-	"externalId\"y\n" +
+	"externalId\"\xb1\x02\n" +
 	"\tHdfsVault\x12\"\n" +
 	"\rfs_default_fs\x18\x01 \x01(\tR\vfsDefaultFs\x12\x1f\n" +
 	"\vpath_prefix\x18\x02 \x01(\tR\n" +
 	"pathPrefix\x12'\n" +
-	"\x0fhadoop_username\x18\x03 \x01(\tR\x0ehadoopUsername\"\xf7\x01\n" +
+	"\x0fhadoop_username\x18\x03 \x01(\tR\x0ehadoopUsername\x12D\n" +
+	"\x1ehadoop_security_authentication\x18\x04 \x01(\tR\x1chadoopSecurityAuthentication\x12:\n" +
+	"\x19hadoop_kerberos_principal\x18\x05 \x01(\tR\x17hadoopKerberosPrincipal\x124\n" +
+	"\x16hadoop_kerberos_keytab\x18\x06 \x01(\tR\x14hadoopKerberosKeytab\"\xf7\x01\n" +
 	"\fStorageVault\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x19\n" +

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/doricdb/doric/compute"
 	"github.com/doricdb/doric/frontend"
@@ -84,11 +86,16 @@ func runCompute(ctx context.Context, args []string, log *slog.Logger) error {
 	instance := fs.String("instance-id", "doric", "instance (tenant) id")
 	group := fs.String("compute-group", "default", "compute group this node joins")
 	nodeID := fs.String("node-id", "", "node id (default: host:port)")
+	cacheDir := fs.String("cache-dir", "./doric-cache", "file cache of the remote vaults, one directory per vault (empty: no cache)")
+	var capacity byteSize
+	fs.Var(&capacity, "cache-capacity", "capacity of each vault's file cache, e.g. 200GiB (default: 10GiB, or 80% of a smaller disk)")
+	writeThrough := fs.Bool("cache-write-through", false, "cache the segments the node writes")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cn, err := compute.New(ctx, compute.Config{GRPCAddr: hostPort(*host, *port), HTTPAddr: hostPort(*host, *httpPort),
-		MetaAddr: *meta, InstanceID: *instance, Group: *group, NodeID: *nodeID, Logger: log.With("role", "compute")})
+		MetaAddr: *meta, InstanceID: *instance, Group: *group, NodeID: *nodeID, Logger: log.With("role", "compute"),
+		CacheDir: *cacheDir, CacheCapacity: int64(capacity), CacheWriteThrough: *writeThrough})
 	if err != nil {
 		return err
 	}
@@ -125,11 +132,13 @@ func runStandalone(ctx context.Context, args []string, log *slog.Logger) error {
 	httpPort := fs.Int("http-port", 8030, "HTTP port (0: a free port)")
 	instance := fs.String("instance-id", "doric", "instance (tenant) id")
 	nodes := fs.Int("compute-nodes", 1, "compute nodes in the default compute group")
+	var capacity byteSize
+	fs.Var(&capacity, "cache-capacity", "capacity of each node's file cache per remote vault, e.g. 20GiB (default: 10GiB, or 80% of a smaller disk)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	c, err := standalone.Start(ctx, standalone.Config{DataDir: *dataDir, MySQLAddr: hostPort(*host, *mysqlPort),
-		HTTPAddr: hostPort(*host, *httpPort), InstanceID: *instance, ComputeNodes: *nodes, Logger: log})
+		HTTPAddr: hostPort(*host, *httpPort), InstanceID: *instance, ComputeNodes: *nodes, Logger: log, CacheCapacity: int64(capacity)})
 	if err != nil {
 		return err
 	}
@@ -137,6 +146,33 @@ func runStandalone(ctx context.Context, args []string, log *slog.Logger) error {
 	<-ctx.Done()
 	log.Info("shutting down")
 	return c.Stop()
+}
+
+// byteSize is a flag value of bytes: a number with an optional binary unit (B, K/KiB, M/MiB,
+// G/GiB, T/TiB; case-insensitive).
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Set(s string) error {
+	num := strings.TrimSpace(s)
+	shift := 0
+	lower := strings.ToLower(num)
+	for _, u := range []struct {
+		suffix string
+		shift  int
+	}{{"tib", 40}, {"gib", 30}, {"mib", 20}, {"kib", 10}, {"t", 40}, {"g", 30}, {"m", 20}, {"k", 10}, {"b", 0}} {
+		if strings.HasSuffix(lower, u.suffix) {
+			num, shift = strings.TrimSpace(num[:len(num)-len(u.suffix)]), u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)>>shift {
+		return fmt.Errorf("%q is not a size in bytes (e.g. 1073741824, 512MiB, 20GiB)", s)
+	}
+	*b = byteSize(n << shift)
+	return nil
 }
 
 func instances(id string) []string {

@@ -1,6 +1,9 @@
 // Package server is the compute node's gRPC service (computepb.ComputeService): ExecFragment
 // runs a plan fragment over tablets read from the vault and streams its batches back; Write loads
-// rows into tablets (package load). The node owns no state: tablet metadata comes from the Meta
+// rows into tablets (package load); CheckVault probes a storage vault about to be created
+// (vault.Check through vault/spec), answering ok=false with the failed step rather than an RPC
+// error when the vault does not work. Vaults opens the vaults a node reads and writes, with a file
+// cache in front of each remote one. The node owns no state: tablet metadata comes from the Meta
 // Service on every scan, data from the vault.
 //
 // ExecFragment sends one response per output batch (a batch whose encoding would exceed 2 MiB is

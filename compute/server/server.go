@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/doricdb/doric/api/commonpb"
@@ -18,21 +17,19 @@ import (
 	"github.com/doricdb/doric/compute/tablet"
 	"github.com/doricdb/doric/compute/vector"
 	"github.com/doricdb/doric/vault"
-	"github.com/doricdb/doric/vault/local"
+	"github.com/doricdb/doric/vault/spec"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
 
-// ErrUnsupportedVault classifies storage vaults whose backend this build cannot open.
-var ErrUnsupportedVault = errors.New("storage vault backend not supported")
-
 // Config configures a Server.
 type Config struct {
 	Meta       metapb.MetaServiceClient
 	InstanceID string
-	// Vaults resolves vault ids to storage. Nil means MetaVaults(Meta, InstanceID).
+	// Vaults resolves vault ids to storage (a node passes Vaults.Resolve). Nil means
+	// MetaVaults(Meta, InstanceID): no file caches.
 	Vaults    vault.Resolver
 	BatchSize int             // rows per batch; 0 means exec.DefaultBatchSize
 	Segment   segment.Options // segment writer tuning for loads
@@ -175,7 +172,7 @@ func toStatus(err error) error {
 		code = codes.DeadlineExceeded
 	case errors.Is(err, expr.ErrBadPlan), errors.Is(err, expr.ErrOutOfRange), errors.Is(err, load.ErrInvalidInput):
 		code = codes.InvalidArgument
-	case errors.Is(err, load.ErrUnsupported), errors.Is(err, tablet.ErrUnsupported), errors.Is(err, ErrUnsupportedVault):
+	case errors.Is(err, load.ErrUnsupported), errors.Is(err, tablet.ErrUnsupported), errors.Is(err, spec.ErrUnsupported):
 		code = codes.Unimplemented
 	case errors.Is(err, segment.ErrCorrupt), errors.Is(err, vault.ErrNotFound):
 		code = codes.DataLoss
@@ -187,43 +184,43 @@ func toStatus(err error) error {
 	return status.Error(code, err.Error())
 }
 
-// MetaVaults returns a resolver that looks vaults up with GetStorageVault and keeps the opened
-// storages. Only local-directory vaults can be opened by this build; others are
-// ErrUnsupportedVault.
+// MetaVaults returns a resolver that opens vaults from their descriptions at the Meta Service
+// (through vault/spec), without file caches. Nodes use Vaults, which also caches remote vaults.
 func MetaVaults(meta metapb.MetaServiceClient, instanceID string) vault.Resolver {
-	var mu sync.Mutex
-	cache := map[string]vault.Storage{}
-	return func(ctx context.Context, id string) (vault.Storage, error) {
-		mu.Lock()
-		st, ok := cache[id]
-		mu.Unlock()
-		if ok {
-			return st, nil
-		}
-		resp, err := meta.GetStorageVault(ctx, &metapb.GetStorageVaultRequest{InstanceId: instanceID, VaultId: id})
-		if err != nil {
-			return nil, fmt.Errorf("get storage vault %q: %w", id, err)
-		}
-		v := resp.GetVault()
-		switch b := v.GetBackend().(type) {
-		case *metapb.StorageVault_Local:
-			if st, err = local.New(b.Local.GetRoot()); err != nil {
-				return nil, fmt.Errorf("storage vault %q: %w", v.GetName(), err)
-			}
-		case *metapb.StorageVault_S3:
-			return nil, fmt.Errorf("storage vault %q: S3: %w", v.GetName(), ErrUnsupportedVault)
-		case *metapb.StorageVault_Hdfs:
-			return nil, fmt.Errorf("storage vault %q: HDFS: %w", v.GetName(), ErrUnsupportedVault)
-		default:
-			return nil, fmt.Errorf("storage vault %q has no backend: %w", v.GetName(), ErrUnsupportedVault)
-		}
-		mu.Lock()
-		if prev, ok := cache[id]; ok {
-			st = prev
-		} else {
-			cache[id] = st
-		}
-		mu.Unlock()
-		return st, nil
+	v, err := NewVaults(VaultsConfig{Meta: meta, InstanceID: instanceID})
+	if err != nil {
+		return func(context.Context, string) (vault.Storage, error) { return nil, err }
 	}
+	return v.Resolve
+}
+
+// Limits of CheckVault: a vault that does not answer within checkTimeout fails its check, and
+// its requests are retried a few times only (the user is waiting).
+const checkTimeout = time.Minute
+
+var checkRetry = vault.Backoff{Attempts: 3, Base: 100 * time.Millisecond, Max: time.Second}
+
+// CheckVault opens the described vault and probes it with vault.Check. A failing vault is a
+// response with ok false, the step and the reason, not an RPC error.
+func (s *Server) CheckVault(ctx context.Context, req *computepb.CheckVaultRequest) (*computepb.CheckVaultResponse, error) {
+	v := req.GetVault()
+	if v.GetBackend() == nil {
+		return nil, status.Error(codes.InvalidArgument, "check vault: no vault backend in the request")
+	}
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	st, err := spec.OpenWith(ctx, v, spec.Options{Retry: checkRetry})
+	if err != nil {
+		return &computepb.CheckVaultResponse{Step: "open", Message: err.Error()}, nil
+	}
+	defer closeStorage(st)
+	if err := vault.Check(ctx, st); err != nil {
+		step := "check"
+		var ce *vault.CheckError
+		if errors.As(err, &ce) {
+			step = ce.Step
+		}
+		return &computepb.CheckVaultResponse{Step: step, Message: err.Error()}, nil
+	}
+	return &computepb.CheckVaultResponse{Ok: true}, nil
 }

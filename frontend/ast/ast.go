@@ -347,6 +347,30 @@ type Explain struct {
 	Stmt    Statement
 }
 
+// CreateStorageVault is CREATE STORAGE VAULT [IF NOT EXISTS] name [PROPERTIES (...)].
+type CreateStorageVault struct {
+	Pos         Pos
+	IfNotExists bool
+	Name        Ident
+	Properties  []Property
+}
+
+// AlterStorageVault is ALTER STORAGE VAULT name PROPERTIES (...).
+type AlterStorageVault struct {
+	Pos        Pos
+	Name       Ident
+	Properties []Property
+}
+
+// SetDefaultStorageVault is SET name AS DEFAULT STORAGE VAULT.
+type SetDefaultStorageVault struct {
+	Pos  Pos
+	Name Ident
+}
+
+// ShowStorageVaults is SHOW STORAGE VAULTS (or SHOW STORAGE VAULT).
+type ShowStorageVaults struct{ Pos Pos }
+
 // ---- expressions ----
 
 // LitKind is the kind of a literal.
@@ -522,45 +546,53 @@ type Default struct{ Pos Pos }
 // MaxValue is MAXVALUE in a partition bound.
 type MaxValue struct{ Pos Pos }
 
-func (n *CreateDatabase) Position() Pos  { return n.Pos }
-func (n *DropDatabase) Position() Pos    { return n.Pos }
-func (n *Use) Position() Pos             { return n.Pos }
-func (n *CreateTable) Position() Pos     { return n.Pos }
-func (n *DropTable) Position() Pos       { return n.Pos }
-func (n *ShowDatabases) Position() Pos   { return n.Pos }
-func (n *ShowTables) Position() Pos      { return n.Pos }
-func (n *ShowColumns) Position() Pos     { return n.Pos }
-func (n *Describe) Position() Pos        { return n.Pos }
-func (n *ShowCreateTable) Position() Pos { return n.Pos }
-func (n *ShowVariables) Position() Pos   { return n.Pos }
-func (n *Insert) Position() Pos          { return n.Pos }
-func (n *Select) Position() Pos          { return n.Pos }
-func (n *Set) Position() Pos             { return n.Pos }
-func (n *SetNames) Position() Pos        { return n.Pos }
-func (n *Begin) Position() Pos           { return n.Pos }
-func (n *Commit) Position() Pos          { return n.Pos }
-func (n *Rollback) Position() Pos        { return n.Pos }
-func (n *Explain) Position() Pos         { return n.Pos }
+func (n *CreateDatabase) Position() Pos         { return n.Pos }
+func (n *DropDatabase) Position() Pos           { return n.Pos }
+func (n *Use) Position() Pos                    { return n.Pos }
+func (n *CreateTable) Position() Pos            { return n.Pos }
+func (n *DropTable) Position() Pos              { return n.Pos }
+func (n *ShowDatabases) Position() Pos          { return n.Pos }
+func (n *ShowTables) Position() Pos             { return n.Pos }
+func (n *ShowColumns) Position() Pos            { return n.Pos }
+func (n *Describe) Position() Pos               { return n.Pos }
+func (n *ShowCreateTable) Position() Pos        { return n.Pos }
+func (n *ShowVariables) Position() Pos          { return n.Pos }
+func (n *Insert) Position() Pos                 { return n.Pos }
+func (n *Select) Position() Pos                 { return n.Pos }
+func (n *Set) Position() Pos                    { return n.Pos }
+func (n *SetNames) Position() Pos               { return n.Pos }
+func (n *Begin) Position() Pos                  { return n.Pos }
+func (n *Commit) Position() Pos                 { return n.Pos }
+func (n *Rollback) Position() Pos               { return n.Pos }
+func (n *Explain) Position() Pos                { return n.Pos }
+func (n *CreateStorageVault) Position() Pos     { return n.Pos }
+func (n *AlterStorageVault) Position() Pos      { return n.Pos }
+func (n *SetDefaultStorageVault) Position() Pos { return n.Pos }
+func (n *ShowStorageVaults) Position() Pos      { return n.Pos }
 
-func (*CreateDatabase) statement()  {}
-func (*DropDatabase) statement()    {}
-func (*Use) statement()             {}
-func (*CreateTable) statement()     {}
-func (*DropTable) statement()       {}
-func (*ShowDatabases) statement()   {}
-func (*ShowTables) statement()      {}
-func (*ShowColumns) statement()     {}
-func (*Describe) statement()        {}
-func (*ShowCreateTable) statement() {}
-func (*ShowVariables) statement()   {}
-func (*Insert) statement()          {}
-func (*Select) statement()          {}
-func (*Set) statement()             {}
-func (*SetNames) statement()        {}
-func (*Begin) statement()           {}
-func (*Commit) statement()          {}
-func (*Rollback) statement()        {}
-func (*Explain) statement()         {}
+func (*CreateDatabase) statement()         {}
+func (*DropDatabase) statement()           {}
+func (*Use) statement()                    {}
+func (*CreateTable) statement()            {}
+func (*DropTable) statement()              {}
+func (*ShowDatabases) statement()          {}
+func (*ShowTables) statement()             {}
+func (*ShowColumns) statement()            {}
+func (*Describe) statement()               {}
+func (*ShowCreateTable) statement()        {}
+func (*ShowVariables) statement()          {}
+func (*Insert) statement()                 {}
+func (*Select) statement()                 {}
+func (*Set) statement()                    {}
+func (*SetNames) statement()               {}
+func (*Begin) statement()                  {}
+func (*Commit) statement()                 {}
+func (*Rollback) statement()               {}
+func (*Explain) statement()                {}
+func (*CreateStorageVault) statement()     {}
+func (*AlterStorageVault) statement()      {}
+func (*SetDefaultStorageVault) statement() {}
+func (*ShowStorageVaults) statement()      {}
 
 func (n *Literal) Position() Pos     { return n.Pos }
 func (n *ColumnRef) Position() Pos   { return n.Pos }

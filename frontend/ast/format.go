@@ -141,6 +141,27 @@ func (p *printer) node(n Node) {
 		p.ident(n.DB.Name)
 	case *CreateTable:
 		p.createTable(n)
+	case *CreateStorageVault:
+		p.w("CREATE STORAGE VAULT ")
+		if n.IfNotExists {
+			p.w("IF NOT EXISTS ")
+		}
+		p.ident(n.Name.Name)
+		if len(n.Properties) > 0 {
+			p.w(" ")
+			p.properties(n.Properties)
+		}
+	case *AlterStorageVault:
+		p.w("ALTER STORAGE VAULT ")
+		p.ident(n.Name.Name)
+		p.w(" ")
+		p.properties(n.Properties)
+	case *SetDefaultStorageVault:
+		p.w("SET ")
+		p.ident(n.Name.Name)
+		p.w(" AS DEFAULT STORAGE VAULT")
+	case *ShowStorageVaults:
+		p.w("SHOW STORAGE VAULTS")
 	case *DropTable:
 		p.w("DROP TABLE ")
 		if n.IfExists {

@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/cockroachdb/datadriven"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/api/planpb"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/frontend/ast"
@@ -64,6 +67,9 @@ var fixedNow = time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
 //	plan:   bind a SELECT; print the result columns and the plan (Explain), or the error.
 //	insert: bind an INSERT; print the batch (types, then one line per row), or the error.
 //	create: build a CREATE TABLE; print the table, or the error.
+//	vault:  build a CREATE STORAGE VAULT; print the vault, or the error.
+//	alter:  build an ALTER STORAGE VAULT; print the request and whether it applies to an S3, an
+//	        HDFS and a local vault, or the error.
 func TestGolden(t *testing.T) {
 	cat := newFixture(t)
 	datadriven.Walk(t, "testdata/golden", func(t *testing.T, path string) {
@@ -110,6 +116,31 @@ func TestGolden(t *testing.T) {
 					return errString(t, err)
 				}
 				return formatTable(tbl)
+			case "vault":
+				v, setDefault, err := BuildStorageVault(st.(*ast.CreateStorageVault))
+				if err != nil {
+					return errString(t, err)
+				}
+				return fmt.Sprintf("vault %s default=%v\n%s", v.GetName(), setDefault, formatMessage(v))
+			case "alter":
+				req, err := BuildVaultAlter(st.(*ast.AlterStorageVault))
+				if err != nil {
+					return errString(t, err)
+				}
+				out := formatMessage(req)
+				for _, stored := range []*metapb.StorageVault{
+					{Backend: &metapb.StorageVault_S3{S3: &metapb.S3Vault{}}},
+					{Backend: &metapb.StorageVault_Hdfs{Hdfs: &metapb.HdfsVault{}}},
+					{Backend: &metapb.StorageVault_Local{Local: &metapb.LocalVault{}}},
+				} {
+					kind := strings.TrimPrefix(fmt.Sprintf("%T", stored.GetBackend()), "*metapb.StorageVault_")
+					if err := CheckAlterType(st.(*ast.AlterStorageVault), stored); err != nil {
+						out += fmt.Sprintf("on a %s vault: %s\n", kind, strings.TrimSuffix(errString(t, err), "\n"))
+					} else {
+						out += fmt.Sprintf("on a %s vault: ok\n", kind)
+					}
+				}
+				return out
 			}
 			t.Fatalf("unknown directive %q", td.Cmd)
 			return ""
@@ -165,6 +196,36 @@ func formatTable(t *catalog.Table) string {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "  property %q = %q\n", k, t.Properties[k])
 	}
+	return b.String()
+}
+
+// formatMessage prints the set fields of a message, one per line in field-number order, nested
+// messages indented (prototext's output is deliberately unstable, so golden files cannot use it).
+func formatMessage(m proto.Message) string {
+	var b strings.Builder
+	var walk func(m protoreflect.Message, indent string)
+	walk = func(m protoreflect.Message, indent string) {
+		var fields []protoreflect.FieldDescriptor
+		m.Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+			fields = append(fields, fd)
+			return true
+		})
+		sort.Slice(fields, func(i, j int) bool { return fields[i].Number() < fields[j].Number() })
+		for _, fd := range fields {
+			v := m.Get(fd)
+			if fd.Kind() == protoreflect.MessageKind && !fd.IsList() && !fd.IsMap() {
+				fmt.Fprintf(&b, "%s%s:\n", indent, fd.Name())
+				walk(v.Message(), indent+"  ")
+				continue
+			}
+			if fd.Kind() == protoreflect.StringKind {
+				fmt.Fprintf(&b, "%s%s: %q\n", indent, fd.Name(), v.String())
+			} else {
+				fmt.Fprintf(&b, "%s%s: %v\n", indent, fd.Name(), v.Interface())
+			}
+		}
+	}
+	walk(m.ProtoReflect(), "  ")
 	return b.String()
 }
 

@@ -48,6 +48,10 @@ func BuildTable(db string, st *ast.CreateTable) (*catalog.Table, error) {
 		if _, dup := t.Properties[p.Key]; dup {
 			return nil, errorf(ErrInvalidDDL, p.Pos, "duplicate property '%s'", p.Key)
 		}
+		if p.Key == TablePropStorageVault && strings.TrimSpace(p.Value) == "" {
+			// Whether the vault exists is the DDL executor's to check.
+			return nil, errorf(ErrInvalidDDL, p.Pos, "Property '%s' cannot be empty", p.Key)
+		}
 		t.Properties[p.Key] = p.Value
 	}
 

@@ -12,6 +12,9 @@
 //     schema order, values converted and range-checked (strict, as Doris's strict mode).
 //   - BuildTable: CREATE TABLE → a validated *catalog.Table with column unique ids 0..n-1; all
 //     other ids are left zero for the DDL executor to assign.
+//   - BuildStorageVault / BuildVaultAlter / CheckAlterType: CREATE and ALTER STORAGE VAULT →
+//     the metapb vault description or alteration, properties validated as Doris names them (see
+//     docs/rfcs/storage-vaults.md); unknown properties are errors.
 //   - Explain / FormatPlan: a readable rendering of a plan (EXPLAIN and golden tests).
 //
 // Decisions (Doris 2.1 behaviour unless noted):

@@ -24,7 +24,7 @@ func FuzzBind(f *testing.F) {
 		in := false
 		for _, line := range strings.Split(string(data), "\n") {
 			switch {
-			case !in && (strings.HasPrefix(line, "plan") || line == "insert" || line == "create"):
+			case !in && (strings.HasPrefix(line, "plan") || line == "insert" || line == "create" || line == "vault" || line == "alter"):
 				in, cur = true, nil
 			case in && line == "----":
 				f.Add(strings.Join(cur, "\n"))
@@ -57,6 +57,10 @@ func FuzzBind(f *testing.F) {
 				}
 			case *ast.CreateTable:
 				_, err = BuildTable("test", st)
+			case *ast.CreateStorageVault:
+				_, _, err = BuildStorageVault(st)
+			case *ast.AlterStorageVault:
+				_, err = BuildVaultAlter(st)
 			}
 			var be *Error
 			if err != nil && !errors.As(err, &be) {

@@ -219,3 +219,28 @@ func newID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// CheckVault asks a running compute node of the group (the first by node id that answers) to
+// probe a storage vault description (computepb CheckVault). The description carries the
+// credentials the user gave; nothing keeps them here.
+func (c *Coordinator) CheckVault(ctx context.Context, group string, v *metapb.StorageVault) (*computepb.CheckVaultResponse, error) {
+	nodes, err := c.nodes(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, n := range nodes {
+		cl, err := c.client(n.GrpcAddress)
+		if err == nil {
+			var resp *computepb.CheckVaultResponse
+			if resp, err = cl.CheckVault(ctx, &computepb.CheckVaultRequest{Vault: v}); err == nil {
+				return resp, nil
+			}
+		}
+		errs = append(errs, fmt.Errorf("compute node %s: %w", n.NodeId, err))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("check storage vault %q: %w", v.GetName(), errors.Join(errs...))
+}

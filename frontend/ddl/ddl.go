@@ -3,6 +3,15 @@
 // CREATE TABLE allocates ids from the catalog's journalled counter, creates the tablets in the
 // Meta Service (idempotent), and only then journals the table: a crash in between leaves tablet
 // metadata no table names, which the recycler's checker reclaims, never a table without tablets.
+// A table's storage vault is fixed at creation: the one its "storage_vault_name" property names
+// (an unknown name is a VaultError), else the instance's default vault at that moment.
+//
+// Storage vault statements: CREATE STORAGE VAULT looks the name up, has a compute node check the
+// vault (VaultChecker: write, read, list and delete a probe object) and only then creates it at the
+// Meta Service, which alone stores credentials; the frontend reads vaults with their secrets
+// masked. ALTER STORAGE VAULT checks new credentials the same way when it can (see
+// AlterStorageVault).
+//
 // DROP TABLE and DROP DATABASE remove the catalog entry; reclaiming their data is the recycler's
 // (issue 3). Functions here are safe for concurrent use; the catalog serialises the journal.
 package ddl
@@ -14,6 +23,7 @@ import (
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/frontend/binder"
 	"github.com/doricdb/doric/frontend/catalog"
 )
 
@@ -22,6 +32,8 @@ type Executor struct {
 	Catalog    *catalog.Catalog
 	Meta       metapb.MetaServiceClient
 	InstanceID string
+	// Checker probes new storage vaults from a compute node (CREATE / ALTER STORAGE VAULT).
+	Checker VaultChecker
 }
 
 // CreateTable creates t (built by the binder, ids unset) in database db. With ifNotExists an
@@ -47,9 +59,19 @@ func (e *Executor) CreateTable(ctx context.Context, db string, t *catalog.Table,
 	if buckets <= 0 {
 		return fmt.Errorf("BUG: table %s has %d buckets", t.Name, buckets)
 	}
-	vault, err := e.Meta.GetStorageVault(ctx, &metapb.GetStorageVaultRequest{InstanceId: e.InstanceID, MaskSecrets: true})
-	if err != nil {
-		return fmt.Errorf("resolve the default storage vault: %w", err)
+	// The table's vault is fixed here: the one it names, else the current default.
+	var vault *metapb.StorageVault
+	if name, ok := t.Properties[binder.TablePropStorageVault]; ok {
+		var err error
+		if vault, err = e.StorageVault(ctx, name); err != nil {
+			return err
+		}
+	} else {
+		resp, err := e.Meta.GetStorageVault(ctx, &metapb.GetStorageVaultRequest{InstanceId: e.InstanceID, MaskSecrets: true})
+		if err != nil {
+			return fmt.Errorf("resolve the default storage vault: %w", err)
+		}
+		vault = resp.GetVault()
 	}
 	// ids: table, base index, partition, then one per bucket.
 	first, err := e.Catalog.AllocIDs(int64(3 + buckets))
@@ -57,7 +79,7 @@ func (e *Executor) CreateTable(ctx context.Context, db string, t *catalog.Table,
 		return err
 	}
 	t.ID, t.DBID, t.IndexID = first, d.ID, first+1
-	t.VaultID = vault.Vault.GetId()
+	t.VaultID = vault.GetId()
 	t.CreateTimeMs = time.Now().UnixMilli()
 	p := catalog.Partition{ID: first + 2, Name: t.Name}
 	for b := 0; b < buckets; b++ {

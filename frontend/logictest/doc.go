@@ -22,6 +22,8 @@
 // (empty), and values in a row are separated by one space. Sort modes: nosort (default: the order
 // is part of the expectation), rowsort (rows compared as sorted lines), valuesort (all values
 // sorted). `-rewrite` rewrites the expected results of query records from what the server returns.
+// TestLogic replaces the cluster's data directory with $DATADIR in results and error messages
+// (see Replace).
 //
 // The package is a test harness: production code never imports it.
 package logictest

@@ -20,7 +20,7 @@ func TestLogic(t *testing.T) {
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".test"), func(t *testing.T) {
 			c := testcluster.Start(t, testcluster.Options{})
-			RunFile(t, c.DB(), f)
+			RunFile(t, c.DB(), f, Replace(c.DataDir(), "$DATADIR"))
 		})
 	}
 }

@@ -105,9 +105,25 @@ func parseFile(path string) ([]record, []string, error) {
 	return recs, lines, nil
 }
 
+// Option tunes RunFile.
+type Option func(*options)
+
+type options struct{ replace []string }
+
+// Replace replaces old with new in query results and error messages before they are compared
+// (and written by -rewrite): for values that differ between runs, such as a temporary directory.
+func Replace(old, new string) Option {
+	return func(o *options) { o.replace = append(o.replace, old, new) }
+}
+
 // RunFile runs every record of the file at path on one connection of db.
-func RunFile(t *testing.T, db *sql.DB, path string) {
+func RunFile(t *testing.T, db *sql.DB, path string, opts ...Option) {
 	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	replacer := strings.NewReplacer(o.replace...)
 	recs, lines, err := parseFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -134,14 +150,18 @@ func RunFile(t *testing.T, db *sql.DB, path string) {
 				t.Errorf("%s: statement succeeded, want error matching %q\n%s", where, r.errRe, r.sql)
 				continue
 			}
-			if ok, rerr := regexp.MatchString(r.errRe, err.Error()); rerr != nil || !ok {
-				t.Errorf("%s: error %q does not match %q\n%s", where, err.Error(), r.errRe, r.sql)
+			msg := replacer.Replace(err.Error())
+			if ok, rerr := regexp.MatchString(r.errRe, msg); rerr != nil || !ok {
+				t.Errorf("%s: error %q does not match %q\n%s", where, msg, r.errRe, r.sql)
 			}
 		case "query":
 			got, err := runQuery(ctx, conn, r)
 			if err != nil {
 				t.Errorf("%s: %v\n%s", where, err, r.sql)
 				continue
+			}
+			for i := range got {
+				got[i] = replacer.Replace(got[i])
 			}
 			if *rewrite {
 				rewritten[r.expStart] = got

@@ -36,6 +36,15 @@ func classify(err error) uint16 {
 	if errors.As(err, &ns) {
 		return gomysql.ER_NOT_SUPPORTED_YET
 	}
+	var ve *ddl.VaultError
+	if errors.As(err, &ve) {
+		// Doris answers every storage vault failure (exists, unknown, check failed) with 1105,
+		// its DdlException code; clients tell them apart by the message.
+		switch ve.Kind {
+		case ddl.VaultExists, ddl.UnknownVault, ddl.VaultUnusable:
+			return gomysql.ER_UNKNOWN_ERROR
+		}
+	}
 	var ce *catalog.Error
 	if errors.As(err, &ce) {
 		switch ce.Kind {

@@ -262,10 +262,19 @@ func (p *parser) statement() ast.Statement {
 			return p.createDatabase(t)
 		case p.isKw("TABLE"):
 			return p.createTable(t)
+		case p.acceptKw("STORAGE"):
+			p.expectKw("VAULT")
+			s := &ast.CreateStorageVault{Pos: t.pos}
+			s.IfNotExists = p.acceptKw("IF", "NOT", "EXISTS")
+			s.Name = p.ident("a storage vault name")
+			if p.isKw("PROPERTIES") {
+				s.Properties = p.properties()
+			}
+			return s
 		case p.isKw("EXTERNAL") || p.isKw("TEMPORARY"):
 			p.fail("only OLAP tables are supported")
 		}
-		p.failExpected("DATABASE or TABLE after CREATE")
+		p.failExpected("DATABASE, TABLE or STORAGE VAULT after CREATE")
 	case "DROP":
 		p.next()
 		switch {
@@ -322,7 +331,20 @@ func (p *parser) statement() ast.Statement {
 		p.next()
 		p.acceptKw("WORK")
 		return &ast.Rollback{Pos: t.pos}
-	case "UPDATE", "DELETE", "ALTER", "TRUNCATE", "WITH":
+	case "ALTER":
+		if isWord(p.peekN(1), "STORAGE") {
+			p.next()
+			p.next()
+			p.expectKw("VAULT")
+			s := &ast.AlterStorageVault{Pos: t.pos}
+			s.Name = p.ident("a storage vault name")
+			s.Properties = p.properties()
+			return s
+		}
+		p.fail("ALTER statements other than ALTER STORAGE VAULT are not supported yet")
+	case "UNSET":
+		p.fail("UNSET DEFAULT STORAGE VAULT is not supported yet")
+	case "UPDATE", "DELETE", "TRUNCATE", "WITH":
 		p.fail(strings.ToUpper(t.text) + " statements are not supported yet")
 	}
 	p.failExpected("a statement")
@@ -368,6 +390,11 @@ func (p *parser) show() ast.Statement {
 	case p.acceptKw("CREATE"):
 		p.expectKw("TABLE")
 		return &ast.ShowCreateTable{Pos: show.pos, Table: p.tableName()}
+	case p.acceptKw("STORAGE"):
+		if !p.acceptKw("VAULTS") && !p.acceptKw("VAULT") {
+			p.failExpected("VAULTS after SHOW STORAGE")
+		}
+		return &ast.ShowStorageVaults{Pos: show.pos}
 	case p.isKw("GLOBAL") || p.isKw("SESSION") || p.isKw("LOCAL") || p.isKw("VARIABLES"):
 		s := &ast.ShowVariables{Pos: show.pos}
 		switch {
@@ -426,6 +453,11 @@ func (p *parser) set() ast.Statement {
 		if p.acceptKw("COLLATE") {
 			s.Collate = p.nameOrString("a collation name")
 		}
+		return s
+	}
+	if isIdentToken(p.peek()) && isWord(p.peekN(1), "AS") {
+		s := &ast.SetDefaultStorageVault{Pos: set.pos, Name: p.ident("a storage vault name")}
+		p.expectKw("AS", "DEFAULT", "STORAGE", "VAULT")
 		return s
 	}
 	s := &ast.Set{Pos: set.pos}

@@ -149,6 +149,14 @@ func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result,
 		return nil, fmt.Errorf("explicit transactions (BEGIN) are not supported yet")
 	case *ast.Explain:
 		return s.explain(st)
+	case *ast.CreateStorageVault:
+		return s.createStorageVault(ctx, st)
+	case *ast.AlterStorageVault:
+		return s.alterStorageVault(ctx, st)
+	case *ast.SetDefaultStorageVault:
+		return ok(0, s.shared.DDL.SetDefaultStorageVault(ctx, st.Name.Name))
+	case *ast.ShowStorageVaults:
+		return s.showStorageVaults(ctx)
 	}
 	return nil, fmt.Errorf("statement %T is not supported yet", st)
 }
@@ -159,7 +167,8 @@ func kindOf(st ast.Statement) string {
 		return "select"
 	case *ast.Insert:
 		return "insert"
-	case *ast.CreateDatabase, *ast.DropDatabase, *ast.CreateTable, *ast.DropTable:
+	case *ast.CreateDatabase, *ast.DropDatabase, *ast.CreateTable, *ast.DropTable,
+		*ast.CreateStorageVault, *ast.AlterStorageVault, *ast.SetDefaultStorageVault:
 		return "ddl"
 	}
 	return "other"

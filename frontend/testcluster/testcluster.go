@@ -16,6 +16,7 @@ import (
 	_ "github.com/go-sql-driver/mysql" // the driver tests talk to the frontend with
 
 	"github.com/doricdb/doric/internal/standalone"
+	"github.com/doricdb/doric/vault"
 )
 
 // Options tune a cluster.
@@ -23,6 +24,11 @@ type Options struct {
 	ComputeNodes int
 	// DataDir reuses a directory (to test restarts); empty means a fresh t.TempDir().
 	DataDir string
+	// CacheCapacity is each compute node's file cache capacity per remote vault; 0: default.
+	CacheCapacity int64
+	// WrapVault wraps every vault backend the compute nodes open, below their file caches
+	// (request counting, fault injection); it survives Restart.
+	WrapVault func(vaultID string, s vault.Storage) vault.Storage
 }
 
 // Cluster is a running test cluster.
@@ -55,7 +61,8 @@ func (tc *Cluster) start() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c, err := standalone.Start(ctx, standalone.Config{DataDir: tc.opts.DataDir, MySQLAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		ComputeNodes: tc.opts.ComputeNodes, Logger: slog.New(slog.NewTextHandler(logOut, nil))})
+		ComputeNodes: tc.opts.ComputeNodes, Logger: slog.New(slog.NewTextHandler(logOut, nil)),
+		CacheCapacity: tc.opts.CacheCapacity, WrapVault: tc.opts.WrapVault})
 	if err != nil {
 		tc.t.Fatalf("start cluster: %v", err)
 	}
@@ -70,6 +77,16 @@ func (tc *Cluster) MySQLAddr() string { return tc.c.MySQLAddr() }
 
 // HTTPAddr is the frontend's HTTP address (/metrics, /api/health).
 func (tc *Cluster) HTTPAddr() string { return tc.c.Frontend.HTTPAddr() }
+
+// ComputeHTTPAddrs are the compute nodes' HTTP addresses (/metrics, /api/file_cache), in node
+// order.
+func (tc *Cluster) ComputeHTTPAddrs() []string {
+	var out []string
+	for _, n := range tc.c.Compute {
+		out = append(out, n.HTTPAddr())
+	}
+	return out
+}
 
 // DSN is a go-sql-driver DSN for root on the frontend, with database db ("" for none).
 func (tc *Cluster) DSN(db string) string {

@@ -24,6 +24,7 @@ import (
 	"github.com/doricdb/doric/frontend"
 	"github.com/doricdb/doric/metaservice"
 	"github.com/doricdb/doric/recycler"
+	"github.com/doricdb/doric/vault"
 )
 
 // Config configures the assembly.
@@ -34,6 +35,11 @@ type Config struct {
 	InstanceID   string // default "doric"
 	ComputeNodes int    // nodes in the default group (default 1)
 	Logger       *slog.Logger
+	// CacheCapacity is the capacity of each compute node's file cache per remote vault (in
+	// DIR/cache/cnN/<vault id>); 0 means compute's default.
+	CacheCapacity int64
+	// WrapVault is passed to every compute node (see compute.Config.WrapVault).
+	WrapVault func(vaultID string, s vault.Storage) vault.Storage
 }
 
 // Cluster is a running assembly.
@@ -105,7 +111,8 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	for i := 0; i < cfg.ComputeNodes; i++ {
 		n, err := compute.New(ctx, compute.Config{GRPCAddr: loop, HTTPAddr: loop, MetaAddr: c.Meta.Addr(),
 			InstanceID: cfg.InstanceID, Group: "default", NodeID: fmt.Sprintf("cn%d", i+1),
-			CacheDir: filepath.Join(dir, "cache", fmt.Sprintf("cn%d", i+1)), Logger: log.With("role", "compute", "node", i+1)})
+			CacheDir: filepath.Join(dir, "cache", fmt.Sprintf("cn%d", i+1)), CacheCapacity: cfg.CacheCapacity, WrapVault: cfg.WrapVault,
+			Logger: log.With("role", "compute", "node", i+1)})
 		if err != nil {
 			return nil, err
 		}

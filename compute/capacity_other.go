@@ -1,0 +1,5 @@
+//go:build !unix
+
+package compute
+
+func fsSize(string) (int64, bool) { return 0, false }

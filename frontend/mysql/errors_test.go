@@ -1,0 +1,32 @@
+package mysql
+
+import (
+	"fmt"
+	"testing"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/doricdb/doric/frontend/binder"
+	"github.com/doricdb/doric/frontend/ddl"
+	"github.com/doricdb/doric/frontend/parser"
+)
+
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want uint16
+	}{
+		{&parser.SyntaxError{Msg: "x"}, gomysql.ER_PARSE_ERROR},
+		{&binder.Error{Code: binder.ErrNotSupported}, gomysql.ER_NOT_SUPPORTED_YET},
+		{&binder.Error{Code: binder.ErrInvalidDDL}, gomysql.ER_UNKNOWN_ERROR},
+		{&ddl.NotSupportedError{What: "x"}, gomysql.ER_NOT_SUPPORTED_YET},
+		// Storage vault failures are 1105, as Doris's DdlException, even when wrapped.
+		{&ddl.VaultError{Kind: ddl.VaultExists, Name: "v"}, gomysql.ER_UNKNOWN_ERROR},
+		{fmt.Errorf("create table: %w", &ddl.VaultError{Kind: ddl.UnknownVault, Name: "v"}), gomysql.ER_UNKNOWN_ERROR},
+		{&ddl.VaultError{Kind: ddl.VaultUnusable, Name: "v", Step: "write"}, gomysql.ER_UNKNOWN_ERROR},
+	} {
+		if got := classify(tc.err); got != tc.want {
+			t.Errorf("classify(%T %v) = %d, want %d", tc.err, tc.err, got, tc.want)
+		}
+	}
+}
