@@ -19,7 +19,8 @@ VERSITYGW_VERSION          := v1.8.0
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/doricdb/doric/internal/buildinfo.Version=$(VERSION)
 
-PROTOS := api/commonpb/common.proto api/metapb/meta.proto api/planpb/plan.proto api/computepb/compute.proto
+PROTOS := api/commonpb/common.proto api/metapb/meta.proto api/planpb/plan.proto api/computepb/compute.proto \
+          api/loadpb/load.proto
 
 export PATH := $(TOOLBIN):$(PATH)
 
@@ -43,6 +44,8 @@ test: test-deps tools build ## Run the tests (what CI runs)
 	DORIC_BIN=$(BIN)/doric DORIC_VERSITYGW=$(TOOLBIN)/versitygw $(GO) test -count=1 -timeout 25m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./frontend/parser
 	$(GO) test -run '^$$' -fuzz '^FuzzBind$$' -fuzztime 30s ./frontend/binder
+	$(GO) test -run '^$$' -fuzz '^FuzzCSV$$' -fuzztime 30s ./compute/load/format
+	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime 30s ./compute/load/format
 
 .PHONY: test-long
 test-long: test-deps tools build ## Run the long suites too
@@ -59,14 +62,18 @@ fuzz: ## Fuzz everything that parses bytes (FUZZTIME each)
 	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./metaservice/keys
 	$(GO) test -run '^$$' -fuzz '^FuzzOrder$$' -fuzztime $(FUZZTIME) ./metaservice/keys
 	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) ./compute/segment
+	$(GO) test -run '^$$' -fuzz '^FuzzCSV$$' -fuzztime $(FUZZTIME) ./compute/load/format
+	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME) ./compute/load/format
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./compute/load/stream
 
-# System packages the tests use: the mysql CLI (mariadb-client) and pymysql for Debian's python3.
+# System packages the tests use: the mysql CLI (mariadb-client), pymysql for Debian's python3 and
+# curl (the stream load system test loads exactly as Doris's documentation shows).
 .PHONY: test-deps
 test-deps:
-	@if ! command -v mysql >/dev/null || ! /usr/bin/python3 -c 'import pymysql' 2>/dev/null; then \
-		echo "installing mariadb-client and python3-pymysql (apt-get)"; \
+	@if ! command -v mysql >/dev/null || ! command -v curl >/dev/null || ! /usr/bin/python3 -c 'import pymysql' 2>/dev/null; then \
+		echo "installing mariadb-client, python3-pymysql and curl (apt-get)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq mariadb-client python3-pymysql >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq mariadb-client python3-pymysql curl >/dev/null; \
 	fi
 
 .PHONY: tools

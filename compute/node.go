@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/compute/load"
+	"github.com/doricdb/doric/compute/load/stream"
 	"github.com/doricdb/doric/compute/server"
 	"github.com/doricdb/doric/filecache"
 	"github.com/doricdb/doric/internal/httpserve"
@@ -46,6 +48,9 @@ type Config struct {
 	// WrapVault, when set, wraps every vault backend the node opens, below its cache (fault
 	// injection and request counting in tests).
 	WrapVault func(vaultID string, s vault.Storage) vault.Storage
+	// FrontendHTTPAddr is the frontend's HTTP address (host:port): stream loads get their plans
+	// there and _stream_load_2pc is redirected there. Empty: stream loads fail with a message.
+	FrontendHTTPAddr string
 }
 
 // Node is a running compute node.
@@ -58,6 +63,7 @@ type Node struct {
 	httpLis   net.Listener
 	registry  *prometheus.Registry
 	vaults    *server.Vaults
+	stream    *stream.Service
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -107,6 +113,9 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("compute: %w", err)
 	}
+	n.stream = stream.New(stream.Config{Meta: n.meta, InstanceID: cfg.InstanceID,
+		Writer:   &load.Loader{Meta: n.meta, InstanceID: cfg.InstanceID, Vaults: n.vaults.Resolve},
+		Frontend: cfg.FrontendHTTPAddr, Logger: n.log.With("node", n.cfg.NodeID)})
 	rpcs := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "doric_compute_rpc_total", Help: "ComputeService RPCs by method and status code.",
 	}, []string{"method", "code"})
@@ -164,7 +173,12 @@ func (n *Node) Run(ctx context.Context) error {
 		fc := http.StripPrefix("/api/file_cache", n.vaults.Handler())
 		mux.Handle("/api/file_cache", fc)
 		mux.Handle("/api/file_cache/", fc)
-		go func() { errc <- httpserve.Serve(hctx, n.httpLis, mux) }()
+		// Stream load's patterns overlap /api/file_cache/ (a database may be called file_cache):
+		// they get their own mux in front.
+		root := http.NewServeMux()
+		n.stream.Register(root)
+		root.Handle("/", mux)
+		go func() { errc <- httpserve.Serve(hctx, n.httpLis, root) }()
 	}
 	var err error
 	if n.cfg.Group != "" {
@@ -193,6 +207,7 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 	}
 	hcancel()
+	n.stream.Close() // commits the open group commit batches
 	stopped := make(chan struct{})
 	go func() { n.grpc.GracefulStop(); close(stopped) }()
 	select {

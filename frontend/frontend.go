@@ -17,6 +17,7 @@ import (
 	"github.com/doricdb/doric/frontend/catalog"
 	"github.com/doricdb/doric/frontend/coord"
 	"github.com/doricdb/doric/frontend/ddl"
+	"github.com/doricdb/doric/frontend/load"
 	"github.com/doricdb/doric/frontend/mysql"
 	"github.com/doricdb/doric/frontend/session"
 	"github.com/doricdb/doric/internal/buildinfo"
@@ -68,11 +69,11 @@ func New(ctx context.Context, cfg Config) (f *Frontend, err error) {
 	if f.catalog, err = catalog.Open(ctx, catalog.Config{Dir: cfg.CatalogDir, NodeID: cfg.NodeID, RaftAddr: cfg.RaftAddr, Logger: cfg.Logger}); err != nil {
 		return nil, err
 	}
-	f.coord = coord.New(coord.Config{Meta: f.meta, InstanceID: cfg.InstanceID, Group: cfg.Group})
+	ddlExec := &ddl.Executor{Catalog: f.catalog, Meta: f.meta, InstanceID: cfg.InstanceID}
+	f.coord = coord.New(coord.Config{Meta: f.meta, InstanceID: cfg.InstanceID, Group: cfg.Group, Partitions: ddlExec})
+	ddlExec.Checker = f.coord
 	f.registry = httpserve.NewRegistry()
-	f.sessions = &session.Shared{Catalog: f.catalog, Coord: f.coord,
-		DDL:     &ddl.Executor{Catalog: f.catalog, Meta: f.meta, InstanceID: cfg.InstanceID, Checker: f.coord},
-		Metrics: session.NewMetrics(f.registry)}
+	f.sessions = &session.Shared{Catalog: f.catalog, Coord: f.coord, DDL: ddlExec, Metrics: session.NewMetrics(f.registry)}
 	if f.mysqlL, err = net.Listen("tcp", cfg.MySQLAddr); err != nil {
 		return nil, fmt.Errorf("mysql listener: %w", err)
 	}
@@ -97,23 +98,29 @@ func (f *Frontend) Run(ctx context.Context) error {
 		NewSession: func(id uint32, user string) mysql.Session {
 			return session.New(f.sessions, id, user)
 		},
-		Credentials: func(user string) (string, bool) {
-			if user == "root" || user == "admin" {
-				return f.cfg.RootPassword, true
-			}
-			return "", false
-		},
-		Logger: f.cfg.Logger,
+		Credentials: f.credentials,
+		Logger:      f.cfg.Logger,
 	})
+	mux := httpserve.Mux(f.registry)
+	load.New(load.Config{Catalog: f.catalog, Meta: f.meta, InstanceID: f.cfg.InstanceID, Group: f.cfg.Group,
+		Credentials: f.credentials, Logger: f.cfg.Logger.With("http", "load")}).Register(mux)
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wg.Add(2)
 	go func() { defer wg.Done(); errs[0] = srv.Serve(ctx, f.mysqlL); cancel() }()
-	go func() { defer wg.Done(); errs[1] = httpserve.Serve(ctx, f.httpL, httpserve.Mux(f.registry)); cancel() }()
+	go func() { defer wg.Done(); errs[1] = httpserve.Serve(ctx, f.httpL, mux); cancel() }()
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// credentials gives the password of a user of the MySQL protocol and the HTTP API.
+func (f *Frontend) credentials(user string) (string, bool) {
+	if user == "root" || user == "admin" {
+		return f.cfg.RootPassword, true
+	}
+	return "", false
 }
 
 func (f *Frontend) close() {

@@ -90,12 +90,13 @@ func runCompute(ctx context.Context, args []string, log *slog.Logger) error {
 	var capacity byteSize
 	fs.Var(&capacity, "cache-capacity", "capacity of each vault's file cache, e.g. 200GiB (default: 10GiB, or 80% of a smaller disk)")
 	writeThrough := fs.Bool("cache-write-through", false, "cache the segments the node writes")
+	frontendAddr := fs.String("frontend", "127.0.0.1:8030", "the frontend's HTTP address (stream load plans)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cn, err := compute.New(ctx, compute.Config{GRPCAddr: hostPort(*host, *port), HTTPAddr: hostPort(*host, *httpPort),
 		MetaAddr: *meta, InstanceID: *instance, Group: *group, NodeID: *nodeID, Logger: log.With("role", "compute"),
-		CacheDir: *cacheDir, CacheCapacity: int64(capacity), CacheWriteThrough: *writeThrough})
+		CacheDir: *cacheDir, CacheCapacity: int64(capacity), CacheWriteThrough: *writeThrough, FrontendHTTPAddr: *frontendAddr})
 	if err != nil {
 		return err
 	}

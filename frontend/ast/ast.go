@@ -160,22 +160,33 @@ const (
 	// ValuesIn: VALUES IN (v, ...) or VALUES IN ((v, ...), ...) — Values holds one tuple per
 	// listed value (a one-element tuple for the single-column form).
 	ValuesIn
+	// ValuesFromTo: FROM (lo) TO (hi) INTERVAL n [unit], a batch of range partitions — Values
+	// holds the two tuples, Name is empty.
+	ValuesFromTo
 )
 
-// PartitionDef is one PARTITION name VALUES ... item. Tuple elements are *Literal or *MaxValue.
+// PartitionDef is one PARTITION name VALUES ... item, or a FROM .. TO .. INTERVAL batch. Tuple
+// elements are *Literal or *MaxValue.
 type PartitionDef struct {
 	Pos         Pos
 	IfNotExists bool
 	Name        Ident
 	Kind        PartitionValuesKind
 	Values      [][]Expr
+	// ValuesFromTo: the interval and its unit, upper-case (DAY, WEEK, MONTH, YEAR, HOUR, ...);
+	// Unit is empty for a numeric interval.
+	Interval int64
+	Unit     string
 }
 
-// PartitionDesc is PARTITION BY RANGE|LIST (cols) (partition, ...).
+// PartitionDesc is [AUTO] PARTITION BY RANGE|LIST (cols) (partition, ...). AUTO PARTITION BY
+// RANGE partitions by an expression, Func (date_trunc(col, 'unit')), and Columns is empty.
 type PartitionDesc struct {
 	Pos        Pos
+	Auto       bool
 	Kind       PartitionKind
 	Columns    []Ident
+	Func       *FuncCall
 	Partitions []*PartitionDef
 }
 
@@ -191,6 +202,35 @@ type CreateTable struct {
 	Partition    *PartitionDesc
 	Distribution *DistributionDesc
 	Properties   []Property
+}
+
+// AlterTable is ALTER TABLE [db.]t followed by one operation.
+type AlterTable struct {
+	Pos   Pos
+	Table TableName
+	Op    AlterTableOp
+}
+
+// AlterTableOp is an operation of ALTER TABLE.
+type AlterTableOp interface {
+	Node
+	alterTableOp()
+}
+
+// AddPartition is ADD PARTITION [IF NOT EXISTS] p VALUES ... [DISTRIBUTED BY ...]. Distribution
+// is nil when absent (the table's is used).
+type AddPartition struct {
+	Pos          Pos
+	Partition    *PartitionDef
+	Distribution *DistributionDesc
+}
+
+// DropPartition is DROP PARTITION [IF EXISTS] p [FORCE].
+type DropPartition struct {
+	Pos      Pos
+	IfExists bool
+	Name     Ident
+	Force    bool
 }
 
 // DropTable is DROP TABLE [IF EXISTS] [db.]t [FORCE].
@@ -228,6 +268,22 @@ type Describe struct {
 	Table TableName
 }
 
+// ShowPartitions is SHOW PARTITIONS FROM [db.]t [WHERE expr] [ORDER BY ...] [LIMIT ...].
+type ShowPartitions struct {
+	Pos     Pos
+	Table   TableName
+	Where   Expr
+	OrderBy []*OrderItem
+	Limit   *Limit
+}
+
+// ShowTablets is SHOW TABLETS FROM [db.]t [PARTITION (p, ...)].
+type ShowTablets struct {
+	Pos        Pos
+	Table      TableName
+	Partitions []Ident
+}
+
 // ShowCreateTable is SHOW CREATE TABLE [db.]t.
 type ShowCreateTable struct {
 	Pos   Pos
@@ -252,15 +308,16 @@ type ShowVariables struct {
 	Where Expr
 }
 
-// Insert is INSERT INTO [db.]t [WITH LABEL l] [(cols)] VALUES (...), ... | SELECT ...
-// Exactly one of Rows and Select is set. A row value may be *Default.
+// Insert is INSERT INTO [db.]t [PARTITION (p, ...)] [WITH LABEL l] [(cols)] VALUES (...), ... |
+// SELECT ... Exactly one of Rows and Select is set. A row value may be *Default.
 type Insert struct {
-	Pos     Pos
-	Table   TableName
-	Label   *Ident
-	Columns []Ident
-	Rows    [][]Expr
-	Select  *Select
+	Pos        Pos
+	Table      TableName
+	Partitions []Ident // empty: every partition
+	Label      *Ident
+	Columns    []Ident
+	Rows       [][]Expr
+	Select     *Select
 }
 
 // Select is a single-table query block.
@@ -283,11 +340,12 @@ type SelectItem struct {
 	Alias *Ident
 }
 
-// TableRef is [db.]t [[AS] alias] in FROM.
+// TableRef is [db.]t [PARTITION (p, ...)] [[AS] alias] in FROM.
 type TableRef struct {
-	Pos   Pos
-	Table TableName
-	Alias *Ident
+	Pos        Pos
+	Table      TableName
+	Partitions []Ident // empty: every partition
+	Alias      *Ident
 }
 
 // OrderItem is expr [ASC|DESC] [NULLS FIRST|LAST]. NullsFirst is nil when not written (Doris:
@@ -551,6 +609,11 @@ func (n *DropDatabase) Position() Pos           { return n.Pos }
 func (n *Use) Position() Pos                    { return n.Pos }
 func (n *CreateTable) Position() Pos            { return n.Pos }
 func (n *DropTable) Position() Pos              { return n.Pos }
+func (n *AlterTable) Position() Pos             { return n.Pos }
+func (n *ShowPartitions) Position() Pos         { return n.Pos }
+func (n *ShowTablets) Position() Pos            { return n.Pos }
+func (n *AddPartition) Position() Pos           { return n.Pos }
+func (n *DropPartition) Position() Pos          { return n.Pos }
 func (n *ShowDatabases) Position() Pos          { return n.Pos }
 func (n *ShowTables) Position() Pos             { return n.Pos }
 func (n *ShowColumns) Position() Pos            { return n.Pos }
@@ -575,6 +638,9 @@ func (*DropDatabase) statement()           {}
 func (*Use) statement()                    {}
 func (*CreateTable) statement()            {}
 func (*DropTable) statement()              {}
+func (*AlterTable) statement()             {}
+func (*ShowPartitions) statement()         {}
+func (*ShowTablets) statement()            {}
 func (*ShowDatabases) statement()          {}
 func (*ShowTables) statement()             {}
 func (*ShowColumns) statement()            {}
@@ -593,6 +659,9 @@ func (*CreateStorageVault) statement()     {}
 func (*AlterStorageVault) statement()      {}
 func (*SetDefaultStorageVault) statement() {}
 func (*ShowStorageVaults) statement()      {}
+
+func (*AddPartition) alterTableOp()  {}
+func (*DropPartition) alterTableOp() {}
 
 func (n *Literal) Position() Pos     { return n.Pos }
 func (n *ColumnRef) Position() Pos   { return n.Pos }

@@ -171,6 +171,39 @@ func (p *printer) node(n Node) {
 		if n.Force {
 			p.w(" FORCE")
 		}
+	case *AlterTable:
+		p.w("ALTER TABLE ")
+		p.tableName(n.Table)
+		p.w(" ")
+		p.node(n.Op)
+	case *AddPartition:
+		p.w("ADD ")
+		p.partition(n.Partition)
+		if n.Distribution != nil {
+			p.distribution(n.Distribution)
+		}
+	case *DropPartition:
+		p.w("DROP PARTITION ")
+		if n.IfExists {
+			p.w("IF EXISTS ")
+		}
+		p.ident(n.Name.Name)
+		if n.Force {
+			p.w(" FORCE")
+		}
+	case *ShowPartitions:
+		p.w("SHOW PARTITIONS FROM ")
+		p.tableName(n.Table)
+		if n.Where != nil {
+			p.w(" WHERE ")
+			p.node(n.Where)
+		}
+		p.orderBy(n.OrderBy)
+		p.limit(n.Limit)
+	case *ShowTablets:
+		p.w("SHOW TABLETS FROM ")
+		p.tableName(n.Table)
+		p.partitionNames(n.Partitions)
 	case *ShowDatabases:
 		p.w("SHOW DATABASES")
 		p.like(n.Like)
@@ -210,6 +243,7 @@ func (p *printer) node(n Node) {
 	case *Insert:
 		p.w("INSERT INTO ")
 		p.tableName(n.Table)
+		p.partitionNames(n.Partitions)
 		if n.Label != nil {
 			p.w(" WITH LABEL ")
 			p.ident(n.Label.Name)
@@ -328,12 +362,22 @@ func (p *printer) createTable(n *CreateTable) {
 		p.w(" COMMENT ", QuoteString(*n.Comment))
 	}
 	if pd := n.Partition; pd != nil {
-		if pd.Kind == ListPartition {
-			p.w(" PARTITION BY LIST ")
-		} else {
-			p.w(" PARTITION BY RANGE ")
+		p.w(" ")
+		if pd.Auto {
+			p.w("AUTO ")
 		}
-		p.idents(pd.Columns)
+		if pd.Kind == ListPartition {
+			p.w("PARTITION BY LIST ")
+		} else {
+			p.w("PARTITION BY RANGE ")
+		}
+		if pd.Func != nil {
+			p.w("(")
+			p.node(pd.Func)
+			p.w(")")
+		} else {
+			p.idents(pd.Columns)
+		}
 		p.w(" (")
 		for i, def := range pd.Partitions {
 			if i > 0 {
@@ -344,17 +388,7 @@ func (p *printer) createTable(n *CreateTable) {
 		p.w(")")
 	}
 	if d := n.Distribution; d != nil {
-		if d.Hash {
-			p.w(" DISTRIBUTED BY HASH ")
-			p.idents(d.Columns)
-		} else {
-			p.w(" DISTRIBUTED BY RANDOM")
-		}
-		if d.AutoBuckets {
-			p.w(" BUCKETS AUTO")
-		} else {
-			p.w(" BUCKETS ", strconv.FormatInt(d.Buckets, 10))
-		}
+		p.distribution(d)
 	}
 	if len(n.Properties) > 0 {
 		p.w(" ")
@@ -362,17 +396,82 @@ func (p *printer) createTable(n *CreateTable) {
 	}
 }
 
-func (p *printer) partition(d *PartitionDef) {
-	p.w("PARTITION ")
-	if d.IfNotExists {
-		p.w("IF NOT EXISTS ")
+func (p *printer) distribution(d *DistributionDesc) {
+	if d.Hash {
+		p.w(" DISTRIBUTED BY HASH ")
+		p.idents(d.Columns)
+	} else {
+		p.w(" DISTRIBUTED BY RANDOM")
 	}
-	p.ident(d.Name.Name)
+	if d.AutoBuckets {
+		p.w(" BUCKETS AUTO")
+	} else {
+		p.w(" BUCKETS ", strconv.FormatInt(d.Buckets, 10))
+	}
+}
+
+// partitionNames renders " PARTITION (p, ...)" (nothing for none).
+func (p *printer) partitionNames(names []Ident) {
+	if len(names) > 0 {
+		p.w(" PARTITION ")
+		p.idents(names)
+	}
+}
+
+func (p *printer) orderBy(items []*OrderItem) {
+	if len(items) == 0 {
+		return
+	}
+	p.w(" ORDER BY ")
+	for i, o := range items {
+		if i > 0 {
+			p.w(", ")
+		}
+		p.node(o.Expr)
+		if o.Desc {
+			p.w(" DESC")
+		}
+		if o.NullsFirst != nil {
+			if *o.NullsFirst {
+				p.w(" NULLS FIRST")
+			} else {
+				p.w(" NULLS LAST")
+			}
+		}
+	}
+}
+
+func (p *printer) limit(l *Limit) {
+	if l != nil {
+		p.w(" LIMIT ", strconv.FormatInt(l.Count, 10))
+		if l.Offset != 0 {
+			p.w(" OFFSET ", strconv.FormatInt(l.Offset, 10))
+		}
+	}
+}
+
+func (p *printer) partition(d *PartitionDef) {
 	tuple := func(t []Expr) {
 		p.w("(")
 		p.exprs(t)
 		p.w(")")
 	}
+	if d.Kind == ValuesFromTo {
+		p.w("FROM ")
+		tuple(d.Values[0])
+		p.w(" TO ")
+		tuple(d.Values[1])
+		p.w(" INTERVAL ", strconv.FormatInt(d.Interval, 10))
+		if d.Unit != "" {
+			p.w(" ", d.Unit)
+		}
+		return
+	}
+	p.w("PARTITION ")
+	if d.IfNotExists {
+		p.w("IF NOT EXISTS ")
+	}
+	p.ident(d.Name.Name)
 	switch d.Kind {
 	case ValuesLessThan:
 		p.w(" VALUES LESS THAN ")
@@ -420,6 +519,7 @@ func (p *printer) selectStmt(n *Select) {
 	if n.From != nil {
 		p.w(" FROM ")
 		p.tableName(n.From.Table)
+		p.partitionNames(n.From.Partitions)
 		if n.From.Alias != nil {
 			p.w(" AS ")
 			p.ident(n.From.Alias.Name)
@@ -437,31 +537,8 @@ func (p *printer) selectStmt(n *Select) {
 		p.w(" HAVING ")
 		p.node(n.Having)
 	}
-	if len(n.OrderBy) > 0 {
-		p.w(" ORDER BY ")
-		for i, o := range n.OrderBy {
-			if i > 0 {
-				p.w(", ")
-			}
-			p.node(o.Expr)
-			if o.Desc {
-				p.w(" DESC")
-			}
-			if o.NullsFirst != nil {
-				if *o.NullsFirst {
-					p.w(" NULLS FIRST")
-				} else {
-					p.w(" NULLS LAST")
-				}
-			}
-		}
-	}
-	if n.Limit != nil {
-		p.w(" LIMIT ", strconv.FormatInt(n.Limit.Count, 10))
-		if n.Limit.Offset != 0 {
-			p.w(" OFFSET ", strconv.FormatInt(n.Limit.Offset, 10))
-		}
-	}
+	p.orderBy(n.OrderBy)
+	p.limit(n.Limit)
 }
 
 func (p *printer) expr(n Node) {

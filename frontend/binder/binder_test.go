@@ -39,6 +39,13 @@ var fixtureDDL = []string{
 	 UNIQUE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1`,
 	`CREATE TABLE agg (k1 INT NOT NULL, k2 VARCHAR(10) NOT NULL, v BIGINT SUM DEFAULT "0", m INT MAX)
 	 AGGREGATE KEY(k1, k2) DISTRIBUTED BY HASH(k1) BUCKETS 2`,
+	`CREATE TABLE sales (dt DATE NOT NULL, k INT NOT NULL, region VARCHAR(10), v BIGINT) DUPLICATE KEY(dt, k)
+	 PARTITION BY RANGE(dt) (PARTITION p202401 VALUES LESS THAN ("2024-02-01"), PARTITION p202402 VALUES LESS THAN ("2024-03-01"),
+	   PARTITION p202403 VALUES LESS THAN ("2024-04-01"), PARTITION pmax VALUES LESS THAN MAXVALUE)
+	 DISTRIBUTED BY HASH(k) BUCKETS 2`,
+	`CREATE TABLE cities (city VARCHAR(10), k INT NOT NULL) PARTITION BY LIST(city)
+	 (PARTITION p_n VALUES IN ("beijing", "harbin"), PARTITION p_s VALUES IN ("guangzhou"), PARTITION p_null VALUES IN (NULL))
+	 DISTRIBUTED BY HASH(k) BUCKETS 1`,
 }
 
 func newFixture(t testing.TB) fixture {
@@ -53,6 +60,19 @@ func newFixture(t testing.TB) fixture {
 			t.Fatal(err)
 		}
 		tbl.ID, tbl.DBID = int64(100+i), d.ID
+		// Partition and tablet ids as the DDL executor would give them.
+		if tbl.Partitioning == nil {
+			tbl.Partitions = []catalog.Partition{{Name: tbl.Name}}
+		}
+		next := int64(1000 * (i + 1))
+		for p := range tbl.Partitions {
+			tbl.Partitions[p].ID = next
+			next++
+			for range tbl.Distribution.Buckets {
+				tbl.Partitions[p].Tablets = append(tbl.Partitions[p].Tablets, next)
+				next++
+			}
+		}
 		d.Tables = append(d.Tables, tbl)
 	}
 	return fixture{"test": d, "empty": &catalog.Database{ID: 2, Name: "empty"}}
@@ -187,6 +207,20 @@ func formatTable(t *catalog.Table) string {
 			fmt.Fprintf(&b, " COMMENT %q", c.Comment)
 		}
 		b.WriteString("\n")
+	}
+	if pt := t.Partitioning; pt != nil {
+		fmt.Fprintf(&b, "  partition by %s %v", pt.Kind, pt.Columns)
+		if pt.Auto {
+			fmt.Fprintf(&b, " auto %q", pt.AutoUnit)
+		}
+		b.WriteString("\n")
+		spec, _, err := t.PartitionSpec()
+		if err != nil {
+			return err.Error()
+		}
+		for _, p := range t.Partitions {
+			fmt.Fprintf(&b, "    %s %s\n", p.Name, spec.ValuesSQL(p.Bounds))
+		}
 	}
 	keys := make([]string, 0, len(t.Properties))
 	for k := range t.Properties {

@@ -26,8 +26,10 @@ const (
 
 // BuildTable validates CREATE TABLE and builds the table it describes: columns with unique ids
 // 0..n-1 (NextColumnID n), key columns first and flagged, keys type, distribution (buckets
-// resolved), properties and comment. Table, database, index, partition and tablet ids are left
-// zero, and Partitions empty, for the DDL executor. db is the database the table goes to (the
+// resolved), properties, comment, and for PARTITION BY the partitioning and each partition's
+// name and bounds (FROM .. TO .. INTERVAL expanded). Table, database, index, partition and
+// tablet ids are left zero, and Partitions empty for an unpartitioned table, for the DDL
+// executor. db is the database the table goes to (the
 // caller resolves it from st.Table.DB or the session); it only appears in messages.
 func BuildTable(db string, st *ast.CreateTable) (*catalog.Table, error) {
 	name := st.Table.Name
@@ -36,9 +38,6 @@ func BuildTable(db string, st *ast.CreateTable) (*catalog.Table, error) {
 	}
 	if st.Engine != nil && st.Engine.Name != "OLAP" {
 		return nil, errorf(ErrNotSupported, st.Engine.Pos, "engine %s is not supported; only OLAP tables are", st.Engine.Name)
-	}
-	if st.Partition != nil {
-		return nil, errorf(ErrNotSupported, st.Partition.Pos, "PARTITION BY is not supported yet")
 	}
 	t := &catalog.Table{Name: name, Properties: map[string]string{}}
 	if st.Comment != nil {
@@ -202,6 +201,11 @@ func BuildTable(db string, st *ast.CreateTable) (*catalog.Table, error) {
 					return nil, errorf(ErrInvalidDDL, d.Pos, "Cannot use random distribution for an aggregate table with a %s column ('%s')", c.Aggregation, c.Name)
 				}
 			}
+		}
+	}
+	if st.Partition != nil {
+		if err := buildPartitioning(t, st.Partition); err != nil {
+			return nil, err
 		}
 	}
 	return t, nil

@@ -10,8 +10,20 @@
 //     resolved through compute/function, whose canonical names the plan carries.
 //   - BindInsert: INSERT ... VALUES → a commonpb.Batch holding every column of the table in
 //     schema order, values converted and range-checked (strict, as Doris's strict mode).
+//   - BindLoad: a stream load's `columns` and `where` headers → one expression per table column
+//     over the body's columns (all STRING) and a filter over the table's columns (frontend/load
+//     ships them to the compute node running the load).
 //   - BuildTable: CREATE TABLE → a validated *catalog.Table with column unique ids 0..n-1; all
-//     other ids are left zero for the DDL executor to assign.
+//     other ids are left zero for the DDL executor to assign. PARTITION BY RANGE/LIST (and AUTO
+//     PARTITION) becomes Table.Partitioning plus each partition's name and bounds, computed and
+//     checked as Doris does (package partition); FROM .. TO .. INTERVAL is expanded.
+//   - AddPartition: ALTER TABLE ADD PARTITION → the partition (bounds against the table's
+//     existing partitions) and its bucket count. Partitions: a PARTITION (p, ...) clause → the
+//     partitions it names (ErrUnknownPartition otherwise).
+//   - Partition pruning: BindSelect records in Query.Scans the partitions each scan reads — the
+//     FROM clause's PARTITION list, minus those whose range or list the WHERE conjuncts rule out
+//     (=, <, <=, >, >=, BETWEEN, IN, IS NULL, AND, OR over a partition column and constants);
+//     EXPLAIN prints partitions=k/n and tablets=k/n on the scan.
 //   - BuildStorageVault / BuildVaultAlter / CheckAlterType: CREATE and ALTER STORAGE VAULT →
 //     the metapb vault description or alteration, properties validated as Doris names them (see
 //     docs/rfcs/storage-vaults.md); unknown properties are errors.
@@ -25,8 +37,13 @@
 //   - Without DISTRIBUTED BY a table is DISTRIBUTED BY RANDOM BUCKETS AUTO, which UNIQUE KEY
 //     tables reject (they need HASH). BUCKETS AUTO (or no BUCKETS) resolves to AutoBuckets (10,
 //     Doris's default_bucket_num); sizes are not estimated.
-//   - Columns are nullable unless declared NOT NULL. PARTITION BY is parsed but rejected here as
-//     not supported yet (catalog.Table has no partition bounds).
+//   - Columns are nullable unless declared NOT NULL. A partition column may be any non-aggregated
+//     column of an allowed type (integers and dates; also BOOLEAN, CHAR and VARCHAR for LIST) —
+//     of a merge-on-write UNIQUE table only a key column — and may be nullable, as Doris with
+//     allow_partition_column_nullable (its default), except under AUTO PARTITION BY RANGE.
+//   - Partition names follow Doris's rule (a letter, then letters, digits, _ and -; at most 64)
+//     and are unique regardless of case. ADD PARTITION with BUCKETS AUTO (or no DISTRIBUTED BY)
+//     takes the table's bucket count; its HASH columns must be the table's.
 //   - Scans output at least one column: a query that needs none (SELECT COUNT(*) FROM t) reads
 //     the first column.
 //   - Name resolution: column names are case-insensitive, table and database names exact. ORDER

@@ -28,6 +28,7 @@ const (
 	ErrInvalidDefault                   // 1067 Invalid default value for 'x'
 	ErrInvalidDDL                       // 1105 a CREATE TABLE that Doris rejects (keys, distribution, ...)
 	ErrNotSupported                     // 1235 a construct that is not supported yet
+	ErrUnknownPartition                 // 1735 Unknown partition 'p' in table 't'
 )
 
 // Error is every error the binder returns.

@@ -26,7 +26,15 @@ func Explain(q *Query) string {
 		}
 	}
 	b.WriteString("\n")
-	b.WriteString(FormatPlan(q.Fragment.GetRoot(), true))
+	notes := map[int32]string{}
+	for _, s := range q.Scans {
+		notes[s.NodeID] = fmt.Sprintf(" partitions=%d/%d", len(s.Partitions), s.Total)
+		if len(s.Names) > 0 {
+			notes[s.NodeID] += " (" + strings.Join(s.Names, ",") + ")"
+		}
+		notes[s.NodeID] += fmt.Sprintf(" tablets=%d/%d", s.Tablets, s.TotalTablets)
+	}
+	formatNode(&b, q.Fragment.GetRoot(), 0, true, notes)
 	return b.String()
 }
 
@@ -35,11 +43,12 @@ func Explain(q *Query) string {
 // and calls are suffixed by ":type".
 func FormatPlan(root *planpb.PlanNode, withTypes bool) string {
 	var b strings.Builder
-	formatNode(&b, root, 0, withTypes)
+	formatNode(&b, root, 0, withTypes, nil)
 	return b.String()
 }
 
-func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes bool) {
+// formatNode renders n and its children; notes adds text to a node's line, by node id.
+func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes bool, notes map[int32]string) {
 	if n == nil {
 		return
 	}
@@ -63,7 +72,7 @@ func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes boo
 		for i, id := range s.ColumnUniqueIds {
 			cols[i] = fmt.Sprintf("%s(%d)", names[id], id)
 		}
-		fmt.Fprintf(b, "OlapScan table=%d columns=[%s]", s.TableId, strings.Join(cols, ", "))
+		fmt.Fprintf(b, "OlapScan table=%d columns=[%s]%s", s.TableId, strings.Join(cols, ", "), notes[n.Id])
 		if len(s.Conjuncts) > 0 {
 			b.WriteString(" conjuncts=" + list(s.Conjuncts))
 		}
@@ -120,7 +129,7 @@ func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes boo
 	}
 	b.WriteString("\n")
 	for _, c := range n.Children {
-		formatNode(b, c, depth+1, withTypes)
+		formatNode(b, c, depth+1, withTypes, notes)
 	}
 }
 

@@ -25,11 +25,21 @@ type ResultColumn struct {
 	Nullable bool
 }
 
-// Query is a bound SELECT: the fragment to run and the columns of its result, in order. The
-// root node outputs exactly these columns.
+// Query is a bound SELECT: the fragment to run, the columns of its result, in order (the root
+// node outputs exactly these), and the partitions each scan reads.
 type Query struct {
 	Fragment *planpb.Fragment
 	Columns  []ResultColumn
+	Scans    []*Scan
+}
+
+// ScanPartitions maps each scan node of the query to the ids of the partitions it reads.
+func (q *Query) ScanPartitions() map[int32][]int64 {
+	out := map[int32][]int64{}
+	for _, s := range q.Scans {
+		out[s.NodeID] = s.Partitions
+	}
+	return out
 }
 
 type selectItem struct {
@@ -73,6 +83,12 @@ func BindSelect(cat Catalog, currentDB string, st *ast.Select) (*Query, error) {
 		}
 	}
 	b := &selectBinder{s: s, st: st}
+	if st.From != nil && len(st.From.Partitions) > 0 {
+		var err error
+		if b.named, err = Partitions(s.table, st.From.Partitions); err != nil {
+			return nil, err
+		}
+	}
 	return b.bind()
 }
 
@@ -80,6 +96,8 @@ type selectBinder struct {
 	s      *scope
 	st     *ast.Select
 	nextID int32
+	named  []*catalog.Partition // FROM t PARTITION (...); nil: every partition
+	scans  []*Scan
 }
 
 func (b *selectBinder) node(n *planpb.PlanNode, child *planpb.PlanNode) *planpb.PlanNode {
@@ -341,6 +359,9 @@ func (b *selectBinder) bind() (*Query, error) {
 			}
 		}
 		root = b.node(&planpb.PlanNode{Node: &planpb.PlanNode_OlapScan{OlapScan: scan}}, nil)
+		sc := selectPartitions(s.table, b.named, where)
+		sc.NodeID = root.Id
+		b.scans = append(b.scans, sc)
 	} else {
 		root = b.node(&planpb.PlanNode{Node: &planpb.PlanNode_Values{Values: &planpb.ValuesNode{Rows: &commonpb.Batch{NumRows: 1}}}}, nil)
 		if where != nil {
@@ -443,7 +464,7 @@ func (b *selectBinder) bind() (*Query, error) {
 		root = b.node(&planpb.PlanNode{Node: &planpb.PlanNode_Project{Project: strip}}, root)
 	}
 
-	q := &Query{Fragment: &planpb.Fragment{Root: root}}
+	q := &Query{Fragment: &planpb.Fragment{Root: root}, Scans: b.scans}
 	for i, it := range items {
 		q.Columns = append(q.Columns, ResultColumn{Name: it.name, Type: it.expr.typ, Nullable: proj.Exprs[i].Nullable})
 	}

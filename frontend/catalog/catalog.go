@@ -169,9 +169,11 @@ func (c *Catalog) CreateDatabase(name string, ifNotExists bool) (int64, error) {
 	return r.ID, r.Err
 }
 
-// DropDatabase drops a database and every table in it.
-func (c *Catalog) DropDatabase(name string, ifExists bool) error {
-	return c.propose(&entry{Op: opDropDatabase, Name: name, IfExists: ifExists}).Err
+// DropDatabase drops a database and every table in it, and returns what it dropped (nil when
+// absent and ifExists), so the caller can hand the data to the recycler.
+func (c *Catalog) DropDatabase(name string, ifExists bool) (*Database, error) {
+	r := c.propose(&entry{Op: opDropDatabase, Name: name, IfExists: ifExists})
+	return r.Database, r.Err
 }
 
 // CreateTable adds t (ids already allocated) to database db. With ifNotExists an existing table of
@@ -181,10 +183,26 @@ func (c *Catalog) CreateTable(db string, t *Table, ifNotExists bool) (int64, err
 	return r.ID, r.Err
 }
 
-// DropTable removes a table; it returns the dropped table's id (0 when absent and ifExists).
-func (c *Catalog) DropTable(db, name string, ifExists bool) (int64, error) {
+// DropTable removes a table and returns it as it was dropped (nil when absent and ifExists).
+func (c *Catalog) DropTable(db, name string, ifExists bool) (*Table, error) {
 	r := c.propose(&entry{Op: opDropTable, DB: db, Name: name, IfExists: ifExists})
-	return r.ID, r.Err
+	return r.Table, r.Err
+}
+
+// AddPartitions adds parts (ids assigned, tablets created) to table name of database db, which
+// must still be the table with id tableID. Each is checked against the table's partitions (names
+// are unique regardless of case; bounds as package partition checks them); with ifNotExists a
+// partition whose name exists is skipped instead of failing. It returns the ids of the partitions
+// it added. All are added or none.
+func (c *Catalog) AddPartitions(db, table string, tableID int64, parts []Partition, ifNotExists bool) ([]int64, error) {
+	r := c.propose(&entry{Op: opAddPartitions, DB: db, Name: table, TableID: tableID, Partitions: parts, IfNotExists: ifNotExists})
+	return r.Added, r.Err
+}
+
+// DropPartition removes a partition from a table and returns it (nil when absent and ifExists).
+func (c *Catalog) DropPartition(db, table, partition string, ifExists bool) (*Partition, error) {
+	r := c.propose(&entry{Op: opDropPartition, DB: db, Name: table, Partition: partition, IfExists: ifExists})
+	return r.Partition, r.Err
 }
 
 // AllocIDs reserves n consecutive ids and returns the first.

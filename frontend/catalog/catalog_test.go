@@ -54,7 +54,7 @@ func TestJournalSurvivesRestartAndImage(t *testing.T) {
 	if _, err := c.CreateDatabase("db2", false); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DropDatabase("db2", false); err != nil {
+	if _, err := c.DropDatabase("db2", false); err != nil {
 		t.Fatal(err)
 	}
 	want, _ := c.Database("db1")

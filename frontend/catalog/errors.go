@@ -11,6 +11,9 @@ const (
 	TableExists
 	UnknownTable
 	NotLeader
+	PartitionExists  // a partition of that name exists in the table
+	UnknownPartition // the table has no partition of that name
+	NotPartitioned   // a partition operation on an unpartitioned table
 )
 
 // Error is a catalog error naming the object it is about.
@@ -31,6 +34,12 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("Unknown table '%s'", e.Name)
 	case NotLeader:
 		return "this frontend is not the master; retry on the master"
+	case PartitionExists:
+		return fmt.Sprintf("Duplicate partition name %s", e.Name)
+	case UnknownPartition:
+		return fmt.Sprintf("Error in list of partitions to %s", e.Name)
+	case NotPartitioned:
+		return fmt.Sprintf("Table[%s] is not partitioned: partitions can only be added to or dropped from a RANGE or LIST partitioned table", e.Name)
 	}
 	return "catalog error"
 }

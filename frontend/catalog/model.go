@@ -1,10 +1,12 @@
 package catalog
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/compute/types"
+	"github.com/doricdb/doric/frontend/partition"
 )
 
 // Database is a namespace of tables. Names are case-sensitive, as Doris with
@@ -44,11 +46,26 @@ type Distribution struct {
 	Buckets int
 }
 
-// Partition is one partition of a table: its tablets, bucket i being Tablets[i].
+// Partition is one partition of a table: its tablets, bucket i being Tablets[i] (a partition
+// added with its own BUCKETS has its own count), and what it holds.
 type Partition struct {
 	ID      int64
 	Name    string
 	Tablets []int64
+	// Bounds are the keys the partition holds: [Lower, Upper) of a RANGE-partitioned table, In of
+	// a LIST-partitioned one; nil for the implicit partition of an unpartitioned table.
+	Bounds *partition.Bounds `json:",omitempty"`
+}
+
+// Partitioning is how a table's rows are divided into partitions (nil Table.Partitioning: one
+// implicit partition named like the table takes every row).
+type Partitioning struct {
+	Kind    partition.Kind
+	Columns []string // the partition columns, in order
+	// Auto is AUTO PARTITION BY: a load creates the partitions its rows need. AutoUnit is the
+	// date_trunc unit of AUTO PARTITION BY RANGE (date_trunc(col, 'unit')).
+	Auto     bool   `json:",omitempty"`
+	AutoUnit string `json:",omitempty"`
 }
 
 // Table is a table's structural metadata: what the frontend's journal owns. What data exists in it
@@ -62,7 +79,8 @@ type Table struct {
 	KeysType     commonpb.KeysType
 	Distribution Distribution
 	Properties   map[string]string
-	Partitions   []Partition // one implicit partition (named like the table) when unpartitioned
+	Partitioning *Partitioning `json:",omitempty"` // nil: unpartitioned
+	Partitions   []Partition   // one implicit partition (named like the table) when unpartitioned
 	VaultID      string
 	Comment      string
 	CreateTimeMs int64
@@ -101,4 +119,53 @@ func (t *Table) Schema() *commonpb.TabletSchema {
 		s.Columns = append(s.Columns, pc)
 	}
 	return s
+}
+
+// PartitionByName finds a partition by name (case-insensitive, as Doris); nil when absent.
+func (t *Table) PartitionByName(name string) *Partition {
+	for i := range t.Partitions {
+		if strings.EqualFold(t.Partitions[i].Name, name) {
+			return &t.Partitions[i]
+		}
+	}
+	return nil
+}
+
+// PartitionByID finds a partition by id; nil when absent.
+func (t *Table) PartitionByID(id int64) *Partition {
+	for i := range t.Partitions {
+		if t.Partitions[i].ID == id {
+			return &t.Partitions[i]
+		}
+	}
+	return nil
+}
+
+// PartitionSpec is the partitioning of the table as package partition sees it, and the index in
+// Columns of each partition column. It fails for an unpartitioned table or a partition column
+// that is not a column (impossible for a table the binder built).
+func (t *Table) PartitionSpec() (partition.Spec, []int, error) {
+	if t.Partitioning == nil {
+		return partition.Spec{}, nil, fmt.Errorf("table %s is not partitioned", t.Name)
+	}
+	s := partition.Spec{Kind: t.Partitioning.Kind}
+	var idx []int
+	for _, name := range t.Partitioning.Columns {
+		i := t.ColumnIndex(name)
+		if i < 0 {
+			return partition.Spec{}, nil, fmt.Errorf("BUG: partition column %q of table %s is not a column", name, t.Name)
+		}
+		s.Types = append(s.Types, t.Columns[i].Type)
+		idx = append(idx, i)
+	}
+	return s, idx, nil
+}
+
+// Bounds lists the partitions' bounds, in the order of Partitions.
+func (t *Table) Bounds() []*partition.Bounds {
+	out := make([]*partition.Bounds, len(t.Partitions))
+	for i := range t.Partitions {
+		out[i] = t.Partitions[i].Bounds
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // formatVersion is the version of the journal entry and image documents (FORMAT.md).
@@ -32,6 +33,8 @@ const (
 	opCreateTable    opKind = "create_table"
 	opDropTable      opKind = "drop_table"
 	opAllocIDs       opKind = "alloc_ids"
+	opAddPartitions  opKind = "add_partitions"
+	opDropPartition  opKind = "drop_partition"
 )
 
 // entry is one journal entry.
@@ -44,12 +47,20 @@ type entry struct {
 	IfNotExists bool   `json:"if_not_exists,omitempty"`
 	IfExists    bool   `json:"if_exists,omitempty"`
 	N           int64  `json:"n,omitempty"`
+	// add_partitions and drop_partition: the table (Name) must still have this id.
+	TableID    int64       `json:"table_id,omitempty"`
+	Partitions []Partition `json:"partitions,omitempty"` // add_partitions
+	Partition  string      `json:"partition,omitempty"`  // drop_partition
 }
 
 // result is what applying an entry returns to its proposer.
 type result struct {
-	ID  int64 // first allocated id, or the id of the created object
-	Err error
+	ID        int64 // first allocated id, or the id of the created object
+	Added     []int64
+	Partition *Partition // drop_partition: the dropped partition
+	Table     *Table     // drop_table: the dropped table
+	Database  *Database  // drop_database: the dropped database
+	Err       error
 }
 
 // apply applies one entry. It validates against the current state and changes nothing on error.
@@ -74,14 +85,15 @@ func (s *state) apply(e *entry) result {
 		s.Databases[e.Name] = &Database{ID: id, Name: e.Name}
 		return result{ID: id}
 	case opDropDatabase:
-		if _, ok := s.Databases[e.Name]; !ok {
+		d, ok := s.Databases[e.Name]
+		if !ok {
 			if e.IfExists {
 				return result{}
 			}
 			return result{Err: &Error{Kind: UnknownDatabase, Name: e.Name}}
 		}
 		delete(s.Databases, e.Name)
-		return result{}
+		return result{ID: d.ID, Database: d.clone()}
 	case opCreateTable:
 		d, ok := s.Databases[e.DB]
 		if !ok {
@@ -105,15 +117,90 @@ func (s *state) apply(e *entry) result {
 		for i, t := range d.Tables {
 			if t.Name == e.Name {
 				d.Tables = append(d.Tables[:i:i], d.Tables[i+1:]...)
-				return result{ID: t.ID}
+				return result{ID: t.ID, Table: t.clone()}
 			}
 		}
 		if e.IfExists {
 			return result{}
 		}
 		return result{Err: &Error{Kind: UnknownTable, Name: e.Name}}
+	case opAddPartitions, opDropPartition:
+		d, ok := s.Databases[e.DB]
+		if !ok {
+			return result{Err: &Error{Kind: UnknownDatabase, Name: e.DB}}
+		}
+		t := d.Table(e.Name)
+		if t == nil || e.TableID != 0 && t.ID != e.TableID {
+			return result{Err: &Error{Kind: UnknownTable, Name: e.Name}}
+		}
+		if e.Op == opAddPartitions {
+			return addPartitions(t, e.Partitions, e.IfNotExists)
+		}
+		return dropPartition(t, e.Partition, e.IfExists)
 	}
 	return result{Err: fmt.Errorf("BUG: unknown journal op %q", e.Op)}
+}
+
+// addPartitions adds parts to t, checking each against the partitions before it; on error t is
+// unchanged. With ifNotExists a partition whose name exists is skipped.
+func addPartitions(t *Table, parts []Partition, ifNotExists bool) result {
+	if t.Partitioning == nil {
+		return result{Err: &Error{Kind: NotPartitioned, Name: t.Name}}
+	}
+	spec, _, err := t.PartitionSpec()
+	if err != nil {
+		return result{Err: err}
+	}
+	bounds := t.Bounds()
+	var added []Partition
+	var ids []int64
+	for _, p := range parts {
+		exists := t.PartitionByName(p.Name) != nil
+		for _, a := range added {
+			exists = exists || strings.EqualFold(a.Name, p.Name)
+		}
+		if exists {
+			if ifNotExists {
+				continue
+			}
+			return result{Err: &Error{Kind: PartitionExists, Name: p.Name}}
+		}
+		if p.Bounds == nil {
+			return result{Err: fmt.Errorf("BUG: partition %s of table %s has no bounds", p.Name, t.Name)}
+		}
+		if err := spec.Check(bounds, p.Bounds); err != nil {
+			return result{Err: err}
+		}
+		p = clonePartition(p)
+		bounds = append(bounds, p.Bounds)
+		added = append(added, p)
+		ids = append(ids, p.ID)
+	}
+	t.Partitions = append(t.Partitions, added...)
+	return result{Added: ids}
+}
+
+func dropPartition(t *Table, name string, ifExists bool) result {
+	if t.Partitioning == nil {
+		return result{Err: &Error{Kind: NotPartitioned, Name: t.Name}}
+	}
+	for i, p := range t.Partitions {
+		if strings.EqualFold(p.Name, name) {
+			t.Partitions = append(t.Partitions[:i:i], t.Partitions[i+1:]...)
+			dropped := clonePartition(p)
+			return result{ID: p.ID, Partition: &dropped}
+		}
+	}
+	if ifExists {
+		return result{}
+	}
+	return result{Err: &Error{Kind: UnknownPartition, Name: name}}
+}
+
+func clonePartition(p Partition) Partition {
+	p.Tablets = append([]int64(nil), p.Tablets...)
+	p.Bounds = p.Bounds.Clone()
+	return p
 }
 
 func (s *state) marshal() ([]byte, error) { return json.Marshal(s) }
@@ -155,9 +242,14 @@ func (t *Table) clone() *Table {
 	for k, v := range t.Properties {
 		c.Properties[k] = v
 	}
-	c.Partitions = append([]Partition(nil), t.Partitions...)
-	for i := range c.Partitions {
-		c.Partitions[i].Tablets = append([]int64(nil), t.Partitions[i].Tablets...)
+	if t.Partitioning != nil {
+		pt := *t.Partitioning
+		pt.Columns = append([]string(nil), pt.Columns...)
+		c.Partitioning = &pt
+	}
+	c.Partitions = make([]Partition, len(t.Partitions))
+	for i, p := range t.Partitions {
+		c.Partitions[i] = clonePartition(p)
 	}
 	return &c
 }

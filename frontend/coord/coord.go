@@ -30,6 +30,19 @@ type Config struct {
 	Group string
 	// LoadTimeout bounds a load transaction (0: 4 hours, as Doris's insert_load_default_timeout).
 	LoadTimeout time.Duration
+	// Partitions creates the partitions a load into an AUTO PARTITION table needs (the DDL
+	// executor); nil: such loads fail on rows no partition takes.
+	Partitions PartitionCreator
+	// WriteParallelism bounds the write requests (one per partition) a load has in flight
+	// (0: 4).
+	WriteParallelism int
+}
+
+// PartitionCreator creates partitions for loads into AUTO PARTITION tables.
+type PartitionCreator interface {
+	// CreateAutoPartitions adds parts (named and bounded by (*catalog.Table).AutoPartitions) to
+	// t, keeping any that exist by then, and returns the table as it is afterwards.
+	CreateAutoPartitions(ctx context.Context, t *catalog.Table, parts []catalog.Partition) (*catalog.Table, error)
 }
 
 // Coordinator dispatches fragments and loads.
@@ -46,6 +59,9 @@ func New(cfg Config) *Coordinator {
 	}
 	if cfg.LoadTimeout == 0 {
 		cfg.LoadTimeout = 4 * time.Hour
+	}
+	if cfg.WriteParallelism <= 0 {
+		cfg.WriteParallelism = 4
 	}
 	return &Coordinator{cfg: cfg, conns: map[string]*grpc.ClientConn{}}
 }
@@ -119,9 +135,11 @@ func (c *Coordinator) client(addr string) (computepb.ComputeServiceClient, error
 // TableLookup resolves the table a scan node reads.
 type TableLookup func(tableID int64) (*catalog.Table, error)
 
-// Query runs a fragment and calls emit with every result batch, in order.
-func (c *Coordinator) Query(ctx context.Context, group string, frag *planpb.Fragment, tables TableLookup, emit func(*commonpb.Batch) error) error {
-	ranges, err := c.scanRanges(ctx, frag.Root, tables)
+// Query runs a fragment and calls emit with every result batch, in order. partitions names,
+// per OlapScan node id, the partitions the node reads (the binder's choice after partition
+// pruning); a node it does not list reads every partition of its table.
+func (c *Coordinator) Query(ctx context.Context, group string, frag *planpb.Fragment, partitions map[int32][]int64, tables TableLookup, emit func(*commonpb.Batch) error) error {
+	ranges, err := c.scanRanges(ctx, frag.Root, partitions, tables)
 	if err != nil {
 		return err
 	}
@@ -155,12 +173,18 @@ func (c *Coordinator) Query(ctx context.Context, group string, frag *planpb.Frag
 	}
 }
 
-// scanRanges pins the version of every partition the fragment scans (one GetVersion call) and
-// returns a scan range per tablet.
-func (c *Coordinator) scanRanges(ctx context.Context, root *planpb.PlanNode, tables TableLookup) ([]*planpb.ScanRange, error) {
+// ScanRanges pins the version of every partition the fragment scans (one GetVersion call) and
+// returns a scan range per tablet, in partition and bucket order (see Query for partitions). A
+// partition dropped since the query was planned is not read.
+func (c *Coordinator) ScanRanges(ctx context.Context, frag *planpb.Fragment, partitions map[int32][]int64, tables TableLookup) ([]*planpb.ScanRange, error) {
+	return c.scanRanges(ctx, frag.GetRoot(), partitions, tables)
+}
+
+func (c *Coordinator) scanRanges(ctx context.Context, root *planpb.PlanNode, partitions map[int32][]int64, tables TableLookup) ([]*planpb.ScanRange, error) {
 	type scan struct {
 		node  int32
 		table *catalog.Table
+		parts []catalog.Partition
 	}
 	var scans []scan
 	var walk func(n *planpb.PlanNode) error
@@ -170,7 +194,16 @@ func (c *Coordinator) scanRanges(ctx context.Context, root *planpb.PlanNode, tab
 			if err != nil {
 				return err
 			}
-			scans = append(scans, scan{n.Id, t})
+			sc := scan{node: n.Id, table: t, parts: t.Partitions}
+			if ids, ok := partitions[n.Id]; ok {
+				sc.parts = nil
+				for _, id := range ids {
+					if p := t.PartitionByID(id); p != nil {
+						sc.parts = append(sc.parts, *p)
+					}
+				}
+			}
+			scans = append(scans, sc)
 		}
 		for _, ch := range n.Children {
 			if err := walk(ch); err != nil {
@@ -187,9 +220,12 @@ func (c *Coordinator) scanRanges(ctx context.Context, root *planpb.PlanNode, tab
 	}
 	req := &metapb.GetVersionRequest{InstanceId: c.cfg.InstanceID}
 	for _, s := range scans {
-		for _, p := range s.table.Partitions {
+		for _, p := range s.parts {
 			req.Partitions = append(req.Partitions, &metapb.PartitionVersion{DbId: s.table.DBID, TableId: s.table.ID, PartitionId: p.ID})
 		}
+	}
+	if len(req.Partitions) == 0 {
+		return nil, nil
 	}
 	resp, err := c.cfg.Meta.GetVersion(ctx, req)
 	if err != nil {
@@ -201,7 +237,7 @@ func (c *Coordinator) scanRanges(ctx context.Context, root *planpb.PlanNode, tab
 	}
 	var out []*planpb.ScanRange
 	for _, s := range scans {
-		for _, p := range s.table.Partitions {
+		for _, p := range s.parts {
 			v, ok := version[p.ID]
 			if !ok {
 				return nil, fmt.Errorf("BUG: no version returned for partition %d", p.ID)
@@ -218,6 +254,58 @@ func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// PartitionVersions returns the visible version of each partition of t (1 for a partition never
+// loaded), by partition id.
+func (c *Coordinator) PartitionVersions(ctx context.Context, t *catalog.Table) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	req := &metapb.GetVersionRequest{InstanceId: c.cfg.InstanceID}
+	for _, p := range t.Partitions {
+		req.Partitions = append(req.Partitions, &metapb.PartitionVersion{DbId: t.DBID, TableId: t.ID, PartitionId: p.ID})
+	}
+	if len(req.Partitions) == 0 {
+		return out, nil
+	}
+	resp, err := c.cfg.Meta.GetVersion(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("get partition versions of %s: %w", t.Name, err)
+	}
+	for _, v := range resp.Versions {
+		out[v.PartitionId] = v.Version
+	}
+	return out, nil
+}
+
+// TabletStats returns the Meta Service's statistics (rows, bytes, rowsets, ...) of tablets, by
+// tablet id.
+func (c *Coordinator) TabletStats(ctx context.Context, ids []int64) (map[int64]*metapb.TabletStats, error) {
+	out := map[int64]*metapb.TabletStats{}
+	const batch = 1000
+	for lo := 0; lo < len(ids); lo += batch {
+		resp, err := c.cfg.Meta.GetTabletStats(ctx, &metapb.GetTabletStatsRequest{InstanceId: c.cfg.InstanceID, TabletIds: ids[lo:min(lo+batch, len(ids))]})
+		if err != nil {
+			return nil, fmt.Errorf("get tablet statistics: %w", err)
+		}
+		for _, st := range resp.GetStats() {
+			out[st.GetTabletId()] = st
+		}
+	}
+	return out, nil
+}
+
+// Owners returns the node id of the running compute node of group that owns each tablet; empty
+// when the group has no running node (or cannot be read).
+func (c *Coordinator) Owners(ctx context.Context, group string, tablets []int64) map[int64]string {
+	out := map[int64]string{}
+	nodes, err := c.nodes(ctx, group)
+	if err != nil {
+		return out
+	}
+	for _, id := range tablets {
+		out[id] = owner(nodes, id).NodeId
+	}
+	return out
 }
 
 // CheckVault asks a running compute node of the group (the first by node id that answers) to

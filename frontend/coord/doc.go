@@ -4,7 +4,13 @@
 //
 // Snapshot: Query asks the Meta Service for the version of every partition the fragment scans
 // once, before dispatch, and stamps it into every scan range, so the whole query reads one
-// snapshot however many loads commit meanwhile.
+// snapshot however many loads commit meanwhile. Only the partitions the binder kept for each
+// scan (PARTITION clause, partition pruning) get scan ranges.
+//
+// Loads: rows are routed to partitions in the frontend (catalog.Router), partitions an AUTO
+// PARTITION table lacks are created first (Config.Partitions), and each partition's rows go in a
+// write request of their own (compute nodes take one partition per request), a few in flight at
+// a time, all in the load's transaction, which commits only when every write succeeded.
 //
 // Placement: a tablet's owner inside a group is chosen by rendezvous (highest-random-weight)
 // hashing of the tablet id over the group's running nodes, so adding a node moves only its share.

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/computepb"
 	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/compute/vector"
 	"github.com/doricdb/doric/frontend/catalog"
 )
 
@@ -31,8 +33,26 @@ func (e *LabelExistsError) Error() string {
 }
 
 // Load writes rows (every column of t, in schema order) into t as one transaction: all of them
-// become visible at once, or none. An empty label gets a generated one.
+// become visible at once, or none. An empty label gets a generated one. Rows are routed to t's
+// partitions (catalog.Router); a row no partition takes fails the load with a
+// *partition.NoPartitionError naming it, except in an AUTO PARTITION table, where the missing
+// partitions are created first (Config.Partitions). Each partition's rows go to a compute node
+// in a write request of their own, all in the load's transaction.
 func (c *Coordinator) Load(ctx context.Context, group string, t *catalog.Table, rows *commonpb.Batch, label string) (*LoadResult, error) {
+	return c.LoadInto(ctx, group, t, rows, label, nil)
+}
+
+// LoadInto is Load restricted to the named partitions (INSERT INTO t PARTITION (...)): a row
+// another partition (or none) takes fails the load; no partition is created.
+func (c *Coordinator) LoadInto(ctx context.Context, group string, t *catalog.Table, rows *commonpb.Batch, label string, partitions []string) (*LoadResult, error) {
+	b, err := vector.FromProto(rows)
+	if err != nil {
+		return nil, fmt.Errorf("BUG: load rows: %w", err)
+	}
+	t, parts, err := c.route(ctx, t, b, partitions)
+	if err != nil {
+		return nil, err
+	}
 	if label == "" {
 		label = "insert_" + newID()
 	}
@@ -46,12 +66,12 @@ func (c *Coordinator) Load(ctx context.Context, group string, t *catalog.Table, 
 		return nil, &LabelExistsError{Label: label, Status: begin.Existing.GetStatus()}
 	}
 	txnID := begin.TxnId
-	res, err := c.write(ctx, group, t, rows, txnID)
+	n, err := c.write(ctx, group, t, b, parts, txnID)
 	if err == nil {
 		var commit *metapb.CommitTxnResponse
 		commit, err = meta.CommitTxn(ctx, &metapb.CommitTxnRequest{InstanceId: c.cfg.InstanceID, DbId: t.DBID, TxnId: txnID})
 		if err == nil {
-			return &LoadResult{Label: label, TxnID: txnID, Status: strings.TrimPrefix(commit.Txn.GetStatus().String(), "TXN_"), Rows: res.NumRows}, nil
+			return &LoadResult{Label: label, TxnID: txnID, Status: strings.TrimPrefix(commit.Txn.GetStatus().String(), "TXN_"), Rows: n}, nil
 		}
 		err = fmt.Errorf("commit load transaction %d: %w", txnID, err)
 	}
@@ -63,22 +83,114 @@ func (c *Coordinator) Load(ctx context.Context, group string, t *catalog.Table, 
 	return nil, err
 }
 
-func (c *Coordinator) write(ctx context.Context, group string, t *catalog.Table, rows *commonpb.Batch, txnID int64) (*computepb.WriteResponse, error) {
+// route assigns every row of b to a partition of t (index into the returned table's
+// Partitions), creating the partitions an AUTO PARTITION table lacks.
+func (c *Coordinator) route(ctx context.Context, t *catalog.Table, b *vector.Batch, restrict []string) (*catalog.Table, []int32, error) {
+	r, err := t.Router()
+	if err != nil {
+		return nil, nil, err
+	}
+	parts := r.Route(b)
+	var missing []int32
+	for i, p := range parts {
+		if p < 0 {
+			missing = append(missing, int32(i))
+		}
+	}
+	if len(missing) > 0 && len(restrict) == 0 && t.Partitioning != nil && t.Partitioning.Auto && c.cfg.Partitions != nil {
+		add, err := t.AutoPartitions(b, missing)
+		if err != nil {
+			return nil, nil, err
+		}
+		if t, err = c.cfg.Partitions.CreateAutoPartitions(ctx, t, add); err != nil {
+			return nil, nil, err
+		}
+		if r, err = t.Router(); err != nil {
+			return nil, nil, err
+		}
+		parts = r.Route(b)
+	}
+	allowed := map[int32]bool{}
+	for _, name := range restrict {
+		for i, p := range t.Partitions {
+			if strings.EqualFold(p.Name, name) {
+				allowed[int32(i)] = true
+			}
+		}
+	}
+	for i, p := range parts {
+		if p < 0 || len(restrict) > 0 && !allowed[p] {
+			return nil, nil, r.NoPartition(b, i, restrict)
+		}
+	}
+	return t, parts, nil
+}
+
+// write sends each partition's rows of b (parts[i] is row i's partition) to a compute node, a
+// few requests at a time, and returns how many rows were written.
+func (c *Coordinator) write(ctx context.Context, group string, t *catalog.Table, b *vector.Batch, parts []int32, txnID int64) (int64, error) {
 	nodes, err := c.nodes(ctx, group)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	sink := &computepb.TabletSink{DbId: t.DBID, TableId: t.ID, IndexId: t.IndexID, Schema: t.Schema(), VaultId: t.VaultID}
+	sel := make([][]int32, len(t.Partitions))
+	for i, p := range parts {
+		sel[p] = append(sel[p], int32(i))
+	}
+	var dist []int32
 	for _, name := range t.Distribution.Columns {
-		sink.DistributionColumns = append(sink.DistributionColumns, int32(t.ColumnIndex(name)))
+		dist = append(dist, int32(t.ColumnIndex(name)))
 	}
-	for _, p := range t.Partitions {
-		sink.Partitions = append(sink.Partitions, &computepb.PartitionSink{PartitionId: p.ID, TabletIds: p.Tablets})
+	schema := t.Schema()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		total int64
+		errs  []error
+		slots = make(chan struct{}, c.cfg.WriteParallelism)
+	)
+	for pi, rows := range sel {
+		if len(rows) == 0 {
+			continue
+		}
+		p := t.Partitions[pi]
+		cols := make([]*vector.Vector, len(b.Cols))
+		for k, v := range b.Cols {
+			if len(rows) == b.N {
+				cols[k] = v
+			} else {
+				cols[k] = v.Gather(rows)
+			}
+		}
+		req := &computepb.WriteRequest{LoadId: newID(), TxnId: txnID, Rows: vector.ToProto(vector.NewBatch(cols, len(rows))),
+			Sink: &computepb.TabletSink{DbId: t.DBID, TableId: t.ID, IndexId: t.IndexID, Schema: schema, VaultId: t.VaultID,
+				DistributionColumns: dist, Partitions: []*computepb.PartitionSink{{PartitionId: p.ID, TabletIds: p.Tablets}}}}
+		node := owner(nodes, p.Tablets[0])
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			cl, err := c.client(node.GrpcAddress)
+			var resp *computepb.WriteResponse
+			if err == nil {
+				resp, err = cl.Write(ctx, req)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("write partition %s: %w", p.Name, err))
+				cancel()
+				return
+			}
+			total += resp.GetNumRows()
+		}()
 	}
-	node := owner(nodes, t.Partitions[0].Tablets[0])
-	cl, err := c.client(node.GrpcAddress)
-	if err != nil {
-		return nil, err
+	wg.Wait()
+	if len(errs) > 0 {
+		return 0, errs[0]
 	}
-	return cl.Write(ctx, &computepb.WriteRequest{LoadId: newID(), TxnId: txnID, Sink: sink, Rows: rows})
+	return total, nil
 }

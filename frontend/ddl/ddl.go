@@ -1,8 +1,18 @@
 // Package ddl carries out DDL statements whose effects span the catalog and the Meta Service.
 //
-// CREATE TABLE allocates ids from the catalog's journalled counter, creates the tablets in the
-// Meta Service (idempotent), and only then journals the table: a crash in between leaves tablet
-// metadata no table names, which the recycler's checker reclaims, never a table without tablets.
+// Creating partitions (CREATE TABLE, ALTER TABLE ADD PARTITION, the partitions AUTO PARTITION
+// makes for a load) allocates ids from the catalog's journalled counter, marks the partitions
+// PREPARED in the Meta Service (prepare_partition: a recycle entry that expires), creates their
+// tablets there (idempotent), journals them, and then commits them (commit_partition removes the
+// recycle entry). A crash or failure before the journal leaves prepared partitions that no table
+// names, which the recycler reclaims when their entry expires; never a partition without tablets.
+// Partitions the journal did not take (a concurrent AUTO PARTITION created the same one first)
+// are dropped at once.
+//
+// Dropping (DROP TABLE, DROP DATABASE, ALTER TABLE DROP PARTITION) journals the removal first and
+// then drops the partitions in the Meta Service (drop_partition), whose recycler deletes their
+// tablets, rowsets, versions and files after the retention; a commit into a dropped partition
+// fails there, so no load becomes visible in it.
 // A table's storage vault is fixed at creation: the one its "storage_vault_name" property names
 // (an unknown name is a VaultError), else the instance's default vault at that moment.
 //
@@ -12,8 +22,7 @@
 // masked. ALTER STORAGE VAULT checks new credentials the same way when it can (see
 // AlterStorageVault).
 //
-// DROP TABLE and DROP DATABASE remove the catalog entry; reclaiming their data is the recycler's
-// (issue 3). Functions here are safe for concurrent use; the catalog serialises the journal.
+// Functions here are safe for concurrent use; the catalog serialises the journal.
 package ddl
 
 import (
@@ -55,9 +64,8 @@ func (e *Executor) CreateTable(ctx context.Context, db string, t *catalog.Table,
 		model := map[commonpb.KeysType]string{commonpb.KeysType_AGG_KEYS: "AGGREGATE", commonpb.KeysType_UNIQUE_KEYS: "UNIQUE"}[t.KeysType]
 		return &NotSupportedError{What: model + " KEY tables"}
 	}
-	buckets := t.Distribution.Buckets
-	if buckets <= 0 {
-		return fmt.Errorf("BUG: table %s has %d buckets", t.Name, buckets)
+	if t.Distribution.Buckets <= 0 {
+		return fmt.Errorf("BUG: table %s has %d buckets", t.Name, t.Distribution.Buckets)
 	}
 	// The table's vault is fixed here: the one it names, else the current default.
 	var vault *metapb.StorageVault
@@ -73,30 +81,33 @@ func (e *Executor) CreateTable(ctx context.Context, db string, t *catalog.Table,
 		}
 		vault = resp.GetVault()
 	}
-	// ids: table, base index, partition, then one per bucket.
-	first, err := e.Catalog.AllocIDs(int64(3 + buckets))
+	// ids: table and base index; then the partitions (the implicit one of an unpartitioned
+	// table), each with its tablets.
+	first, err := e.Catalog.AllocIDs(2)
 	if err != nil {
 		return err
 	}
 	t.ID, t.DBID, t.IndexID = first, d.ID, first+1
 	t.VaultID = vault.GetId()
 	t.CreateTimeMs = time.Now().UnixMilli()
-	p := catalog.Partition{ID: first + 2, Name: t.Name}
-	for b := 0; b < buckets; b++ {
-		p.Tablets = append(p.Tablets, first+3+int64(b))
+	parts := t.Partitions
+	if t.Partitioning == nil {
+		parts = []catalog.Partition{{Name: t.Name}}
 	}
-	t.Partitions = []catalog.Partition{p}
-	req := &metapb.CreateTabletsRequest{InstanceId: e.InstanceID}
-	schema := t.Schema()
-	for _, id := range p.Tablets {
-		req.Tablets = append(req.Tablets, &metapb.TabletMeta{TabletId: id, DbId: d.ID, TableId: t.ID, IndexId: t.IndexID,
-			PartitionId: p.ID, VaultId: t.VaultID, Schema: schema, CreationTimeMs: t.CreateTimeMs})
+	buckets := make([]int, len(parts))
+	for i := range buckets {
+		buckets[i] = t.Distribution.Buckets
 	}
-	if _, err := e.Meta.CreateTablets(ctx, req); err != nil {
-		return fmt.Errorf("create tablets of %s: %w", t.Name, err)
+	if err := e.createPartitions(ctx, t, parts, buckets); err != nil {
+		return err
 	}
-	_, err = e.Catalog.CreateTable(db, t, ifNotExists)
-	return err
+	t.Partitions = parts
+	id, err := e.Catalog.CreateTable(db, t, ifNotExists)
+	if err != nil || id != t.ID { // id differs: IF NOT EXISTS met a table created meanwhile
+		e.abandon(ctx, t, parts)
+		return err
+	}
+	return e.commitPartitions(ctx, t, partitionIDs(parts), false)
 }
 
 // NotSupportedError names a feature this version does not have yet.

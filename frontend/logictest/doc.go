@@ -17,8 +17,9 @@
 //	2 NULL
 //
 // A record ends at a blank line. The type string has one letter per column (I integer, T text,
-// R real/decimal, D date/time) and is checked against the result's column count; an I column must
-// hold an integer. Values are compared as the server's text: NULL is NULL, the empty string is
+// R real/decimal, D date/time, X a non-NULL value that differs between runs — ids, sizes, times —
+// shown as * and not compared) and is checked against the result's column count; an I column
+// must hold an integer. Values are compared as the server's text: NULL is NULL, the empty string is
 // (empty), and values in a row are separated by one space. Sort modes: nosort (default: the order
 // is part of the expectation), rowsort (rows compared as sorted lines), valuesort (all values
 // sorted). `-rewrite` rewrites the expected results of query records from what the server returns.

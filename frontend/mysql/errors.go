@@ -12,6 +12,7 @@ import (
 	"github.com/doricdb/doric/frontend/coord"
 	"github.com/doricdb/doric/frontend/ddl"
 	"github.com/doricdb/doric/frontend/parser"
+	"github.com/doricdb/doric/frontend/partition"
 )
 
 // classify maps an error to a MySQL error number by its type. Unclassified errors are
@@ -45,9 +46,19 @@ func classify(err error) uint16 {
 			return gomysql.ER_UNKNOWN_ERROR
 		}
 	}
+	var npe *partition.NoPartitionError
+	if errors.As(err, &npe) {
+		return gomysql.ER_NO_PARTITION_FOR_GIVEN_VALUE
+	}
 	var ce *catalog.Error
 	if errors.As(err, &ce) {
 		switch ce.Kind {
+		case catalog.PartitionExists:
+			return gomysql.ER_SAME_NAME_PARTITION
+		case catalog.UnknownPartition:
+			return gomysql.ER_DROP_PARTITION_NON_EXISTENT
+		case catalog.NotPartitioned:
+			return gomysql.ER_PARTITION_MGMT_ON_NONPARTITIONED
 		case catalog.DatabaseExists:
 			return gomysql.ER_DB_CREATE_EXISTS
 		case catalog.UnknownDatabase:
@@ -81,4 +92,5 @@ var binderCodes = map[binder.Code]uint16{
 	binder.ErrBadValue:         gomysql.ER_TRUNCATED_WRONG_VALUE_FOR_FIELD,
 	binder.ErrInvalidDefault:   gomysql.ER_INVALID_DEFAULT,
 	binder.ErrNotSupported:     gomysql.ER_NOT_SUPPORTED_YET,
+	binder.ErrUnknownPartition: gomysql.ER_UNKNOWN_PARTITION,
 }

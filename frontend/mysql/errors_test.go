@@ -7,8 +7,10 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/doricdb/doric/frontend/binder"
+	"github.com/doricdb/doric/frontend/catalog"
 	"github.com/doricdb/doric/frontend/ddl"
 	"github.com/doricdb/doric/frontend/parser"
+	"github.com/doricdb/doric/frontend/partition"
 )
 
 func TestClassify(t *testing.T) {
@@ -24,6 +26,11 @@ func TestClassify(t *testing.T) {
 		{&ddl.VaultError{Kind: ddl.VaultExists, Name: "v"}, gomysql.ER_UNKNOWN_ERROR},
 		{fmt.Errorf("create table: %w", &ddl.VaultError{Kind: ddl.UnknownVault, Name: "v"}), gomysql.ER_UNKNOWN_ERROR},
 		{&ddl.VaultError{Kind: ddl.VaultUnusable, Name: "v", Step: "write"}, gomysql.ER_UNKNOWN_ERROR},
+		{&binder.Error{Code: binder.ErrUnknownPartition}, gomysql.ER_UNKNOWN_PARTITION},
+		{fmt.Errorf("load: %w", &partition.NoPartitionError{Row: 1, Columns: []string{"d"}, Values: []string{"x"}}), gomysql.ER_NO_PARTITION_FOR_GIVEN_VALUE},
+		{&catalog.Error{Kind: catalog.PartitionExists, Name: "p"}, gomysql.ER_SAME_NAME_PARTITION},
+		{&catalog.Error{Kind: catalog.UnknownPartition, Name: "p"}, gomysql.ER_DROP_PARTITION_NON_EXISTENT},
+		{&partition.Error{Msg: "Range ... is intersected with range: ..."}, gomysql.ER_UNKNOWN_ERROR},
 	} {
 		if got := classify(tc.err); got != tc.want {
 			t.Errorf("classify(%T %v) = %d, want %d", tc.err, tc.err, got, tc.want)

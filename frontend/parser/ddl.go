@@ -55,31 +55,11 @@ func (p *parser) createTable(create token) ast.Statement {
 		c := p.stringLit("a quoted comment")
 		s.Comment = &c
 	}
-	if p.isKw("AUTO") {
-		p.fail("AUTO PARTITION is not supported yet")
-	}
-	if p.isKw("PARTITION") {
+	if p.isKw("PARTITION") || p.isKw("AUTO") {
 		s.Partition = p.partitionDesc()
 	}
-	if t := p.peek(); p.acceptKw("DISTRIBUTED") {
-		p.expectKw("BY")
-		d := &ast.DistributionDesc{Pos: t.pos}
-		switch {
-		case p.acceptKw("HASH"):
-			d.Hash = true
-			d.Columns = p.identList("a distribution column name")
-		case p.acceptKw("RANDOM"):
-		default:
-			p.failExpected("HASH or RANDOM")
-		}
-		d.AutoBuckets = true
-		if p.acceptKw("BUCKETS") {
-			if !p.acceptKw("AUTO") {
-				d.AutoBuckets = false
-				d.Buckets = p.intLit("a bucket count or AUTO")
-			}
-		}
-		s.Distribution = d
+	if p.isKw("DISTRIBUTED") {
+		s.Distribution = p.distribution()
 	}
 	if p.isKw("ROLLUP") {
 		p.fail("ROLLUP is not supported yet")
@@ -159,10 +139,40 @@ func (p *parser) literalValue(what string) *ast.Literal {
 	return nil
 }
 
-func (p *parser) partitionDesc() *ast.PartitionDesc {
-	t := p.expectKw("PARTITION")
+// distribution parses DISTRIBUTED BY HASH (cols) | RANDOM [BUCKETS n|AUTO].
+func (p *parser) distribution() *ast.DistributionDesc {
+	t := p.expectKw("DISTRIBUTED")
 	p.expectKw("BY")
-	d := &ast.PartitionDesc{Pos: t.pos}
+	d := &ast.DistributionDesc{Pos: t.pos}
+	switch {
+	case p.acceptKw("HASH"):
+		d.Hash = true
+		d.Columns = p.identList("a distribution column name")
+	case p.acceptKw("RANDOM"):
+	default:
+		p.failExpected("HASH or RANDOM")
+	}
+	d.AutoBuckets = true
+	if p.acceptKw("BUCKETS") {
+		if !p.acceptKw("AUTO") {
+			d.AutoBuckets = false
+			d.Buckets = p.intLit("a bucket count or AUTO")
+		}
+	}
+	return d
+}
+
+// partitionDesc parses
+//
+//	[AUTO] PARTITION BY RANGE|LIST (cols) [(partition | FROM (..) TO (..) INTERVAL n [unit], ...)]
+//	AUTO PARTITION BY RANGE (date_trunc(col, 'unit')) [(partition, ...)]
+//
+// The partition list is required without AUTO.
+func (p *parser) partitionDesc() *ast.PartitionDesc {
+	t := p.peek()
+	d := &ast.PartitionDesc{Pos: t.pos, Auto: p.acceptKw("AUTO")}
+	p.expectKw("PARTITION")
+	p.expectKw("BY")
 	switch {
 	case p.acceptKw("RANGE"):
 		d.Kind = ast.RangePartition
@@ -172,18 +182,32 @@ func (p *parser) partitionDesc() *ast.PartitionDesc {
 		p.failExpected("RANGE or LIST")
 	}
 	if p.isOp("(") && p.peekN(2).kind == tOp && p.peekN(2).text == "(" {
-		p.fail("partitioning by an expression is not supported yet")
+		if !d.Auto || d.Kind != ast.RangePartition {
+			p.fail("partitioning by an expression is only supported as AUTO PARTITION BY RANGE (date_trunc(column, 'unit'))")
+		}
+		p.expectOp("(")
+		f, ok := p.expr().(*ast.FuncCall)
+		if !ok {
+			p.failExpected("date_trunc(column, 'unit')")
+		}
+		d.Func = f
+		p.expectOp(")")
+	} else {
+		d.Columns = p.identList("a partition column name")
 	}
-	d.Columns = p.identList("a partition column name")
+	if !p.isOp("(") && d.Auto {
+		return d
+	}
 	p.expectOp("(")
 	if p.acceptOp(")") {
 		return d
 	}
 	for {
 		if p.isKw("FROM") {
-			p.fail("batch partition definitions (FROM ... TO ... INTERVAL) are not supported yet")
+			d.Partitions = append(d.Partitions, p.batchPartitions(d.Kind))
+		} else {
+			d.Partitions = append(d.Partitions, p.partitionDef(d.Kind))
 		}
-		d.Partitions = append(d.Partitions, p.partitionDef(d.Kind))
 		if !p.acceptOp(",") {
 			break
 		}
@@ -192,26 +216,51 @@ func (p *parser) partitionDesc() *ast.PartitionDesc {
 	return d
 }
 
+// batchPartitions parses FROM (lo) TO (hi) INTERVAL n [unit].
+func (p *parser) batchPartitions(kind ast.PartitionKind) *ast.PartitionDef {
+	t := p.expectKw("FROM")
+	if kind != ast.RangePartition {
+		p.failAt(t, "FROM ... TO ... INTERVAL is only allowed in RANGE partitioning")
+	}
+	def := &ast.PartitionDef{Pos: t.pos, Kind: ast.ValuesFromTo}
+	lo := p.boundTuple()
+	p.expectKw("TO")
+	hi := p.boundTuple()
+	def.Values = [][]ast.Expr{lo, hi}
+	p.expectKw("INTERVAL")
+	def.Interval = p.intLit("an interval")
+	if u := p.peek(); u.kind == tWord && !p.isKw("PARTITION") && !p.isKw("FROM") {
+		p.next()
+		def.Unit = strings.ToUpper(u.text)
+	}
+	return def
+}
+
+// anyKind lets partitionDef accept a range or a list partition (ALTER TABLE ADD PARTITION,
+// where the table decides).
+const anyKind ast.PartitionKind = 255
+
 func (p *parser) partitionDef(kind ast.PartitionKind) *ast.PartitionDef {
 	t := p.expectKw("PARTITION")
 	def := &ast.PartitionDef{Pos: t.pos}
 	def.IfNotExists = p.acceptKw("IF", "NOT", "EXISTS")
 	def.Name = p.ident("a partition name")
 	p.expectKw("VALUES")
+	rng, list := kind == ast.RangePartition || kind == anyKind, kind == ast.ListPartition || kind == anyKind
 	switch {
-	case kind == ast.RangePartition && p.acceptKw("LESS", "THAN"):
+	case rng && p.acceptKw("LESS", "THAN"):
 		def.Kind = ast.ValuesLessThan
 		if !p.acceptKw("MAXVALUE") {
 			def.Values = [][]ast.Expr{p.boundTuple()}
 		}
-	case kind == ast.RangePartition && p.acceptOp("["):
+	case rng && p.acceptOp("["):
 		def.Kind = ast.ValuesFixedRange
 		lo := p.boundTuple()
 		p.expectOp(",")
 		hi := p.boundTuple()
 		p.expectOp(")")
 		def.Values = [][]ast.Expr{lo, hi}
-	case kind == ast.ListPartition && p.acceptKw("IN"):
+	case list && p.acceptKw("IN"):
 		def.Kind = ast.ValuesIn
 		p.expectOp("(")
 		for {
@@ -227,8 +276,10 @@ func (p *parser) partitionDef(kind ast.PartitionKind) *ast.PartitionDef {
 		p.expectOp(")")
 	case kind == ast.RangePartition:
 		p.failExpected("LESS THAN or '['")
-	default:
+	case kind == ast.ListPartition:
 		p.failExpected("IN")
+	default:
+		p.failExpected("LESS THAN, '[' or IN")
 	}
 	if p.isOp("(") {
 		p.fail("partition properties are not supported yet")
@@ -254,4 +305,49 @@ func (p *parser) boundValue() ast.Expr {
 		return &ast.MaxValue{Pos: t.pos}
 	}
 	return p.literalValue("a partition bound value")
+}
+
+// alterTable parses, after ALTER TABLE [db.]t, one operation:
+//
+//	ADD PARTITION [IF NOT EXISTS] p VALUES ... [DISTRIBUTED BY ...]
+//	DROP PARTITION [IF EXISTS] p [FORCE]
+func (p *parser) alterTable(alter token) ast.Statement {
+	s := &ast.AlterTable{Pos: alter.pos, Table: p.tableName()}
+	t := p.peek()
+	switch {
+	case p.acceptKw("ADD"):
+		if !p.isKw("PARTITION") {
+			p.fail("ALTER TABLE ... ADD " + strings.ToUpper(p.peek().text) + " is not supported yet")
+		}
+		op := &ast.AddPartition{Pos: t.pos, Partition: p.partitionDef(anyKind)}
+		if p.isKw("DISTRIBUTED") {
+			op.Distribution = p.distribution()
+		}
+		s.Op = op
+	case p.acceptKw("DROP"):
+		if !p.acceptKw("PARTITION") {
+			p.fail("ALTER TABLE ... DROP " + strings.ToUpper(p.peek().text) + " is not supported yet")
+		}
+		op := &ast.DropPartition{Pos: t.pos}
+		op.IfExists = p.acceptKw("IF", "EXISTS")
+		op.Name = p.ident("a partition name")
+		op.Force = p.acceptKw("FORCE")
+		s.Op = op
+	default:
+		p.fail("only ALTER TABLE ... ADD PARTITION and DROP PARTITION are supported yet")
+	}
+	return s
+}
+
+// partitionNames parses PARTITION (p, ...), PARTITIONS (p, ...) or PARTITION p, as Doris allows
+// after a table name; nil when the next token is none of them.
+func (p *parser) partitionNames() []ast.Ident {
+	if !p.isKw("PARTITION") && !p.isKw("PARTITIONS") {
+		return nil
+	}
+	p.next()
+	if p.isOp("(") {
+		return p.identList("a partition name")
+	}
+	return []ast.Ident{p.ident("a partition name")}
 }

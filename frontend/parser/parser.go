@@ -332,6 +332,11 @@ func (p *parser) statement() ast.Statement {
 		p.acceptKw("WORK")
 		return &ast.Rollback{Pos: t.pos}
 	case "ALTER":
+		if isWord(p.peekN(1), "TABLE") {
+			p.next()
+			p.next()
+			return p.alterTable(t)
+		}
 		if isWord(p.peekN(1), "STORAGE") {
 			p.next()
 			p.next()
@@ -341,7 +346,7 @@ func (p *parser) statement() ast.Statement {
 			s.Properties = p.properties()
 			return s
 		}
-		p.fail("ALTER statements other than ALTER STORAGE VAULT are not supported yet")
+		p.fail("ALTER statements other than ALTER TABLE and ALTER STORAGE VAULT are not supported yet")
 	case "UNSET":
 		p.fail("UNSET DEFAULT STORAGE VAULT is not supported yet")
 	case "UPDATE", "DELETE", "TRUNCATE", "WITH":
@@ -409,6 +414,34 @@ func (p *parser) show() ast.Statement {
 		} else {
 			s.Like = p.optLike()
 		}
+		return s
+	}
+	if p.isKw("TEMPORARY") && isWord(p.peekN(1), "PARTITIONS") {
+		p.fail("temporary partitions are not supported")
+	}
+	if p.acceptKw("PARTITIONS") {
+		s := &ast.ShowPartitions{Pos: show.pos}
+		p.expectKw("FROM")
+		s.Table = p.tableName()
+		if p.acceptKw("WHERE") {
+			s.Where = p.expr()
+		}
+		if p.acceptKw("ORDER", "BY") {
+			for {
+				s.OrderBy = append(s.OrderBy, p.orderItem())
+				if !p.acceptOp(",") {
+					break
+				}
+			}
+		}
+		s.Limit = p.limit()
+		return s
+	}
+	if p.acceptKw("TABLETS") {
+		s := &ast.ShowTablets{Pos: show.pos}
+		p.expectKw("FROM")
+		s.Table = p.tableName()
+		s.Partitions = p.partitionNames()
 		return s
 	}
 	full := p.acceptKw("FULL")
@@ -523,9 +556,7 @@ func (p *parser) insert() ast.Statement {
 	}
 	p.expectKw("INTO")
 	s.Table = p.tableName()
-	if p.isKw("PARTITION") {
-		p.fail("INSERT INTO ... PARTITION is not supported yet")
-	}
+	s.Partitions = p.partitionNames()
 	if p.acceptKw("WITH", "LABEL") {
 		id := p.ident("a label")
 		s.Label = &id
@@ -614,19 +645,7 @@ func (p *parser) selectStmt() ast.Statement {
 			}
 		}
 	}
-	if t := p.peek(); p.acceptKw("LIMIT") {
-		l := &ast.Limit{Pos: t.pos}
-		first := p.intLit("a row count after LIMIT")
-		switch {
-		case p.acceptOp(","):
-			l.Offset, l.Count = first, p.intLit("a row count")
-		case p.acceptKw("OFFSET"):
-			l.Count, l.Offset = first, p.intLit("an offset after OFFSET")
-		default:
-			l.Count = first
-		}
-		s.Limit = l
-	}
+	s.Limit = p.limit()
 	if p.isKw("UNION") || p.isKw("INTERSECT") || p.isKw("EXCEPT") || p.isKw("MINUS") {
 		p.fail("set operations are not supported yet")
 	}
@@ -634,6 +653,25 @@ func (p *parser) selectStmt() ast.Statement {
 		p.fail("SELECT ... FOR UPDATE is not supported")
 	}
 	return s
+}
+
+// limit parses [LIMIT count [OFFSET offset] | LIMIT offset, count].
+func (p *parser) limit() *ast.Limit {
+	t := p.peek()
+	if !p.acceptKw("LIMIT") {
+		return nil
+	}
+	l := &ast.Limit{Pos: t.pos}
+	first := p.intLit("a row count after LIMIT")
+	switch {
+	case p.acceptOp(","):
+		l.Offset, l.Count = first, p.intLit("a row count")
+	case p.acceptKw("OFFSET"):
+		l.Count, l.Offset = first, p.intLit("an offset after OFFSET")
+	default:
+		l.Count = first
+	}
+	return l
 }
 
 func (p *parser) selectItem() *ast.SelectItem {
@@ -685,6 +723,7 @@ func (p *parser) tableRef() *ast.TableRef {
 	}
 	t := p.peek()
 	r := &ast.TableRef{Pos: t.pos, Table: p.tableName()}
+	r.Partitions = p.partitionNames()
 	if p.acceptKw("AS") {
 		id := p.ident("an alias after AS")
 		r.Alias = &id
@@ -692,7 +731,7 @@ func (p *parser) tableRef() *ast.TableRef {
 		p.next()
 		r.Alias = &ast.Ident{Pos: a.pos, Name: a.text}
 	}
-	if r.Table.DB == "" && r.Alias == nil && t.kind == tWord && strings.EqualFold(r.Table.Name, "dual") {
+	if r.Table.DB == "" && r.Alias == nil && len(r.Partitions) == 0 && t.kind == tWord && strings.EqualFold(r.Table.Name, "dual") {
 		return nil
 	}
 	return r

@@ -108,7 +108,7 @@ func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result,
 		_, err := s.shared.Catalog.CreateDatabase(st.Name.Name, st.IfNotExists)
 		return ok(0, err)
 	case *ast.DropDatabase:
-		return ok(0, s.shared.Catalog.DropDatabase(st.Name.Name, st.IfExists))
+		return ok(0, s.shared.DDL.DropDatabase(ctx, st.Name.Name, st.IfExists))
 	case *ast.Use:
 		return ok(0, s.UseDB(st.DB.Name))
 	case *ast.CreateTable:
@@ -126,8 +126,13 @@ func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result,
 		if err != nil {
 			return nil, err
 		}
-		_, err = s.shared.Catalog.DropTable(db, st.Table.Name, st.IfExists)
-		return ok(0, err)
+		return ok(0, s.shared.DDL.DropTable(ctx, db, st.Table.Name, st.IfExists))
+	case *ast.AlterTable:
+		return s.alterTable(ctx, st)
+	case *ast.ShowPartitions:
+		return s.showPartitions(ctx, st)
+	case *ast.ShowTablets:
+		return s.showTablets(ctx, st)
 	case *ast.ShowDatabases:
 		return s.showDatabases(st), nil
 	case *ast.ShowTables:
@@ -167,7 +172,7 @@ func kindOf(st ast.Statement) string {
 		return "select"
 	case *ast.Insert:
 		return "insert"
-	case *ast.CreateDatabase, *ast.DropDatabase, *ast.CreateTable, *ast.DropTable,
+	case *ast.CreateDatabase, *ast.DropDatabase, *ast.CreateTable, *ast.DropTable, *ast.AlterTable,
 		*ast.CreateStorageVault, *ast.AlterStorageVault, *ast.SetDefaultStorageVault:
 		return "ddl"
 	}
@@ -230,7 +235,7 @@ func (s *Session) query(ctx context.Context, st *ast.Select) (*mysql.Result, err
 		}
 		return nil, fmt.Errorf("table %d was dropped while the query was planned", id)
 	}
-	err = s.shared.Coord.Query(ctx, s.group(), q.Fragment, lookup, func(b *commonpb.Batch) error {
+	err = s.shared.Coord.Query(ctx, s.group(), q.Fragment, q.ScanPartitions(), lookup, func(b *commonpb.Batch) error {
 		res.AppendBatch(b)
 		return nil
 	})
@@ -247,6 +252,16 @@ func (s *Session) insert(ctx context.Context, st *ast.Insert) (*mysql.Result, er
 	if err != nil {
 		return nil, err
 	}
+	var names []string
+	if len(st.Partitions) > 0 {
+		parts, err := binder.Partitions(t, st.Partitions)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range parts {
+			names = append(names, p.Name)
+		}
+	}
 	rows, err := binder.BindInsert(t, st)
 	if err != nil {
 		return nil, err
@@ -255,7 +270,7 @@ func (s *Session) insert(ctx context.Context, st *ast.Insert) (*mysql.Result, er
 	if st.Label != nil {
 		label = st.Label.Name
 	}
-	r, err := s.shared.Coord.Load(ctx, s.group(), t, rows, label)
+	r, err := s.shared.Coord.LoadInto(ctx, s.group(), t, rows, label, names)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"github.com/doricdb/doric/api/commonpb"
+	"github.com/doricdb/doric/frontend/ast"
 	"github.com/doricdb/doric/frontend/catalog"
+	"github.com/doricdb/doric/frontend/partition"
 )
 
 // CreateTableSQL renders a table as Doris's SHOW CREATE TABLE does; the text parses back to the
@@ -52,6 +54,31 @@ func CreateTableSQL(t *catalog.Table) string {
 		fmt.Fprintf(&b, "COMMENT '%s'\n", strings.ReplaceAll(t.Comment, "'", "\\'"))
 	} else {
 		b.WriteString("COMMENT 'OLAP'\n")
+	}
+	if pt := t.Partitioning; pt != nil {
+		cols := make([]string, len(pt.Columns))
+		for i, c := range pt.Columns {
+			cols[i] = "`" + c + "`"
+		}
+		switch {
+		case pt.Auto && pt.Kind == partition.Range:
+			fmt.Fprintf(&b, "AUTO PARTITION BY RANGE (date_trunc(%s, '%s'))\n", cols[0], pt.AutoUnit)
+		case pt.Auto:
+			fmt.Fprintf(&b, "AUTO PARTITION BY LIST (%s)\n", strings.Join(cols, ", "))
+		default:
+			fmt.Fprintf(&b, "PARTITION BY %s(%s)\n", pt.Kind, strings.Join(cols, ", "))
+		}
+		b.WriteString("(")
+		if spec, _, err := t.PartitionSpec(); err == nil {
+			for k, i := range spec.SortRanges(t.Bounds()) {
+				if k > 0 {
+					b.WriteString(",\n")
+				}
+				p := t.Partitions[i]
+				fmt.Fprintf(&b, "PARTITION %s %s", ast.QuoteIdent(p.Name), spec.ValuesSQL(p.Bounds))
+			}
+		}
+		b.WriteString(")\n")
 	}
 	if len(t.Distribution.Columns) > 0 {
 		cols := make([]string, len(t.Distribution.Columns))

@@ -15,7 +15,9 @@ import (
 
 	_ "github.com/go-sql-driver/mysql" // the driver tests talk to the frontend with
 
+	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/internal/standalone"
+	"github.com/doricdb/doric/metaservice/client"
 	"github.com/doricdb/doric/vault"
 )
 
@@ -67,6 +69,36 @@ func (tc *Cluster) start() {
 		tc.t.Fatalf("start cluster: %v", err)
 	}
 	tc.c, tc.stopped = c, false
+	tc.waitReady(ctx)
+}
+
+// waitReady waits until every compute node has registered with the Meta Service as running:
+// they register in the background, after the cluster has started.
+func (tc *Cluster) waitReady(ctx context.Context) {
+	tc.t.Helper()
+	meta, err := client.Dial(ctx, tc.c.Meta.Addr(), "doric")
+	if err != nil {
+		tc.t.Fatal(err)
+	}
+	defer meta.Close()
+	want := max(tc.opts.ComputeNodes, 1)
+	for {
+		resp, err := meta.GetComputeGroup(ctx, &metapb.GetComputeGroupRequest{InstanceId: "doric", Name: "default"})
+		running := 0
+		for _, n := range resp.GetGroup().GetNodes() {
+			if n.GetStatus() == metapb.NodeStatus_NODE_RUNNING {
+				running++
+			}
+		}
+		if running >= want {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			tc.t.Fatalf("compute nodes not running after start (%d of %d): %v", running, want, err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // DataDir is the cluster's data directory.

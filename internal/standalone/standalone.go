@@ -80,6 +80,12 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	defer func() {
 		if err != nil {
 			backCancel() // stops every role already running; Run closes what it opened
+			if c.Frontend != nil && c.feCancel == nil {
+				// Bound but never served: Run with an ended context closes it.
+				done, stop := context.WithCancel(context.Background())
+				stop()
+				_ = c.Frontend.Run(done)
+			}
 			if c.Meta != nil && !metaRunning {
 				c.Meta.Close()
 			}
@@ -108,21 +114,23 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	if err = metaservice.Bootstrap(ctx, c.Meta.Addr(), cfg.InstanceID, filepath.Join(dir, "vault"), "default"); err != nil {
 		return nil, err
 	}
+	// The frontend binds its listeners first: compute nodes need its HTTP address (stream load
+	// plans). It serves only once the compute nodes run.
+	if c.Frontend, err = frontend.New(ctx, frontend.Config{MySQLAddr: cfg.MySQLAddr, HTTPAddr: cfg.HTTPAddr,
+		CatalogDir: filepath.Join(dir, "fe", "catalog"), NodeID: "fe1", MetaAddr: c.Meta.Addr(),
+		InstanceID: cfg.InstanceID, Group: "default", Logger: log.With("role", "frontend")}); err != nil {
+		return nil, err
+	}
 	for i := 0; i < cfg.ComputeNodes; i++ {
 		n, err := compute.New(ctx, compute.Config{GRPCAddr: loop, HTTPAddr: loop, MetaAddr: c.Meta.Addr(),
 			InstanceID: cfg.InstanceID, Group: "default", NodeID: fmt.Sprintf("cn%d", i+1),
 			CacheDir: filepath.Join(dir, "cache", fmt.Sprintf("cn%d", i+1)), CacheCapacity: cfg.CacheCapacity, WrapVault: cfg.WrapVault,
-			Logger: log.With("role", "compute", "node", i+1)})
+			FrontendHTTPAddr: c.Frontend.HTTPAddr(), Logger: log.With("role", "compute", "node", i+1)})
 		if err != nil {
 			return nil, err
 		}
 		c.Compute = append(c.Compute, n)
 		run(n.Run)
-	}
-	if c.Frontend, err = frontend.New(ctx, frontend.Config{MySQLAddr: cfg.MySQLAddr, HTTPAddr: cfg.HTTPAddr,
-		CatalogDir: filepath.Join(dir, "fe", "catalog"), NodeID: "fe1", MetaAddr: c.Meta.Addr(),
-		InstanceID: cfg.InstanceID, Group: "default", Logger: log.With("role", "frontend")}); err != nil {
-		return nil, err
 	}
 	feCtx, feCancel := context.WithCancel(context.WithoutCancel(ctx))
 	c.feCancel = feCancel

@@ -1,0 +1,431 @@
+package stream
+
+import (
+	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/doricdb/doric/api/computepb"
+	"github.com/doricdb/doric/api/loadpb"
+	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/compute/load/format"
+	"github.com/doricdb/doric/compute/vector"
+)
+
+// Writer writes the rows of one partition of a load transaction (*load.Loader).
+type Writer interface {
+	Write(ctx context.Context, req *computepb.WriteRequest) (*computepb.WriteResponse, error)
+}
+
+// Config wires a Service.
+type Config struct {
+	Meta       metapb.MetaServiceClient
+	InstanceID string
+	Writer     Writer
+	// Frontend is the frontend's HTTP address (host:port): load plans come from there and
+	// _stream_load_2pc requests are redirected there.
+	Frontend   string
+	HTTPClient *http.Client // default: one with a 60 s timeout
+	ErrorLogs  *ErrorLogs   // default: a fresh store
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Service runs stream loads on a compute node. See the package doc.
+type Service struct {
+	cfg    Config
+	groups *groupCommitter
+}
+
+// New returns a service.
+func New(cfg Config) *Service {
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+	}
+	if cfg.ErrorLogs == nil {
+		cfg.ErrorLogs = &ErrorLogs{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{cfg: cfg}
+	s.groups = newGroupCommitter(s)
+	return s
+}
+
+// Close stops the group committer, committing what it holds.
+func (s *Service) Close() { s.groups.close() }
+
+// Register adds the endpoints to mux.
+func (s *Service) Register(mux *http.ServeMux) {
+	mux.HandleFunc("PUT /api/{db}/{table}/_stream_load", s.serveLoad)
+	mux.HandleFunc("PUT /api/{db}/_stream_load_2pc", s.redirectToFrontend)
+	mux.Handle("GET /api/_load_error_log", s.cfg.ErrorLogs)
+}
+
+func (s *Service) serveLoad(w http.ResponseWriter, r *http.Request) {
+	res := s.Load(r.Context(), &Request{DB: r.PathValue("db"), Table: r.PathValue("table"),
+		Authorization: r.Header.Get("Authorization"), Header: r.Header, Body: r.Body, Host: r.Host})
+	out, _ := res.MarshalJSON()
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(append(out, '\n'))
+}
+
+func (s *Service) redirectToFrontend(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Frontend == "" {
+		http.Error(w, `{"status": "Fail", "msg": "this compute node does not know the frontend"}`, http.StatusServiceUnavailable)
+		return
+	}
+	http.Redirect(w, r, "http://"+s.cfg.Frontend+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+}
+
+// Request is one stream load.
+type Request struct {
+	DB, Table     string
+	Authorization string // forwarded to the frontend with the plan request
+	Header        http.Header
+	Body          io.Reader
+	Host          string // the host:port the client reached this node at (for ErrorURL)
+}
+
+// Load runs a stream load to the end and returns its result (never nil).
+func (s *Service) Load(ctx context.Context, req *Request) (res *Result) {
+	start := s.cfg.Now()
+	res = &Result{TxnID: -1, Status: StatusFail}
+	var dbID int64
+	defer func() {
+		if r := recover(); r != nil {
+			// A bug, not the user's input: fail this load (and its transaction), keep the node.
+			res.Status, res.Message = StatusFail, fmt.Sprintf("BUG: stream load panicked: %v", r)
+			s.cfg.Logger.Error("stream load panicked", "label", res.Label, "panic", r)
+			if res.TxnID > 0 {
+				_, _ = s.cfg.Meta.AbortTxn(context.WithoutCancel(ctx), &metapb.AbortTxnRequest{InstanceId: s.cfg.InstanceID,
+					DbId: dbID, TxnId: res.TxnID, Reason: res.Message})
+			}
+		}
+		res.LoadTimeMs = s.cfg.Now().Sub(start).Milliseconds()
+	}()
+	opts, err := ParseOptions(req.Header)
+	if err != nil {
+		res.Message = err.Error()
+		return res
+	}
+	res.Label, res.Comment, res.TwoPhaseCommit = opts.Label, opts.Comment, opts.TwoPhaseCommit
+	if res.Label == "" {
+		res.Label = newUUID()
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+
+	t := s.cfg.Now()
+	plan, err := s.fetchPlan(ctx, req, opts)
+	res.StreamLoadPutTimeMs = s.cfg.Now().Sub(t).Milliseconds()
+	if err != nil {
+		res.Message = err.Error()
+		return res
+	}
+	dbID = plan.GetDbId()
+	if opts.GroupCommit != "" {
+		s.groupLoad(ctx, req, opts, plan, res)
+		return res
+	}
+
+	t = s.cfg.Now()
+	begin, err := s.cfg.Meta.BeginTxn(ctx, &metapb.BeginTxnRequest{InstanceId: s.cfg.InstanceID, DbId: plan.GetDbId(),
+		Label: res.Label, TableIds: []int64{plan.GetSink().GetTableId()}, TimeoutMs: opts.Timeout.Milliseconds()})
+	res.BeginTxnTimeMs = s.cfg.Now().Sub(t).Milliseconds()
+	if err != nil {
+		res.Message = fmt.Sprintf("begin transaction: %v", err)
+		return res
+	}
+	if begin.GetLabelExists() {
+		labelExists(res, begin.GetExisting())
+		return res
+	}
+	res.TxnID = begin.GetTxnId()
+	abort := func(reason string) {
+		res.Status, res.Message = StatusFail, reason
+		_, aerr := s.cfg.Meta.AbortTxn(context.WithoutCancel(ctx), &metapb.AbortTxnRequest{InstanceId: s.cfg.InstanceID,
+			DbId: plan.GetDbId(), TxnId: res.TxnID, Reason: reason})
+		if aerr != nil {
+			s.cfg.Logger.Warn("abort stream load txn", "txn", res.TxnID, "label", res.Label, "err", aerr)
+		}
+	}
+
+	conv, errs, err := s.read(ctx, req, opts, plan, res)
+	if url := s.errorURL(req, errs); url != "" {
+		res.ErrorURL = url
+	}
+	if err != nil {
+		abort(err.Error())
+		return res
+	}
+
+	t = s.cfg.Now()
+	for p, a := range conv.parts {
+		if a.n == 0 {
+			continue
+		}
+		if err := s.write(ctx, plan, p, a, res.TxnID, res.Label); err != nil {
+			res.WriteDataTimeMs = s.cfg.Now().Sub(t).Milliseconds()
+			abort(err.Error())
+			return res
+		}
+	}
+	res.WriteDataTimeMs = s.cfg.Now().Sub(t).Milliseconds()
+
+	t = s.cfg.Now()
+	defer func() { res.CommitAndPublishTimeMs = s.cfg.Now().Sub(t).Milliseconds() }()
+	if opts.TwoPhaseCommit {
+		if _, err := s.cfg.Meta.PrecommitTxn(ctx, &metapb.PrecommitTxnRequest{InstanceId: s.cfg.InstanceID, DbId: plan.GetDbId(), TxnId: res.TxnID}); err != nil {
+			abort(fmt.Sprintf("precommit transaction %d: %v", res.TxnID, err))
+			return res
+		}
+		res.Status, res.Message = StatusSuccess, "OK"
+		return res
+	}
+	commit, err := s.cfg.Meta.CommitTxn(ctx, &metapb.CommitTxnRequest{InstanceId: s.cfg.InstanceID, DbId: plan.GetDbId(), TxnId: res.TxnID})
+	if err != nil {
+		// The commit may have happened even though its answer was lost: ask before aborting.
+		got, gerr := s.cfg.Meta.GetTxn(context.WithoutCancel(ctx), &metapb.GetTxnRequest{InstanceId: s.cfg.InstanceID, DbId: plan.GetDbId(), TxnId: res.TxnID})
+		if gerr != nil || got.GetTxn().GetStatus() != metapb.TxnStatus_TXN_VISIBLE && got.GetTxn().GetStatus() != metapb.TxnStatus_TXN_COMMITTED {
+			abort(fmt.Sprintf("commit transaction %d: %v", res.TxnID, err))
+			return res
+		}
+		commit = &metapb.CommitTxnResponse{Txn: got.GetTxn()}
+	}
+	if commit.GetTxn().GetStatus() == metapb.TxnStatus_TXN_COMMITTED {
+		res.Status, res.Message = StatusPublishTimeout, "transaction commit successfully, BUT data will be visible later"
+		return res
+	}
+	res.Status, res.Message = StatusSuccess, "OK"
+	return res
+}
+
+// labelExists fills the result of a load whose label an earlier load holds.
+func labelExists(res *Result, existing *metapb.TxnInfo) {
+	res.Status = StatusLabelExists
+	res.ExistingJobStatus = "RUNNING"
+	switch existing.GetStatus() {
+	case metapb.TxnStatus_TXN_COMMITTED, metapb.TxnStatus_TXN_VISIBLE:
+		res.ExistingJobStatus = "FINISHED"
+	}
+	res.Message = fmt.Sprintf("[LABEL_ALREADY_EXISTS]Label [%s] has already been used, relate to txn [%d], status [%s]",
+		res.Label, existing.GetTxnId(), strings.TrimPrefix(existing.GetStatus().String(), "TXN_"))
+}
+
+// read reads and converts the whole body. An error fails the load: the body could not be read
+// or parsed, or too many rows were filtered.
+func (s *Service) read(ctx context.Context, req *Request, opts *Options, plan *loadpb.PlanResponse, res *Result) (*converter, []format.RowError, error) {
+	t := s.cfg.Now()
+	defer func() { res.ReadDataTimeMs = s.cfg.Now().Sub(t).Milliseconds() }()
+	body := &countingReader{r: req.Body, ctx: ctx}
+	defer func() { res.LoadBytes = body.n }()
+	conv, err := newConverter(plan, opts.StrictMode)
+	if err != nil {
+		return nil, nil, err
+	}
+	rd, err := s.reader(body, opts, plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	var errs []format.RowError
+	for {
+		ch, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.count(conv, res)
+			var se *format.SyntaxError
+			if errors.As(err, &se) {
+				return nil, errs, fmt.Errorf("[DATA_QUALITY_ERROR]%v", se)
+			}
+			return nil, errs, fmt.Errorf("read the load body: %w", err)
+		}
+		errs = append(errs, conv.convert(ch)...)
+	}
+	s.count(conv, res)
+	if sel := res.NumberTotalRows - res.NumberUnselectedRows; sel > 0 && float64(res.NumberFilteredRows)/float64(sel) > opts.MaxFilterRatio {
+		return nil, errs, errors.New("[DATA_QUALITY_ERROR]too many filtered rows")
+	}
+	return conv, errs, nil
+}
+
+func (s *Service) count(conv *converter, res *Result) {
+	res.NumberLoadedRows, res.NumberFilteredRows, res.NumberUnselectedRows = conv.loaded, conv.filtered, conv.unsel
+	res.NumberTotalRows = conv.loaded + conv.filtered + conv.unsel
+}
+
+// reader opens the body in its format.
+func (s *Service) reader(body io.Reader, opts *Options, plan *loadpb.PlanResponse) (format.Reader, error) {
+	var err error
+	switch opts.Compress {
+	case "gz":
+		if body, err = gzip.NewReader(body); err != nil {
+			return nil, fmt.Errorf("[DATA_QUALITY_ERROR]compress_type gz: %v", err)
+		}
+	case "bz2":
+		body = bzip2.NewReader(body)
+	case "deflate":
+		if body, err = zlib.NewReader(body); err != nil {
+			return nil, fmt.Errorf("[DATA_QUALITY_ERROR]compress_type deflate: %v", err)
+		}
+	case "lz4":
+		body = lz4.NewReader(body)
+	case "zstd":
+		d, err := zstd.NewReader(body)
+		if err != nil {
+			return nil, fmt.Errorf("[DATA_QUALITY_ERROR]compress_type zstd: %v", err)
+		}
+		body = d.IOReadCloser()
+	}
+	sources := plan.GetSourceColumns()
+	switch opts.Format {
+	case FormatJSON:
+		if len(opts.JSONPaths) > 0 && len(opts.JSONPaths) != len(sources) {
+			return nil, fmt.Errorf("jsonpaths has %d paths but the load has %d columns (%s)", len(opts.JSONPaths), len(sources), strings.Join(sources, ", "))
+		}
+		return format.NewJSON(body, format.JSONOptions{Columns: sources, JSONPaths: opts.JSONPaths, JSONRoot: opts.JSONRoot,
+			StripOuterArray: opts.StripOuterArray, ReadJSONByLine: opts.ReadJSONByLine, LineDelimiter: opts.LineDelimiter})
+	case FormatParquet:
+		return format.NewParquet(body, format.ParquetOptions{Columns: sources})
+	}
+	skip := opts.SkipLines
+	switch opts.Format {
+	case FormatCSVWithNames:
+		skip = 1
+	case FormatCSVWithNamesAndTypes:
+		skip = 2
+	}
+	return format.NewCSV(body, format.CSVOptions{Columns: len(sources), ColumnSeparator: opts.ColumnSeparator,
+		LineDelimiter: opts.LineDelimiter, Enclose: opts.Enclose, Escape: opts.Escape,
+		TrimDoubleQuotes: opts.TrimDoubleQuotes, SkipLines: skip})
+}
+
+// write loads the rows of partition p.
+func (s *Service) write(ctx context.Context, plan *loadpb.PlanResponse, p int, a *accum, txnID int64, label string) error {
+	sink := plan.GetSink()
+	one := &computepb.TabletSink{DbId: sink.GetDbId(), TableId: sink.GetTableId(), IndexId: sink.GetIndexId(), Schema: sink.GetSchema(),
+		DistributionColumns: sink.GetDistributionColumns(), VaultId: sink.GetVaultId(), Partitions: []*computepb.PartitionSink{sink.GetPartitions()[p]}}
+	rows := vector.ToProto(vector.NewBatch(a.cols, a.n))
+	if _, err := s.cfg.Writer.Write(ctx, &computepb.WriteRequest{LoadId: label, TxnId: txnID, Sink: one, Rows: rows}); err != nil {
+		return fmt.Errorf("write partition %s: %w", partitionName(plan, p), err)
+	}
+	return nil
+}
+
+func partitionName(plan *loadpb.PlanResponse, p int) string {
+	if names := plan.GetPartitionNames(); p < len(names) {
+		return names[p]
+	}
+	return fmt.Sprint(plan.GetSink().GetPartitions()[p].GetPartitionId())
+}
+
+// errorURL stores the report of the rejected rows and returns where it is served ("" when no row
+// was rejected).
+func (s *Service) errorURL(req *Request, errs []format.RowError) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+	var b bytes.Buffer
+	oneLine := strings.NewReplacer("\n", `\n`, "\r", `\r`) // one line per rejected row
+	for k, e := range errs {
+		if k == MaxErrorRows {
+			fmt.Fprintf(&b, "... and %d more rejected rows\n", len(errs)-k)
+			break
+		}
+		b.WriteString(oneLine.Replace(fmt.Sprintf("Reason: %v. src line [%s];", e, e.Raw)))
+		b.WriteByte('\n')
+	}
+	id := s.cfg.ErrorLogs.Put(b.Bytes())
+	return "http://" + req.Host + "/api/_load_error_log?file=" + url.QueryEscape(id)
+}
+
+// fetchPlan asks the frontend for the load's plan.
+func (s *Service) fetchPlan(ctx context.Context, req *Request, opts *Options) (*loadpb.PlanResponse, error) {
+	if req.Authorization == "" {
+		return nil, errors.New("no valid Basic authorization")
+	}
+	if s.cfg.Frontend == "" {
+		return nil, errors.New("this compute node does not know the frontend (start it with --frontend)")
+	}
+	body, err := protojson.Marshal(&loadpb.PlanRequest{Db: req.DB, Table: req.Table, Columns: opts.Columns, Where: opts.Where, Partitions: opts.Partitions})
+	if err != nil {
+		return nil, err
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+s.cfg.Frontend+"/api/_load_plan", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Authorization", req.Authorization)
+	hreq.Header.Set("Content-Type", "application/json")
+	resp, err := s.cfg.HTTPClient.Do(hreq)
+	if err != nil {
+		return nil, fmt.Errorf("load plan from the frontend: %w", err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("load plan from the frontend: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var fail struct {
+			Msg string `json:"msg"`
+		}
+		if json.Unmarshal(out, &fail) == nil && fail.Msg != "" {
+			return nil, errors.New(fail.Msg)
+		}
+		return nil, fmt.Errorf("load plan from the frontend: HTTP %s", resp.Status)
+	}
+	plan := &loadpb.PlanResponse{}
+	if err := protojson.Unmarshal(out, plan); err != nil {
+		return nil, fmt.Errorf("load plan from the frontend: %w", err)
+	}
+	return plan, nil
+}
+
+// countingReader counts the bytes of the body and stops at the load's deadline.
+type countingReader struct {
+	r   io.Reader
+	ctx context.Context
+	n   int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("load timed out or was cancelled: %w", err)
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
