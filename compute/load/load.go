@@ -78,8 +78,12 @@ func (l *Loader) Write(ctx context.Context, req *computepb.WriteRequest) (*compu
 	for i, c := range schema.GetColumns() {
 		specs[i] = segment.ColumnSpec{UniqueID: c.GetUniqueId(), Type: types.FromProto(c.GetType()), Nullable: c.GetNullable()}
 	}
-	numKeys := int(schema.GetNumKeyColumns())
-	if err := l.uploadAll(ctx, req, storage, b, specs, numKeys, work); err != nil {
+	opts := l.Segment
+	opts.NumSortKeyColumns = int(schema.GetNumKeyColumns())
+	if opts.Compression, err = segment.ParseCompression(schema.GetCompression()); err != nil {
+		return nil, fmt.Errorf("%w: table property compression: %w", ErrInvalidInput, err)
+	}
+	if err := l.uploadAll(ctx, req, storage, b, specs, opts, work); err != nil {
 		return nil, err
 	}
 	for _, w := range work {
@@ -269,7 +273,7 @@ func newRowsetID() string {
 
 // uploadAll prepares and uploads one segment per tablet, several at a time; the first failure
 // cancels the others.
-func (l *Loader) uploadAll(ctx context.Context, req *computepb.WriteRequest, storage vault.Storage, b *vector.Batch, specs []segment.ColumnSpec, numKeys int, work []*tabletRows) error {
+func (l *Loader) uploadAll(ctx context.Context, req *computepb.WriteRequest, storage vault.Storage, b *vector.Batch, specs []segment.ColumnSpec, opts segment.Options, work []*tabletRows) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	par := l.Parallel
@@ -289,7 +293,7 @@ func (l *Loader) uploadAll(ctx context.Context, req *computepb.WriteRequest, sto
 			if ctx.Err() != nil {
 				return
 			}
-			if err := l.upload(ctx, req, storage, b, specs, numKeys, w); err != nil {
+			if err := l.upload(ctx, req, storage, b, specs, opts, w); err != nil {
 				mu.Lock()
 				if first == nil {
 					first = err
@@ -306,8 +310,8 @@ func (l *Loader) uploadAll(ctx context.Context, req *computepb.WriteRequest, sto
 	return first
 }
 
-func (l *Loader) upload(ctx context.Context, req *computepb.WriteRequest, storage vault.Storage, b *vector.Batch, specs []segment.ColumnSpec, numKeys int, w *tabletRows) error {
-	sortByKeys(b, numKeys, w.rows)
+func (l *Loader) upload(ctx context.Context, req *computepb.WriteRequest, storage vault.Storage, b *vector.Batch, specs []segment.ColumnSpec, opts segment.Options, w *tabletRows) error {
+	sortByKeys(b, opts.NumSortKeyColumns, w.rows)
 	sink := req.GetSink()
 	now := time.Now
 	if l.Now != nil {
@@ -332,7 +336,7 @@ func (l *Loader) upload(ctx context.Context, req *computepb.WriteRequest, storag
 		cols[k] = c.Gather(w.rows)
 	}
 	path := vault.SegmentPath(w.tabletID, w.rowsetID, 0)
-	info, err := segment.WriteToVault(ctx, storage, path, specs, l.Segment, func(sw *segment.Writer) error {
+	info, err := segment.WriteToVault(ctx, storage, path, specs, opts, func(sw *segment.Writer) error {
 		return sw.Append(vector.NewBatch(cols, len(w.rows)))
 	})
 	if err != nil {

@@ -1,13 +1,25 @@
-// Package segment writes and reads segment files: Doric's immutable columnar files (the byte
-// layout is specified in FORMAT.md beside this file).
+// Package segment writes and reads segment files: Doric's immutable columnar files. The byte
+// layout is specified in FORMAT.md beside this file; subpackage encoding holds the page value
+// streams and block compression, subpackage index the zone maps, ordinal, short-key and bloom
+// indexes.
 //
-// A Writer encodes batches in one streaming pass to an io.Writer (WriteToVault pipes it into
-// vault.Storage.Put), cutting each column into pages of about 64 KiB with a per-page zone map,
-// then writes the footer and trailer. A Segment is opened from the tail of the file (one ranged
-// read for the trailer and, usually, the footer) and reads only the pages of the columns asked
-// for, one ranged read per page, decoding straight into column vectors.
+// Writing: a Writer encodes batches in one streaming pass to an io.Writer (WriteToVault pipes
+// it into vault.Storage.Put). Each column is cut into pages of about 64 KiB; each page is
+// encoded with the value stream that suits its data and compressed with the table's codec
+// (Options.Compression, from the table property "compression"); pages are written in per-column
+// chunks, then the indexes, the footer and the trailer. Rows must arrive sorted by the first
+// Options.NumSortKeyColumns columns (the writer checks it at every short-key entry).
 //
-// Corrupt or truncated input is an error wrapping ErrCorrupt, never a panic (FuzzOpen holds the
-// decoder to that). A Writer and an Iterator are used by one goroutine at a time; an open
-// Segment is immutable and safe for concurrent use (each Iterator has its own state).
+// Reading: Open reads the tail of the file once (trailer, footer and usually the indexes) and
+// validates the footer. An Iterator reads only the columns asked for and only the pages that
+// hold rows left after pruning: IteratorOptions.Predicates (column op constant, IN lists, NULL
+// tests) are checked against the segment zone maps, the short-key index (equalities and a
+// range on leading sort-key columns), the page zone maps and the bloom filters (= and IN), and
+// the surviving rows are read with one ranged read per run of consecutive pages, decoding
+// straight into column vectors. Pruning is conservative: callers filter the rows exactly.
+//
+// Corrupt or truncated input is an error wrapping ErrCorrupt that names the file and what is
+// wrong, never a panic (FuzzOpen holds the reader to that). Errors of the vault pass through
+// wrapped. A Writer and an Iterator are used by one goroutine at a time; an open Segment is safe
+// for concurrent use (its indexes load lazily under a mutex; each Iterator has its own state).
 package segment

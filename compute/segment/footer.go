@@ -1,57 +1,57 @@
 package segment
 
 import (
-	"errors"
 	"fmt"
 
+	"github.com/doricdb/doric/compute/segment/encoding"
+	"github.com/doricdb/doric/compute/segment/index"
 	"github.com/doricdb/doric/compute/types"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // Format constants (FORMAT.md).
 const (
-	FormatVersion = 1
+	FormatVersion = 2
 	Magic         = "DORS"
 	trailerSize   = 16
-	pageHeaderLen = 6 // encoding, flags, num_values
-	pageCRCLen    = 4
-	maxZoneBytes  = 256
+	maxCount      = 1 << 48 // bound on every row count, offset and size a reader accepts
 )
 
-// ErrCorrupt classifies every decoding failure of a segment file.
-var ErrCorrupt = errors.New("corrupt segment")
+// ErrCorrupt classifies every decoding failure of a segment file (it is encoding.ErrCorrupt).
+var ErrCorrupt = encoding.ErrCorrupt
 
 func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
 }
 
-// ZoneMap is the value range of a page. Min and Max are plain encodings of one value (see
-// FORMAT.md) and are meaningful only when HasMinMax.
-type ZoneMap struct {
-	Min, Max  []byte
-	HasNull   bool
-	HasMinMax bool
-}
-
-// PageInfo locates one page.
-type PageInfo struct {
-	Offset, Size      int64
-	FirstRow, NumRows int64
-	Zone              ZoneMap
-}
-
 // ColumnInfo describes one column of a segment.
 type ColumnInfo struct {
-	UniqueID int32
-	Type     types.T
-	Nullable bool
-	Pages    []PageInfo
+	UniqueID  int32
+	Type      types.T
+	Nullable  bool
+	NumPages  int
+	Zone      index.ZoneMap // of the whole segment
+	HasBloom  bool          // the column has a bloom filter per page
+	DataBytes int64         // stored bytes of its data pages
+}
+
+// blockPtr locates a block in the file.
+type blockPtr struct{ off, size int64 }
+
+type columnMeta struct {
+	ColumnInfo
+	ordinal, zones, bloom blockPtr
 }
 
 type footer struct {
-	version uint32
-	numRows int64
-	columns []ColumnInfo
+	version          uint32
+	numRows          int64
+	columns          []columnMeta
+	compression      encoding.Codec
+	numSortKeys      int
+	numShortKeys     int
+	shortKeyInterval int64
+	shortKeyIndex    blockPtr
 }
 
 // ---------------------------------------------------------------- encoding
@@ -80,16 +80,29 @@ func appendBool(b []byte, num protowire.Number, v bool) []byte {
 	return appendUint(b, num, 1)
 }
 
+func appendPtr(b []byte, num protowire.Number, p blockPtr) []byte {
+	if p.size == 0 {
+		return b
+	}
+	m := appendUint(nil, 1, uint64(p.off))
+	m = appendUint(m, 2, uint64(p.size))
+	return appendMessage(b, num, m)
+}
+
 func encodeFooter(f *footer) []byte {
 	b := appendUint(nil, 1, uint64(f.version))
 	b = appendUint(b, 2, uint64(f.numRows))
-	for _, c := range f.columns {
-		b = appendMessage(b, 3, encodeColumn(&c))
+	for i := range f.columns {
+		b = appendMessage(b, 3, encodeColumn(&f.columns[i]))
 	}
-	return b
+	b = appendUint(b, 4, uint64(f.compression))
+	b = appendUint(b, 5, uint64(f.numSortKeys))
+	b = appendUint(b, 6, uint64(f.numShortKeys))
+	b = appendUint(b, 7, uint64(f.shortKeyInterval))
+	return appendPtr(b, 8, f.shortKeyIndex)
 }
 
-func encodeColumn(c *ColumnInfo) []byte {
+func encodeColumn(c *columnMeta) []byte {
 	b := appendInt32(nil, 1, c.UniqueID)
 	var t []byte
 	t = appendUint(t, 1, uint64(c.Type.Kind))
@@ -98,29 +111,18 @@ func encodeColumn(c *ColumnInfo) []byte {
 	t = appendInt32(t, 4, c.Type.Length)
 	b = appendMessage(b, 2, t)
 	b = appendBool(b, 3, c.Nullable)
-	for _, p := range c.Pages {
-		var pb []byte
-		pb = appendUint(pb, 1, uint64(p.Offset))
-		pb = appendUint(pb, 2, uint64(p.Size))
-		pb = appendUint(pb, 3, uint64(p.FirstRow))
-		pb = appendUint(pb, 4, uint64(p.NumRows))
-		var z []byte
-		if p.Zone.HasMinMax {
-			z = appendMessage(z, 1, p.Zone.Min)
-			z = appendMessage(z, 2, p.Zone.Max)
-		}
-		z = appendBool(z, 3, p.Zone.HasNull)
-		z = appendBool(z, 4, p.Zone.HasMinMax)
-		pb = appendMessage(pb, 5, z)
-		b = appendMessage(b, 4, pb)
-	}
-	return b
+	b = appendUint(b, 4, uint64(c.NumPages))
+	b = appendPtr(b, 5, c.ordinal)
+	b = appendPtr(b, 6, c.zones)
+	b = appendPtr(b, 7, c.bloom)
+	b = appendMessage(b, 8, index.AppendZoneMap(nil, c.Type, c.Zone))
+	return appendUint(b, 9, uint64(c.DataBytes))
 }
 
 // ---------------------------------------------------------------- decoding
 
-// fields calls fn for every field of msg; fn gets the varint value or the bytes.
-func fields(msg []byte, fn func(num protowire.Number, v uint64, b []byte) error) error {
+// fields calls fn for every field of msg: v for varints, b for length-delimited fields (isBytes).
+func fields(msg []byte, fn func(num protowire.Number, v uint64, b []byte, isBytes bool) error) error {
 	for len(msg) > 0 {
 		num, typ, n := protowire.ConsumeTag(msg)
 		if n < 0 {
@@ -134,7 +136,7 @@ func fields(msg []byte, fn func(num protowire.Number, v uint64, b []byte) error)
 				return corrupt("footer: bad varint: %v", protowire.ParseError(n))
 			}
 			msg = msg[n:]
-			if err := fn(num, v, nil); err != nil {
+			if err := fn(num, v, nil, false); err != nil {
 				return err
 			}
 		case protowire.BytesType:
@@ -143,7 +145,7 @@ func fields(msg []byte, fn func(num protowire.Number, v uint64, b []byte) error)
 				return corrupt("footer: bad bytes field: %v", protowire.ParseError(n))
 			}
 			msg = msg[n:]
-			if err := fn(num, 0, v); err != nil {
+			if err := fn(num, 0, v, true); err != nil {
 				return err
 			}
 		default:
@@ -157,51 +159,126 @@ func fields(msg []byte, fn func(num protowire.Number, v uint64, b []byte) error)
 	return nil
 }
 
-// wantBytes rejects a varint where a message was expected (and vice versa).
-func wantBytes(num protowire.Number, b []byte) error {
-	if b == nil {
+// wireType checks that field num arrived with the wire type its schema has.
+func wireType(num protowire.Number, isBytes, wantBytes bool) error {
+	if isBytes != wantBytes {
 		return corrupt("footer: field %d has the wrong wire type", num)
 	}
 	return nil
 }
 
+func count(what string, v uint64) (int64, error) {
+	if v > maxCount {
+		return 0, corrupt("footer: %s %d out of range", what, v)
+	}
+	return int64(v), nil
+}
+
+func decodePtr(msg []byte) (blockPtr, error) {
+	var p blockPtr
+	err := fields(msg, func(num protowire.Number, v uint64, _ []byte, isBytes bool) error {
+		var err error
+		switch num {
+		case 1:
+			if err = wireType(num, isBytes, false); err == nil {
+				p.off, err = count("block offset", v)
+			}
+		case 2:
+			if err = wireType(num, isBytes, false); err == nil {
+				p.size, err = count("block size", v)
+			}
+		}
+		return err
+	})
+	return p, err
+}
+
 func decodeFooter(msg []byte) (*footer, error) {
 	f := &footer{}
-	err := fields(msg, func(num protowire.Number, v uint64, b []byte) error {
+	var zoneBytes [][]byte
+	err := fields(msg, func(num protowire.Number, v uint64, b []byte, isBytes bool) error {
+		if num >= 1 && num <= 8 {
+			if err := wireType(num, isBytes, num == 3 || num == 8); err != nil {
+				return err
+			}
+		}
+		var err error
 		switch num {
 		case 1:
 			f.version = uint32(v)
 		case 2:
-			if v > 1<<48 {
-				return corrupt("footer: %d rows", v)
-			}
-			f.numRows = int64(v)
+			f.numRows, err = count("row count", v)
 		case 3:
-			if err := wantBytes(num, b); err != nil {
-				return err
+			var c columnMeta
+			var zb []byte
+			if c, zb, err = decodeColumn(b); err == nil {
+				f.columns = append(f.columns, c)
+				zoneBytes = append(zoneBytes, zb)
 			}
-			c, err := decodeColumn(b)
-			if err != nil {
-				return err
+		case 4:
+			if v > 255 {
+				return corrupt("footer: compression %d", v)
 			}
-			f.columns = append(f.columns, c)
+			f.compression = encoding.Codec(v)
+		case 5:
+			var n int64
+			n, err = count("sort key columns", v)
+			f.numSortKeys = int(n)
+		case 6:
+			var n int64
+			n, err = count("short key columns", v)
+			f.numShortKeys = int(n)
+		case 7:
+			f.shortKeyInterval, err = count("short key interval", v)
+		case 8:
+			f.shortKeyIndex, err = decodePtr(b)
 		}
-		return nil
+		return err
 	})
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	// Zone maps decode once the column types are known to be valid (validate).
+	for i := range f.columns {
+		c := &f.columns[i]
+		if err := validType(c.Type); err != nil {
+			return nil, corrupt("column %d: %v", c.UniqueID, err)
+		}
+		if c.Zone, err = index.DecodeZoneMap(c.Type, zoneBytes[i]); err != nil {
+			return nil, fmt.Errorf("column %d segment zone map: %w", c.UniqueID, err)
+		}
+	}
+	return f, nil
 }
 
-func decodeColumn(msg []byte) (ColumnInfo, error) {
-	var c ColumnInfo
-	err := fields(msg, func(num protowire.Number, v uint64, b []byte) error {
+func validType(t types.T) error {
+	if t.Kind <= types.Invalid || t.Kind >= types.Null {
+		return fmt.Errorf("invalid type kind %d", t.Kind)
+	}
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("invalid type %s: %v", t, err)
+	}
+	return nil
+}
+
+func decodeColumn(msg []byte) (columnMeta, []byte, error) {
+	var c columnMeta
+	var zone []byte
+	err := fields(msg, func(num protowire.Number, v uint64, b []byte, isBytes bool) error {
+		if num >= 1 && num <= 9 {
+			if err := wireType(num, isBytes, num == 2 || (num >= 5 && num <= 8)); err != nil {
+				return err
+			}
+		}
+		var err error
 		switch num {
 		case 1:
 			c.UniqueID = int32(v)
 		case 2:
-			if err := wantBytes(num, b); err != nil {
-				return err
-			}
-			return fields(b, func(num protowire.Number, v uint64, _ []byte) error {
+			return fields(b, func(num protowire.Number, v uint64, _ []byte, isBytes bool) error {
+				if isBytes {
+					return corrupt("footer: type field %d has the wrong wire type", num)
+				}
 				switch num {
 				case 1:
 					c.Type.Kind = types.Kind(int32(v))
@@ -217,58 +294,22 @@ func decodeColumn(msg []byte) (ColumnInfo, error) {
 		case 3:
 			c.Nullable = v != 0
 		case 4:
-			if err := wantBytes(num, b); err != nil {
-				return err
-			}
-			p, err := decodePage(b)
-			if err != nil {
-				return err
-			}
-			c.Pages = append(c.Pages, p)
-		}
-		return nil
-	})
-	return c, err
-}
-
-func decodePage(msg []byte) (PageInfo, error) {
-	var p PageInfo
-	big := func(v uint64) (int64, error) {
-		if v > 1<<48 {
-			return 0, corrupt("footer: page field %d too large", v)
-		}
-		return int64(v), nil
-	}
-	err := fields(msg, func(num protowire.Number, v uint64, b []byte) error {
-		var err error
-		switch num {
-		case 1:
-			p.Offset, err = big(v)
-		case 2:
-			p.Size, err = big(v)
-		case 3:
-			p.FirstRow, err = big(v)
-		case 4:
-			p.NumRows, err = big(v)
+			var n int64
+			n, err = count("page count", v)
+			c.NumPages = int(n)
 		case 5:
-			if err := wantBytes(num, b); err != nil {
-				return err
-			}
-			return fields(b, func(num protowire.Number, v uint64, b []byte) error {
-				switch num {
-				case 1:
-					p.Zone.Min = append([]byte{}, b...)
-				case 2:
-					p.Zone.Max = append([]byte{}, b...)
-				case 3:
-					p.Zone.HasNull = v != 0
-				case 4:
-					p.Zone.HasMinMax = v != 0
-				}
-				return nil
-			})
+			c.ordinal, err = decodePtr(b)
+		case 6:
+			c.zones, err = decodePtr(b)
+		case 7:
+			c.bloom, err = decodePtr(b)
+			c.HasBloom = true
+		case 8:
+			zone = b
+		case 9:
+			c.DataBytes, err = count("data bytes", v)
 		}
 		return err
 	})
-	return p, err
+	return c, zone, err
 }

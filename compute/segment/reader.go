@@ -5,23 +5,40 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"math"
+	"math/bits"
+	"sync"
 
+	"github.com/doricdb/doric/compute/segment/encoding"
+	"github.com/doricdb/doric/compute/segment/index"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
 	"github.com/doricdb/doric/vault"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// tailRead is how many bytes Open reads from the end of the file at first: the trailer and, for
-// all but very wide segments, the whole footer.
+// tailRead is how many bytes Open reads from the end of the file at first: the trailer, the
+// footer and, for most segments, the index blocks the writer put just before the footer.
 const tailRead = 64 << 10
 
-// Segment is an open segment file: its footer, and where to read its pages.
+// Segment is an open segment file: its footer, and where to read its pages and indexes.
 type Segment struct {
 	storage vault.Storage
 	path    string
 	size    int64
+	dataEnd int64 // where the footer starts
 	f       *footer
+	tail    []byte // the last bytes of the file, read by Open
+	tailOff int64
+
+	mu       sync.Mutex // guards the lazily loaded indexes below
+	indexes  []colIndexes
+	shortKey *index.ShortKeyIndex
+}
+
+type colIndexes struct {
+	ord    *index.Ordinal
+	zones  []index.ZoneMap
+	blooms []index.Bloom
 }
 
 // Open reads and validates the footer of the segment at path. size is the file's size when the
@@ -35,111 +52,115 @@ func Open(ctx context.Context, s vault.Storage, path string, size int64) (*Segme
 		size = info.Size
 	}
 	if size < trailerSize {
-		return nil, fmt.Errorf("segment %s: %w", path, corrupt("%d bytes is shorter than the trailer", size))
+		return nil, fmt.Errorf("segment %s: %w", path, corrupt("%d bytes is shorter than the %d-byte trailer", size, trailerSize))
 	}
 	n := min(size, tailRead)
 	tail, err := vault.ReadRange(ctx, s, path, size-n, n)
 	if err != nil {
 		return nil, fmt.Errorf("segment %s: %w", path, err)
 	}
-	f, err := parseTail(tail, size, func(off, n int64) ([]byte, error) { return vault.ReadRange(ctx, s, path, off, n) })
-	if err != nil {
+	seg := &Segment{storage: s, path: path, size: size, tail: tail, tailOff: size - n}
+	if err := seg.parseTail(ctx); err != nil {
 		return nil, fmt.Errorf("segment %s: %w", path, err)
 	}
-	return &Segment{storage: s, path: path, size: size, f: f}, nil
+	seg.indexes = make([]colIndexes, len(seg.f.columns))
+	return seg, nil
 }
 
-// parseTail decodes and validates the trailer and footer; tail is the last bytes of a file of
-// size bytes, and read fetches other ranges.
-func parseTail(tail []byte, size int64, read func(off, n int64) ([]byte, error)) (*footer, error) {
-	tr := tail[len(tail)-trailerSize:]
+// parseTail decodes and validates the trailer and footer.
+func (s *Segment) parseTail(ctx context.Context) error {
+	tr := s.tail[len(s.tail)-trailerSize:]
 	if string(tr[12:16]) != Magic {
-		return nil, corrupt("bad magic %q", tr[12:16])
+		return corrupt("bad magic %q, want %q", tr[12:16], Magic)
 	}
 	if v := binary.LittleEndian.Uint32(tr[8:12]); v != FormatVersion {
-		return nil, corrupt("unsupported format version %d", v)
+		return corrupt("unsupported format version %d (this reader knows %d)", v, FormatVersion)
 	}
 	flen := int64(binary.LittleEndian.Uint32(tr[0:4]))
-	if flen > size-trailerSize {
-		return nil, corrupt("footer length %d exceeds the file (%d bytes)", flen, size)
+	if flen > s.size-trailerSize {
+		return corrupt("footer length %d exceeds the file (%d bytes)", flen, s.size)
 	}
-	var fb []byte
-	if flen+trailerSize <= int64(len(tail)) {
-		fb = tail[int64(len(tail))-trailerSize-flen : len(tail)-trailerSize]
-	} else {
-		var err error
-		if fb, err = read(size-trailerSize-flen, flen); err != nil {
-			return nil, err
-		}
+	s.dataEnd = s.size - trailerSize - flen
+	fb, err := s.readRange(ctx, s.dataEnd, flen)
+	if err != nil {
+		return err
 	}
-	if crc := crc32.Checksum(fb, castagnoli); crc != binary.LittleEndian.Uint32(tr[4:8]) {
-		return nil, corrupt("footer checksum mismatch")
+	if got, want := crc32.Checksum(fb, encoding.Castagnoli), binary.LittleEndian.Uint32(tr[4:8]); got != want {
+		return corrupt("footer checksum mismatch (stored %08x, computed %08x)", want, got)
 	}
 	f, err := decodeFooter(fb)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := validate(f, size-trailerSize-flen); err != nil {
-		return nil, err
+	if err := s.validate(f); err != nil {
+		return err
 	}
-	return f, nil
+	s.f = f
+	return nil
 }
 
-// minPageSize is the smallest encoded page of n values of type t.
-func minPageSize(t types.T, n int64) int64 {
-	var values int64
-	switch t.Physical() {
-	case types.PhysInt128:
-		values = 16 * n
-	case types.PhysBytes:
-		values = 4 * (n + 1)
-	default:
-		values = 8 * n
+// readRange returns bytes [off, off+n) of the file, from the tail Open read when they are in it.
+func (s *Segment) readRange(ctx context.Context, off, n int64) ([]byte, error) {
+	if off >= s.tailOff && off+n <= s.size {
+		return s.tail[off-s.tailOff : off-s.tailOff+n], nil
 	}
-	return pageHeaderLen + values + pageCRCLen
+	return vault.ReadRange(ctx, s.storage, s.path, off, n)
 }
 
-func validate(f *footer, dataEnd int64) error {
-	if f.version != FormatVersion {
+func (s *Segment) validPtr(p blockPtr) bool {
+	return p.size >= encoding.MinBlockLen && p.off+p.size <= s.dataEnd
+}
+
+func (s *Segment) validate(f *footer) error {
+	switch {
+	case f.version != FormatVersion:
 		return corrupt("footer version %d", f.version)
-	}
-	if f.numRows > 0 && len(f.columns) == 0 {
+	case f.numRows > 0 && len(f.columns) == 0:
 		return corrupt("%d rows and no columns", f.numRows)
+	case f.compression > encoding.ZSTD:
+		return corrupt("unknown compression %d", f.compression)
+	case f.numSortKeys > len(f.columns):
+		return corrupt("%d sort key columns of %d", f.numSortKeys, len(f.columns))
+	case f.numShortKeys > f.numSortKeys || f.numShortKeys > index.ShortKeyMaxColumns:
+		return corrupt("%d short key columns, %d sort key columns", f.numShortKeys, f.numSortKeys)
+	}
+	if f.numShortKeys > 0 {
+		keyTypes := make([]types.T, f.numSortKeys)
+		for i := range keyTypes {
+			keyTypes[i] = f.columns[i].Type
+		}
+		if want := index.ShortKeyColumns(keyTypes); f.numShortKeys != want {
+			return corrupt("%d short key columns, the sort key allows %d", f.numShortKeys, want)
+		}
+		if f.shortKeyInterval < 1 || f.shortKeyInterval > index.MaxPageRows || !s.validPtr(f.shortKeyIndex) {
+			return corrupt("short key index interval %d at [%d, +%d)", f.shortKeyInterval, f.shortKeyIndex.off, f.shortKeyIndex.size)
+		}
 	}
 	ids := map[int32]bool{}
 	for _, c := range f.columns {
-		t := c.Type
-		if t.Kind <= types.Invalid || t.Kind >= types.Null || t.Validate() != nil {
-			return corrupt("column %d: invalid type %+v", c.UniqueID, t)
-		}
 		if ids[c.UniqueID] {
 			return corrupt("duplicate column %d", c.UniqueID)
 		}
 		ids[c.UniqueID] = true
-		next := int64(0)
-		for k, p := range c.Pages {
-			switch {
-			case p.FirstRow != next:
-				return corrupt("column %d page %d starts at row %d, want %d", c.UniqueID, k, p.FirstRow, next)
-			case p.NumRows < 1:
-				return corrupt("column %d page %d has no rows", c.UniqueID, k)
-			case p.Size < minPageSize(t, p.NumRows):
-				return corrupt("column %d page %d: %d bytes cannot hold %d rows", c.UniqueID, k, p.Size, p.NumRows)
-			case p.Offset+p.Size > dataEnd:
-				return corrupt("column %d page %d [%d,+%d) overlaps the footer at %d", c.UniqueID, k, p.Offset, p.Size, dataEnd)
-			}
-			if z := p.Zone; z.HasMinMax {
-				if w := int(fixedWidth(t)); w > 0 && (len(z.Min) != w || len(z.Max) != w) {
-					return corrupt("column %d page %d: zone map values of %d/%d bytes", c.UniqueID, k, len(z.Min), len(z.Max))
-				}
-			}
-			next += p.NumRows
-		}
-		if next != f.numRows {
-			return corrupt("column %d pages hold %d rows, segment %d", c.UniqueID, next, f.numRows)
+		switch {
+		case (c.NumPages == 0) != (f.numRows == 0) || int64(c.NumPages) > f.numRows:
+			return corrupt("column %d has %d pages for %d rows", c.UniqueID, c.NumPages, f.numRows)
+		case !s.validPtr(c.ordinal) || !s.validPtr(c.zones) || (c.HasBloom && !s.validPtr(c.bloom)):
+			return corrupt("column %d: index block outside the data region [0, %d)", c.UniqueID, s.dataEnd)
+		case c.Zone.NullCount > f.numRows || (!c.Nullable && c.Zone.NullCount > 0):
+			return corrupt("column %d: %d NULLs in %d rows (nullable %v)", c.UniqueID, c.Zone.NullCount, f.numRows, c.Nullable)
 		}
 	}
 	return nil
+}
+
+// readBlock reads and decodes the block at p; the result may alias the tail buffer.
+func (s *Segment) readBlock(ctx context.Context, p blockPtr) ([]byte, error) {
+	b, err := s.readRange(ctx, p.off, p.size)
+	if err != nil {
+		return nil, err
+	}
+	return encoding.DecodeBlock(b, nil)
 }
 
 // Path is the segment's vault path.
@@ -151,8 +172,24 @@ func (s *Segment) Size() int64 { return s.size }
 // NumRows is the number of rows.
 func (s *Segment) NumRows() int64 { return s.f.numRows }
 
+// Compression is the codec the writer compressed pages with (a page may still be stored
+// uncompressed when compression did not pay).
+func (s *Segment) Compression() encoding.Codec { return s.f.compression }
+
+// NumSortKeyColumns is how many leading columns the rows are sorted by.
+func (s *Segment) NumSortKeyColumns() int { return s.f.numSortKeys }
+
+// NumShortKeyColumns is how many leading columns the short-key index covers.
+func (s *Segment) NumShortKeyColumns() int { return s.f.numShortKeys }
+
 // Columns describes the columns, in file order.
-func (s *Segment) Columns() []ColumnInfo { return s.f.columns }
+func (s *Segment) Columns() []ColumnInfo {
+	out := make([]ColumnInfo, len(s.f.columns))
+	for i, c := range s.f.columns {
+		out[i] = c.ColumnInfo
+	}
+	return out
+}
 
 // FindColumn returns the index of the column with the unique id, or -1.
 func (s *Segment) FindColumn(uniqueID int32) int {
@@ -164,164 +201,223 @@ func (s *Segment) FindColumn(uniqueID int32) int {
 	return -1
 }
 
-// ReadPage reads and decodes page p of column c.
-func (s *Segment) ReadPage(ctx context.Context, c, p int) (*vector.Vector, error) {
-	col := s.f.columns[c]
-	pi := col.Pages[p]
-	data, err := vault.ReadRange(ctx, s.storage, s.path, pi.Offset, pi.Size)
-	if err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
-	}
-	v, err := decodePageData(data, col.Type, pi.NumRows, col.Nullable)
-	if err != nil {
-		return nil, fmt.Errorf("segment %s: column %d page %d: %w", s.path, col.UniqueID, p, err)
-	}
-	return v, nil
+func (s *Segment) columnErr(c int, err error) error {
+	return fmt.Errorf("segment %s: column %d: %w", s.path, s.f.columns[c].UniqueID, err)
 }
 
-// decodePageData decodes one page; values of strings alias data.
-func decodePageData(data []byte, t types.T, rows int64, nullable bool) (*vector.Vector, error) {
-	if int64(len(data)) < minPageSize(t, rows) {
-		return nil, corrupt("page of %d bytes for %d rows", len(data), rows)
+// Ordinal returns the ordinal index of column c, reading it on first use.
+func (s *Segment) Ordinal(ctx context.Context, c int) (*index.Ordinal, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.indexes[c].ord; o != nil {
+		return o, nil
 	}
-	body := data[:len(data)-pageCRCLen]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(body):]) {
-		return nil, corrupt("page checksum mismatch")
+	m := &s.f.columns[c]
+	body, err := s.readBlock(ctx, m.ordinal)
+	if err != nil {
+		return nil, s.columnErr(c, fmt.Errorf("ordinal index: %w", err))
 	}
-	if body[0] != 0 {
-		return nil, corrupt("unknown page encoding %d", body[0])
+	o, err := index.DecodeOrdinal(body, m.NumPages, s.f.numRows, s.dataEnd)
+	if err != nil {
+		return nil, s.columnErr(c, err)
 	}
-	flags := body[1]
-	if flags > 1 {
-		return nil, corrupt("unknown page flags %#x", flags)
+	s.indexes[c].ord = o
+	return o, nil
+}
+
+// ZoneMaps returns the zone map of every page of column c, reading them on first use.
+func (s *Segment) ZoneMaps(ctx context.Context, c int) ([]index.ZoneMap, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if z := s.indexes[c].zones; z != nil || s.f.columns[c].NumPages == 0 {
+		return z, nil
 	}
-	if n := binary.LittleEndian.Uint32(body[2:6]); int64(n) != rows {
-		return nil, corrupt("page holds %d values, footer says %d", n, rows)
+	m := &s.f.columns[c]
+	body, err := s.readBlock(ctx, m.zones)
+	if err != nil {
+		return nil, s.columnErr(c, fmt.Errorf("zone map index: %w", err))
 	}
-	n := int(rows)
-	rest := body[pageHeaderLen:]
-	v := &vector.Vector{Type: t}
-	if flags&1 != 0 {
-		if !nullable {
-			return nil, corrupt("null bitmap in a non-nullable column")
+	var zones []index.ZoneMap
+	err = fields(body, func(num protowire.Number, _ uint64, b []byte, isBytes bool) error {
+		if num != 1 {
+			return nil
+		}
+		if !isBytes {
+			return corrupt("zone map index: field 1 is not a message")
+		}
+		z, err := index.DecodeZoneMap(m.Type, b)
+		zones = append(zones, z)
+		return err
+	})
+	if err == nil && len(zones) != m.NumPages {
+		err = corrupt("zone map index has %d zones for %d pages", len(zones), m.NumPages)
+	}
+	if err != nil {
+		return nil, s.columnErr(c, err)
+	}
+	s.indexes[c].zones = zones
+	return zones, nil
+}
+
+// BloomFilters returns the bloom filter of every page of column c (nil when the column has
+// none), reading them on first use.
+func (s *Segment) BloomFilters(ctx context.Context, c int) ([]index.Bloom, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := &s.f.columns[c]
+	if b := s.indexes[c].blooms; b != nil || !m.HasBloom || m.NumPages == 0 {
+		return b, nil
+	}
+	body, err := s.readBlock(ctx, m.bloom)
+	if err != nil {
+		return nil, s.columnErr(c, fmt.Errorf("bloom filter index: %w", err))
+	}
+	blooms, err := index.DecodeBloomIndex(body, m.NumPages)
+	if err != nil {
+		return nil, s.columnErr(c, err)
+	}
+	s.indexes[c].blooms = blooms
+	return blooms, nil
+}
+
+// ShortKeyIndex returns the short-key index (nil when the segment has no sort key), reading it
+// on first use.
+func (s *Segment) ShortKeyIndex(ctx context.Context) (*index.ShortKeyIndex, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shortKey != nil || s.f.numShortKeys == 0 {
+		return s.shortKey, nil
+	}
+	body, err := s.readBlock(ctx, s.f.shortKeyIndex)
+	if err == nil {
+		s.shortKey, err = index.DecodeShortKeyIndex(body, s.f.shortKeyInterval, s.f.numRows)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("segment %s: short key index: %w", s.path, err)
+	}
+	return s.shortKey, nil
+}
+
+// decodePage decodes the body of a data page of n rows of column m into a vector: into, whose
+// buffers it reuses, or a new one when into is nil.
+func decodePage(dec *encoding.Decoder, body []byte, m *ColumnInfo, n int, into *vector.Vector) (*vector.Vector, error) {
+	rows, k := binary.Uvarint(body)
+	if k <= 0 || rows != uint64(n) {
+		return nil, corrupt("page holds %d values, the ordinal index says %d", rows, n)
+	}
+	body = body[k:]
+	nulls, k := binary.Uvarint(body)
+	if k <= 0 || nulls > uint64(n) {
+		return nil, corrupt("page has a bad NULL count")
+	}
+	body = body[k:]
+	v := resize(into, m.Type, n)
+	if nulls > 0 {
+		if !m.Nullable {
+			return nil, corrupt("NULLs in a non-nullable column")
 		}
 		nb := (n + 7) / 8
-		if len(rest) < nb {
+		if len(body) < nb {
 			return nil, corrupt("truncated null bitmap")
 		}
-		bm := vector.NewBitmap(n)
-		for i := range n {
-			if rest[i>>3]&(1<<(uint(i)&7)) != 0 {
-				bm.Set(i)
-			}
+		bm := v.Nulls[:0]
+		if cap(bm) < (n+63)/64 {
+			bm = vector.NewBitmap(n)
+		} else {
+			bm = bm[:(n+63)/64]
+			clear(bm)
 		}
-		if bm.Any(n) {
-			v.Nulls = bm
+		for i, b := range body[:nb] {
+			bm[i/8] |= uint64(b) << (8 * (i % 8))
 		}
-		rest = rest[nb:]
+		if n%8 != 0 && body[nb-1]>>(n%8) != 0 {
+			return nil, corrupt("null bitmap has bits past the last row")
+		}
+		count := 0
+		for _, w := range bm {
+			count += bits.OnesCount64(w)
+		}
+		if count != int(nulls) {
+			return nil, corrupt("null bitmap has %d NULLs, the page header %d", count, nulls)
+		}
+		v.Nulls = bm
+		body = body[nb:]
+	} else {
+		v.Nulls = nil
 	}
-	switch t.Physical() {
+	m2 := n - int(nulls)
+	var used int
+	var err error
+	switch m.Type.Physical() {
 	case types.PhysInt64:
-		if len(rest) != 8*n {
-			return nil, corrupt("%d value bytes for %d int64s", len(rest), n)
-		}
-		v.Int64 = make([]int64, n)
-		for i := range v.Int64 {
-			v.Int64[i] = int64(binary.LittleEndian.Uint64(rest[8*i:]))
+		used, err = dec.Int64s(v.Int64[:m2], body)
+		if err == nil && nulls > 0 {
+			scatter(v.Int64, m2, v.Nulls)
 		}
 	case types.PhysInt128:
-		if len(rest) != 16*n {
-			return nil, corrupt("%d value bytes for %d int128s", len(rest), n)
-		}
-		v.Int128 = make([]types.Int128, n)
-		for i := range v.Int128 {
-			v.Int128[i] = types.Int128{Lo: binary.LittleEndian.Uint64(rest[16*i:]), Hi: int64(binary.LittleEndian.Uint64(rest[16*i+8:]))}
+		used, err = dec.Int128s(v.Int128[:m2], body)
+		if err == nil && nulls > 0 {
+			scatter(v.Int128, m2, v.Nulls)
 		}
 	case types.PhysFloat64:
-		if len(rest) != 8*n {
-			return nil, corrupt("%d value bytes for %d float64s", len(rest), n)
-		}
-		v.Float64 = make([]float64, n)
-		for i := range v.Float64 {
-			v.Float64[i] = math.Float64frombits(binary.LittleEndian.Uint64(rest[8*i:]))
+		used, err = dec.Float64s(v.Float64[:m2], body)
+		if err == nil && nulls > 0 {
+			scatter(v.Float64, m2, v.Nulls)
 		}
 	default:
-		if len(rest) < 4*(n+1) {
-			return nil, corrupt("truncated string offsets")
+		used, err = dec.Bytes(v.Bytes[:m2], body)
+		if err == nil && nulls > 0 {
+			scatter(v.Bytes, m2, v.Nulls)
 		}
-		offs, strs := rest[:4*(n+1)], rest[4*(n+1):]
-		if binary.LittleEndian.Uint32(offs) != 0 || int64(binary.LittleEndian.Uint32(offs[4*n:])) != int64(len(strs)) {
-			return nil, corrupt("string offsets do not span the data")
-		}
-		v.Bytes = make([][]byte, n)
-		prev := uint32(0)
-		for i := range v.Bytes {
-			end := binary.LittleEndian.Uint32(offs[4*(i+1):])
-			if end < prev || int64(end) > int64(len(strs)) {
-				return nil, corrupt("string offsets not increasing at %d", i)
-			}
-			v.Bytes[i] = strs[prev:end:end]
-			prev = end
-		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if used != len(body) {
+		return nil, corrupt("%d bytes after the page's values", len(body)-used)
 	}
 	return v, nil
 }
 
-// Iterator reads rows of some columns of a segment in order, in batches.
-type Iterator struct {
-	seg      *Segment
-	cols     []int
-	maxBatch int
-	row      int64
-	pages    []iterPage
+// resize returns a vector of n values of type t: into with its buffers resized when they are
+// big enough, else new buffers; a new vector when into is nil. Values are left as they were.
+func resize(into *vector.Vector, t types.T, n int) *vector.Vector {
+	if into == nil {
+		return vector.New(t, n)
+	}
+	v := into
+	v.Type = t
+	switch t.Physical() {
+	case types.PhysInt64:
+		v.Int64 = reslice(v.Int64, n)
+	case types.PhysInt128:
+		v.Int128 = reslice(v.Int128, n)
+	case types.PhysFloat64:
+		v.Float64 = reslice(v.Float64, n)
+	default:
+		v.Bytes = reslice(v.Bytes, n)
+	}
+	return v
 }
 
-type iterPage struct {
-	idx        int // page index, -1 before the first
-	start, end int64
-	v          *vector.Vector
+func reslice[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]T, n)
 }
 
-// NewIterator returns an iterator over the columns with the given indexes (in that order) that
-// yields batches of at most maxBatch rows. Batches never straddle a page boundary, so their
-// vectors share the decoded pages.
-func (s *Segment) NewIterator(cols []int, maxBatch int) *Iterator {
-	if maxBatch <= 0 {
-		maxBatch = 4096
-	}
-	it := &Iterator{seg: s, cols: cols, maxBatch: maxBatch, pages: make([]iterPage, len(cols))}
-	for k := range it.pages {
-		it.pages[k].idx = -1
-	}
-	return it
-}
-
-// Next returns the next batch, or nil at the end.
-func (it *Iterator) Next(ctx context.Context) (*vector.Batch, error) {
-	total := it.seg.f.numRows
-	if it.row >= total {
-		return nil, nil
-	}
-	end := min(total, it.row+int64(it.maxBatch))
-	for k, c := range it.cols {
-		p := &it.pages[k]
-		if it.row >= p.end {
-			p.idx++
-			pi := it.seg.f.columns[c].Pages[p.idx]
-			v, err := it.seg.ReadPage(ctx, c, p.idx)
-			if err != nil {
-				return nil, err
-			}
-			p.start, p.end, p.v = pi.FirstRow, pi.FirstRow+pi.NumRows, v
+// scatter spreads the first m values of s (the non-NULL rows, in order) to the rows of s that
+// the bitmap does not mark NULL; NULL rows get the zero value.
+func scatter[T any](s []T, m int, nulls vector.Bitmap) {
+	var zero T
+	j := m - 1
+	for i := len(s) - 1; i >= 0; i-- {
+		if nulls.Get(i) {
+			s[i] = zero
+			continue
 		}
-		end = min(end, p.end)
+		s[i] = s[j]
+		j--
 	}
-	cols := make([]*vector.Vector, len(it.cols))
-	for k := range it.cols {
-		p := &it.pages[k]
-		cols[k] = p.v.Slice(int(it.row-p.start), int(end-p.start))
-	}
-	n := int(end - it.row)
-	it.row = end
-	return vector.NewBatch(cols, n), nil
 }

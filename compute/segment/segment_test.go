@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
+	"hash/crc32"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -15,242 +15,31 @@ import (
 	"github.com/cockroachdb/datadriven"
 	"github.com/doricdb/doric/compute/expr"
 	"github.com/doricdb/doric/compute/segment"
+	"github.com/doricdb/doric/compute/segment/index"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
 	"github.com/doricdb/doric/vault/mem"
 )
 
-var allTypes = []types.T{
-	types.New(types.Boolean), types.New(types.TinyInt), types.New(types.Int), types.New(types.BigInt),
-	types.New(types.LargeInt), types.New(types.Float), types.New(types.Double), types.DecimalOf(9, 2),
-	types.DecimalOf(27, 9), types.New(types.Date), types.DateTimeOf(6), types.CharOf(8), types.VarcharOf(100),
-	types.New(types.String),
-}
-
-func randomColumn(r *rand.Rand, t types.T, n int, nullable bool) *vector.Vector {
-	v := vector.New(t, n)
-	for i := range n {
-		if nullable && r.IntN(5) == 0 {
-			v.SetNull(i)
-			continue
-		}
-		switch t.Physical() {
-		case types.PhysInt64:
-			lo, hi := types.IntegerRange(t.Kind)
-			if !t.IsInteger() && t.Kind != types.Boolean {
-				lo, hi = -100000, 100000
-			}
-			if t.Kind == types.BigInt {
-				v.Int64[i] = int64(r.Uint64())
-			} else {
-				v.Int64[i] = lo + r.Int64N(hi-lo)
-			}
-		case types.PhysInt128:
-			v.Int128[i] = types.Int128{Hi: r.Int64N(1000) - 500, Lo: r.Uint64()}
-		case types.PhysFloat64:
-			v.Float64[i] = r.NormFloat64() * 1e6
-			if r.IntN(50) == 0 {
-				v.Float64[i] = math.NaN()
-			}
-		default:
-			b := make([]byte, r.IntN(40))
-			for k := range b {
-				b[k] = byte('a' + r.IntN(26))
-			}
-			if r.IntN(100) == 0 {
-				b = bytes.Repeat([]byte("x"), 300) // beyond the zone map limit
-			}
-			v.Bytes[i] = b
-		}
-	}
-	return v
-}
-
-func format(v *vector.Vector, i int) string {
-	if v.Type.IsFloat() && !v.IsNull(i) {
-		return fmt.Sprint(math.Float64bits(v.Float64[i])) // exact, NaN included
-	}
-	return v.Format(i)
-}
-
-func writeSegment(t *testing.T, r *rand.Rand, specs []segment.ColumnSpec, cols []*vector.Vector, n int, opts segment.Options) (*mem.Storage, segment.Info) {
-	t.Helper()
-	st := mem.New()
-	info, err := segment.WriteToVault(context.Background(), st, "data/1/r_0.dat", specs, opts, func(w *segment.Writer) error {
-		for lo := 0; lo < n; {
-			hi := min(n, lo+1+r.IntN(3000))
-			b := vector.NewBatch(nil, n)
-			b.Cols = append(b.Cols, cols...)
-			b.Sel = vector.Identity(nil, hi)[lo:]
-			if err := w.Append(b); err != nil {
-				return err
-			}
-			lo = hi
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, info
-}
-
-// TestRoundTrip writes random columns of every type with random page sizes and batch sizes and
-// reads them back through random column subsets.
-func TestRoundTrip(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	ctx := context.Background()
-	for iter := range 12 {
-		n := r.IntN(20000)
-		if iter == 0 {
-			n = 0
-		}
-		var specs []segment.ColumnSpec
-		var cols []*vector.Vector
-		for k, ty := range allTypes {
-			nullable := r.IntN(2) == 0
-			specs = append(specs, segment.ColumnSpec{UniqueID: int32(100 + k), Type: ty, Nullable: nullable})
-			cols = append(cols, randomColumn(r, ty, n, nullable))
-		}
-		opts := segment.Options{PageSize: 64 + r.IntN(64<<10), MaxPageRows: 1 + r.IntN(70000)}
-		st, info := writeSegment(t, r, specs, cols, n, opts)
-		if info.NumRows != int64(n) {
-			t.Fatalf("info rows %d, want %d", info.NumRows, n)
-		}
-		size := info.Size
-		if iter%2 == 0 {
-			size = -1 // Open stats the file
-		}
-		seg, err := segment.Open(ctx, st, "data/1/r_0.dat", size)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if seg.NumRows() != int64(n) || len(seg.Columns()) != len(specs) {
-			t.Fatalf("opened %d rows %d columns", seg.NumRows(), len(seg.Columns()))
-		}
-		checkZoneMaps(t, seg, cols)
-		pick := r.Perm(len(specs))[:1+r.IntN(len(specs))]
-		var idx []int
-		for _, p := range pick {
-			idx = append(idx, seg.FindColumn(specs[p].UniqueID))
-		}
-		it := seg.NewIterator(idx, 1+r.IntN(5000))
-		row := 0
-		for {
-			b, err := it.Next(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if b == nil {
-				break
-			}
-			if err := b.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			for k, p := range pick {
-				for i := range b.N {
-					if got, want := format(b.Cols[k], i), format(cols[p], row+i); got != want {
-						t.Fatalf("iter %d column %s row %d: got %s want %s", iter, specs[p].Type, row+i, got, want)
-					}
-				}
-			}
-			row += b.N
-		}
-		if row != n {
-			t.Fatalf("read %d rows, wrote %d", row, n)
-		}
-	}
-}
-
-func checkZoneMaps(t *testing.T, seg *segment.Segment, cols []*vector.Vector) {
-	t.Helper()
-	for c, ci := range seg.Columns() {
-		v := cols[c]
-		for _, p := range ci.Pages {
-			hasNull, lo, hi := false, "", ""
-			var loV, hiV *vector.Vector
-			first := true
-			tooLong := false
-			for i := p.FirstRow; i < p.FirstRow+p.NumRows; i++ {
-				if v.IsNull(int(i)) {
-					hasNull = true
-					continue
-				}
-				if v.Type.IsFloat() && math.IsNaN(v.Float64[i]) {
-					continue
-				}
-				if v.Type.IsString() && len(v.Bytes[i]) > 256 {
-					tooLong = true
-				}
-				one := v.Slice(int(i), int(i)+1)
-				if first || less(one, loV) {
-					loV = one
-				}
-				if first || less(hiV, one) {
-					hiV = one
-				}
-				first = false
-			}
-			if p.Zone.HasNull != hasNull {
-				t.Fatalf("column %d page at row %d: has_null %v, want %v", c, p.FirstRow, p.Zone.HasNull, hasNull)
-			}
-			if tooLong || first {
-				if p.Zone.HasMinMax {
-					t.Fatalf("column %d page at row %d: unexpected min/max", c, p.FirstRow)
-				}
-				continue
-			}
-			lo, hi = plain(loV), plain(hiV)
-			if !p.Zone.HasMinMax || string(p.Zone.Min) != lo || string(p.Zone.Max) != hi {
-				t.Fatalf("column %s page at row %d: zone %x..%x, want %x..%x", v.Type, p.FirstRow, p.Zone.Min, p.Zone.Max, lo, hi)
-			}
-		}
-	}
-}
-
-func less(a, b *vector.Vector) bool {
-	switch a.Type.Physical() {
-	case types.PhysInt64:
-		return a.Int64[0] < b.Int64[0]
-	case types.PhysInt128:
-		return a.Int128[0].Cmp(b.Int128[0]) < 0
-	case types.PhysFloat64:
-		return a.Float64[0] < b.Float64[0]
-	}
-	return bytes.Compare(a.Bytes[0], b.Bytes[0]) < 0
-}
-
-func plain(v *vector.Vector) string {
-	switch v.Type.Physical() {
-	case types.PhysInt64:
-		return string(binary.LittleEndian.AppendUint64(nil, uint64(v.Int64[0])))
-	case types.PhysInt128:
-		b := binary.LittleEndian.AppendUint64(nil, v.Int128[0].Lo)
-		return string(binary.LittleEndian.AppendUint64(b, uint64(v.Int128[0].Hi)))
-	case types.PhysFloat64:
-		return string(binary.LittleEndian.AppendUint64(nil, math.Float64bits(v.Float64[0])))
-	}
-	return string(v.Bytes[0])
-}
-
-// smallSegment returns the bytes of a small segment with several pages per column.
-func smallSegment(t testing.TB) []byte {
+// smallSegment returns the bytes of a small segment with several pages per column, a sort key,
+// NULLs and a bloom filter, so that every kind of block is in it.
+func smallSegment(t testing.TB, c segment.Compression) []byte {
 	r := rand.New(rand.NewPCG(7, 7))
-	specs := []segment.ColumnSpec{
-		{UniqueID: 1, Type: types.New(types.BigInt)},
-		{UniqueID: 2, Type: types.VarcharOf(10), Nullable: true},
-		{UniqueID: 3, Type: types.DecimalOf(30, 4), Nullable: true},
-		{UniqueID: 4, Type: types.New(types.Double), Nullable: true},
+	tb := &table{n: 300, numKeys: 2}
+	for k, ty := range []types.T{types.New(types.Int), types.VarcharOf(10), types.DecimalOf(30, 4), types.New(types.Double), types.CharOf(4)} {
+		d := []distribution{distSorted, distFew, distNarrow, distUniform, distRuns}[k]
+		tb.specs = append(tb.specs, segment.ColumnSpec{UniqueID: int32(k + 1), Type: ty, Nullable: k > 0})
+		tb.cols = append(tb.cols, randomColumn(r, ty, tb.n, []float64{0, 0.1, 0.2, 0.05, 0}[k], d))
+		tb.dists = append(tb.dists, d)
 	}
-	n := 40
-	cols := []*vector.Vector{randomColumn(r, specs[0].Type, n, false), randomColumn(r, specs[1].Type, n, true),
-		randomColumn(r, specs[2].Type, n, true), randomColumn(r, specs[3].Type, n, true)}
+	tb.sortByKeys()
 	var buf bytes.Buffer
-	w, err := segment.NewWriter(&buf, specs, segment.Options{PageSize: 100})
+	w, err := segment.NewWriter(&buf, tb.specs, segment.Options{PageSize: 400, Compression: c, NumSortKeyColumns: 2,
+		ShortKeyInterval: 16, BloomFilterColumns: []int32{2}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Append(vector.NewBatch(cols, n)); err != nil {
+	if err := w.Append(vector.NewBatch(tb.cols, tb.n)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.Close(); err != nil {
@@ -259,22 +48,32 @@ func smallSegment(t testing.TB) []byte {
 	return buf.Bytes()
 }
 
-// readAll opens data as a segment and reads every column; it returns the first error.
+// readAll opens data as a segment, loads every index and reads every column; it returns the
+// first error.
 func readAll(data []byte) (int, error) {
 	ctx := context.Background()
 	st := mem.New()
-	if _, err := st.Put(ctx, "s", bytes.NewReader(data)); err != nil {
+	if _, err := st.Put(ctx, "data/7/bad_0.dat", bytes.NewReader(data)); err != nil {
 		return 0, err
 	}
-	seg, err := segment.Open(ctx, st, "s", -1)
+	seg, err := segment.Open(ctx, st, "data/7/bad_0.dat", -1)
 	if err != nil {
 		return 0, err
 	}
 	idx := make([]int, len(seg.Columns()))
 	for i := range idx {
 		idx[i] = i
+		if _, err := seg.ZoneMaps(ctx, i); err != nil {
+			return 0, err
+		}
+		if _, err := seg.BloomFilters(ctx, i); err != nil {
+			return 0, err
+		}
 	}
-	it := seg.NewIterator(idx, 7)
+	if _, err := seg.ShortKeyIndex(ctx); err != nil {
+		return 0, err
+	}
+	it := seg.NewIterator(idx, segment.IteratorOptions{BatchSize: 7})
 	rows := 0
 	for {
 		b, err := it.Next(ctx)
@@ -286,32 +85,77 @@ func readAll(data []byte) (int, error) {
 }
 
 // TestEveryByteIsChecked flips every byte of a segment and truncates it at every length: each
-// damage must be reported as corruption when the file is read.
+// damage is reported as corruption of that file when it is read.
 func TestEveryByteIsChecked(t *testing.T) {
-	data := smallSegment(t)
-	if rows, err := readAll(data); err != nil || rows != 40 {
-		t.Fatalf("intact segment: %d rows, %v", rows, err)
-	}
-	for i := range data {
-		bad := append([]byte{}, data...)
-		bad[i] ^= 0x5a
-		if _, err := readAll(bad); !errors.Is(err, segment.ErrCorrupt) {
-			t.Fatalf("flipping byte %d of %d: %v, want ErrCorrupt", i, len(data), err)
+	for _, c := range []segment.Compression{segment.CompressionNone, segment.CompressionLZ4, segment.CompressionZSTD} {
+		data := smallSegment(t, c)
+		if rows, err := readAll(data); err != nil || rows != 300 {
+			t.Fatalf("%s: intact segment: %d rows, %v", c, rows, err)
+		}
+		check := func(what string, bad []byte) {
+			t.Helper()
+			_, err := readAll(bad)
+			if !errors.Is(err, segment.ErrCorrupt) {
+				t.Fatalf("%s: %s: %v, want ErrCorrupt", c, what, err)
+			}
+			if !strings.Contains(err.Error(), "segment data/7/bad_0.dat: ") {
+				t.Fatalf("%s: %s: error %q does not name the file", c, what, err)
+			}
+		}
+		for i := range data {
+			bad := append([]byte{}, data...)
+			bad[i] ^= 1 << (i % 8)
+			check(fmt.Sprintf("flipping a bit of byte %d of %d", i, len(data)), bad)
+		}
+		for n := range len(data) {
+			check(fmt.Sprintf("truncating to %d of %d bytes", n, len(data)), data[:n])
 		}
 	}
-	for n := range len(data) {
-		if _, err := readAll(data[:n]); !errors.Is(err, segment.ErrCorrupt) {
-			t.Fatalf("truncating to %d of %d bytes: %v, want ErrCorrupt", n, len(data), err)
+}
+
+func TestCorruptionMessages(t *testing.T) {
+	data := smallSegment(t, segment.CompressionNone)
+	flip := func(i int) []byte {
+		bad := append([]byte{}, data...)
+		bad[i] ^= 0x10
+		return bad
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"first data page", flip(10), "segment data/7/bad_0.dat: column 1 page 0 (rows 0.., offset 0): corrupt segment: block checksum mismatch"},
+		{"footer", flip(len(data) - 30), "segment data/7/bad_0.dat: corrupt segment: footer checksum mismatch"},
+		{"magic", flip(len(data) - 1), `segment data/7/bad_0.dat: corrupt segment: bad magic "DORC", want "DORS"`},
+		{"version", flip(len(data) - 8), "segment data/7/bad_0.dat: corrupt segment: unsupported format version 18 (this reader knows 2)"},
+		{"truncated", data[:10], "segment data/7/bad_0.dat: corrupt segment: 10 bytes is shorter than the 16-byte trailer"},
+	} {
+		_, err := readAll(tc.data)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: got %v\nwant %s...", tc.name, err, tc.want)
 		}
 	}
 }
 
 func FuzzOpen(f *testing.F) {
-	f.Add(smallSegment(f))
+	for _, c := range []segment.Compression{segment.CompressionNone, segment.CompressionLZ4, segment.CompressionZSTD} {
+		f.Add(smallSegment(f, c))
+	}
 	f.Add([]byte("DORS"))
 	f.Add(append(make([]byte, 12), "DORS"...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		readAll(data) // must not panic; errors are fine
+		// Again with the footer checksum made right, so that mutations of the footer reach
+		// the footer decoder and the validation (blocks keep their own checksums).
+		if n := len(data); n >= 16 {
+			flen := int(binary.LittleEndian.Uint32(data[n-16:]))
+			if flen <= n-16 {
+				fixed := append([]byte(nil), data...)
+				binary.LittleEndian.PutUint32(fixed[n-12:], crc32.Checksum(fixed[n-16-flen:n-16], crc32.MakeTable(crc32.Castagnoli)))
+				readAll(fixed)
+			}
+		}
 	})
 }
 
@@ -331,68 +175,168 @@ func TestWriterRejects(t *testing.T) {
 	if _, err := segment.NewWriter(&buf, append(specs, specs[0]), segment.Options{}); err == nil {
 		t.Error("duplicate unique ids accepted")
 	}
+	if _, err := segment.NewWriter(&buf, specs, segment.Options{BloomFilterColumns: []int32{9}}); err == nil {
+		t.Error("bloom filter on an unknown column accepted")
+	}
+	// Rows out of sort-key order are caught at a short-key entry, and the writer stays failed.
+	w, _ = segment.NewWriter(&buf, specs, segment.Options{NumSortKeyColumns: 1, ShortKeyInterval: 2})
+	v = vector.New(types.New(types.Int), 4)
+	v.Int64 = []int64{5, 6, 1, 2}
+	if err := w.Append(vector.NewBatch([]*vector.Vector{v}, 4)); err == nil || !strings.Contains(err.Error(), "not sorted") {
+		t.Errorf("unsorted rows: %v", err)
+	}
+	if _, err := w.Close(); err == nil {
+		t.Error("Close after a failed Append succeeded")
+	}
 }
 
-// TestFixture pins the byte layout (FORMAT.md): the golden hex dump in testdata/fixture must not
-// change unless the format version does. The checked-in bytes are also decoded back.
+func TestParseCompression(t *testing.T) {
+	for in, want := range map[string]segment.Compression{"": segment.CompressionDefault, "LZ4": segment.CompressionLZ4,
+		"lz4f": segment.CompressionLZ4, "lz4hc": segment.CompressionLZ4HC, "ZSTD": segment.CompressionZSTD,
+		"no_compression": segment.CompressionNone, "default_compression": segment.CompressionDefault} {
+		if got, err := segment.ParseCompression(in); err != nil || got != want {
+			t.Errorf("ParseCompression(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := segment.ParseCompression("snappy"); !errors.Is(err, segment.ErrUnsupportedCompression) {
+		t.Errorf("snappy: %v", err)
+	}
+	if _, err := segment.ParseCompression("gzip9"); err == nil || !strings.Contains(err.Error(), `"gzip9"`) {
+		t.Errorf("gzip9: %v", err)
+	}
+}
+
+// TestFixture pins the byte layout of a whole segment (FORMAT.md): testdata/fixture holds rows
+// and the exact file they make, which is also decoded back and compared with the rows. The
+// "prune" command shows which rows predicates leave. Regenerate with -rewrite only with a new
+// format version (or, for LZ4/ZSTD cases, a compressor library that compresses differently).
 func TestFixture(t *testing.T) {
+	var seg *segment.Segment
+	var specs []segment.ColumnSpec
 	datadriven.RunTest(t, "testdata/fixture", func(t *testing.T, d *datadriven.TestData) string {
-		if d.Cmd != "write" {
-			d.Fatalf(t, "unknown command %s", d.Cmd)
-		}
-		var pageSize int
-		d.ScanArgs(t, "page-size", &pageSize)
-		specs, cols, n := parseRows(t, d.Input)
-		var buf bytes.Buffer
-		w, err := segment.NewWriter(&buf, specs, segment.Options{PageSize: pageSize})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Append(vector.NewBatch(cols, n)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		// Decode the expected (checked-in) bytes when present, else what we wrote.
-		data := buf.Bytes()
-		if exp := undump(d.Expected); len(exp) > 0 {
-			data = exp
-		}
-		st := mem.New()
-		st.Put(context.Background(), "f", bytes.NewReader(data))
-		seg, err := segment.Open(context.Background(), st, "f", int64(len(data)))
-		if err != nil {
-			t.Fatalf("decoding the fixture: %v", err)
-		}
-		idx := make([]int, len(specs))
-		for i := range idx {
-			idx[i] = i
-		}
-		it := seg.NewIterator(idx, 1000)
-		row := 0
-		for {
-			b, err := it.Next(context.Background())
-			if err != nil {
-				t.Fatalf("decoding the fixture rows: %v", err)
+		ctx := context.Background()
+		switch d.Cmd {
+		case "write":
+			opts := segment.Options{PageSize: 64 << 10, ShortKeyInterval: 1024}
+			d.MaybeScanArgs(t, "page-size", &opts.PageSize)
+			d.MaybeScanArgs(t, "sort-keys", &opts.NumSortKeyColumns)
+			d.MaybeScanArgs(t, "interval", &opts.ShortKeyInterval)
+			var comp string
+			d.MaybeScanArgs(t, "compression", &comp)
+			var err error
+			if opts.Compression, err = segment.ParseCompression(comp); err != nil {
+				d.Fatalf(t, "%v", err)
 			}
-			if b == nil {
-				break
-			}
-			for c := range cols {
-				for i := range b.N {
-					if b.Cols[c].Format(i) != cols[c].Format(row+i) {
-						t.Fatalf("fixture column %d row %d: %s, want %s", c, row+i, b.Cols[c].Format(i), cols[c].Format(row+i))
-					}
+			if d.HasArg("bloom") {
+				var ids []int
+				d.ScanArgs(t, "bloom", &ids)
+				for _, id := range ids {
+					opts.BloomFilterColumns = append(opts.BloomFilterColumns, int32(id))
 				}
 			}
-			row += b.N
+			var cols []*vector.Vector
+			var n int
+			specs, cols, n = parseRows(t, d.Input)
+			var buf bytes.Buffer
+			w, err := segment.NewWriter(&buf, specs, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Append(vector.NewBatch(cols, n)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			// Decode the checked-in bytes when there are some, else what was written.
+			data := buf.Bytes()
+			if exp := undump(d.Expected); len(exp) > 0 {
+				data = exp
+			}
+			st := mem.New()
+			st.Put(ctx, "f", bytes.NewReader(data))
+			if seg, err = segment.Open(ctx, st, "f", int64(len(data))); err != nil {
+				t.Fatalf("decoding the fixture: %v", err)
+			}
+			idx := make([]int, len(specs))
+			for i := range idx {
+				idx[i] = i
+			}
+			it := seg.NewIterator(idx, segment.IteratorOptions{BatchSize: 1000})
+			row := 0
+			for {
+				b, err := it.Next(ctx)
+				if err != nil {
+					t.Fatalf("decoding the fixture rows: %v", err)
+				}
+				if b == nil {
+					break
+				}
+				for c := range cols {
+					for i := range b.N {
+						if !sameValue(b.Cols[c], i, cols[c], row+i) {
+							t.Fatalf("fixture column %d row %d: %s, want %s", c, row+i, b.Cols[c].Format(i), cols[c].Format(row+i))
+						}
+					}
+				}
+				row += b.N
+			}
+			if row != n {
+				t.Fatalf("fixture decoded %d rows, want %d", row, n)
+			}
+			return hex.Dump(buf.Bytes())
+		case "prune":
+			var out strings.Builder
+			for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
+				preds := parsePredicates(t, seg, specs, line)
+				ranges, st, err := seg.Prune(ctx, preds)
+				if err != nil {
+					d.Fatalf(t, "%v", err)
+				}
+				fmt.Fprintf(&out, "%s: rows %v (short key excluded %d rows, zone maps %d pages, bloom %d pages",
+					line, ranges, st.ShortKeyRows, st.ZoneMapPages, st.BloomPages)
+				if st.SegmentPruned {
+					out.WriteString(", segment zone map excluded all")
+				}
+				out.WriteString(")\n")
+			}
+			return out.String()
 		}
-		if row != n {
-			t.Fatalf("fixture decoded %d rows, want %d", row, n)
-		}
-		return hex.Dump(buf.Bytes())
+		d.Fatalf(t, "unknown command %s", d.Cmd)
+		return ""
 	})
+}
+
+// parsePredicates reads "c1 >= 5 and c2 in (a b)": column by unique id, then an operator and
+// its constants.
+func parsePredicates(t *testing.T, seg *segment.Segment, specs []segment.ColumnSpec, line string) []segment.Predicate {
+	var preds []segment.Predicate
+	for _, part := range strings.Split(line, " and ") {
+		f := strings.Fields(part)
+		var id int32
+		if _, err := fmt.Sscanf(f[0], "c%d", &id); err != nil {
+			t.Fatalf("bad column in %q", part)
+		}
+		c := seg.FindColumn(id)
+		ops := map[string]segment.Op{"=": segment.OpEq, "<": segment.OpLt, "<=": segment.OpLe, ">": segment.OpGt,
+			">=": segment.OpGe, "in": segment.OpIn, "is-null": segment.OpIsNull, "not-null": segment.OpNotNull}
+		op, ok := ops[f[1]]
+		if !ok {
+			t.Fatalf("bad operator in %q", part)
+		}
+		p := segment.Predicate{Column: c, Op: op}
+		for _, s := range f[2:] {
+			s = strings.Trim(s, "()")
+			if s == "" {
+				continue
+			}
+			text := vector.New(types.New(types.String), 1)
+			text.Bytes[0] = []byte(s)
+			p.Values = append(p.Values, index.ValueAt(expr.Cast(text, []int32{0}, specs[c].Type), 0))
+		}
+		preds = append(preds, p)
+	}
+	return preds
 }
 
 // undump parses the output of hex.Dump.
@@ -450,14 +394,22 @@ func parseType(t *testing.T, s string) types.T {
 		return types.New(types.Int)
 	case s == "double":
 		return types.New(types.Double)
+	case s == "float":
+		return types.New(types.Float)
 	case s == "date":
 		return types.New(types.Date)
 	case s == "largeint":
 		return types.New(types.LargeInt)
+	case s == "boolean":
+		return types.New(types.Boolean)
 	case strings.HasPrefix(s, "varchar"):
 		var n int32
 		fmt.Sscanf(s, "varchar(%d)", &n)
 		return types.VarcharOf(n)
+	case strings.HasPrefix(s, "char"):
+		var n int32
+		fmt.Sscanf(s, "char(%d)", &n)
+		return types.CharOf(n)
 	case strings.HasPrefix(s, "decimal"):
 		var p, sc int32
 		fmt.Sscanf(s, "decimal(%d,%d)", &p, &sc)

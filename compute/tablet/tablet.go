@@ -222,11 +222,8 @@ func (s *Scanner) openNext(ctx context.Context) (bool, error) {
 			s.present[k] = len(idx)
 			idx = append(idx, ci)
 		}
-		s.it = seg.NewIterator(idx, s.batchSize)
-		if len(idx) == 0 {
-			// No stored column is needed (e.g. COUNT(*)): still produce the segment's rows.
-			s.it = seg.NewIterator(nil, s.batchSize)
-		}
+		// With no stored column needed (e.g. COUNT(*)) it still produces the segment's rows.
+		s.it = seg.NewIterator(idx, segment.IteratorOptions{BatchSize: s.batchSize})
 		return true, nil
 	}
 	return false, nil

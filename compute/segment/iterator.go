@@ -1,0 +1,239 @@
+package segment
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/doricdb/doric/compute/segment/encoding"
+	"github.com/doricdb/doric/compute/segment/index"
+	"github.com/doricdb/doric/compute/types"
+	"github.com/doricdb/doric/compute/vector"
+	"github.com/doricdb/doric/vault"
+)
+
+// IteratorOptions tune an Iterator. Zero values mean the defaults.
+type IteratorOptions struct {
+	BatchSize int // rows per batch at most (default 4096)
+	// Predicates restrict the rows read to the row ranges Prune keeps. The iterator still
+	// returns every row of those ranges: callers filter exactly.
+	Predicates []Predicate
+	// ReadAhead is the most bytes one read fetches: consecutive needed pages of a column that lie
+	// together in the file are read at once, up to this size (default 1 MiB).
+	ReadAhead int
+	// Reuse lets the iterator decode later pages into the buffers of earlier ones: a batch stays
+	// valid only until the next call to Next. This departs from the ownership rule of package
+	// vector (a batch is never modified once handed over); it is for consumers that are done
+	// with a batch before they ask for the next one and keep no reference to it (aggregation,
+	// compaction, exporting), which then save an allocation per page.
+	Reuse bool
+}
+
+// ReadStats counts an iterator's work.
+type ReadStats struct {
+	PruneStats
+	Reads      int   // ranged reads of page bytes
+	BytesRead  int64 // bytes those reads fetched
+	PagesRead  int   // pages decoded
+	RowsOutput int64
+}
+
+// Iterator reads rows of some columns of a segment in order, in batches.
+type Iterator struct {
+	seg     *Segment
+	cols    []colReader
+	opts    IteratorOptions
+	started bool
+	ranges  []RowRange
+	rng     int   // current range
+	row     int64 // next row to return
+	lastRow int64
+	err     error // the first error Next returned
+	stats   ReadStats
+	dec     encoding.Decoder
+	scratch []byte
+}
+
+type colReader struct {
+	c          int
+	meta       *ColumnInfo
+	ord        *index.Ordinal
+	start, end int64 // rows of the decoded page (none yet: both 0)
+	v          *vector.Vector
+	buf        []byte // bytes [bufOff, bufOff+len(buf)) of the file
+	bufOff     int64
+	raw        []byte // decompression buffer of string pages, with Reuse
+}
+
+// NewIterator returns an iterator over the columns with the given indexes (in that order).
+// Batches never straddle a page boundary, so their vectors share the decoded pages. With no
+// columns it still yields batches (of no columns) with the row counts.
+func (s *Segment) NewIterator(cols []int, opts IteratorOptions) *Iterator {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 4096
+	}
+	if opts.ReadAhead <= 0 {
+		opts.ReadAhead = 1 << 20
+	}
+	it := &Iterator{seg: s, opts: opts, cols: make([]colReader, len(cols))}
+	for k, c := range cols {
+		it.cols[k] = colReader{c: c}
+	}
+	return it
+}
+
+// Stats returns what the iterator did so far.
+func (it *Iterator) Stats() ReadStats { return it.stats }
+
+// Ordinal is the segment row number of the first row of the batch Next returned last.
+func (it *Iterator) Ordinal() int64 { return it.lastRow }
+
+func (it *Iterator) start(ctx context.Context) error {
+	it.started = true
+	s := it.seg
+	for k := range it.cols {
+		cr := &it.cols[k]
+		if cr.c < 0 || cr.c >= len(s.f.columns) {
+			return fmt.Errorf("segment %s: column %d of %d", s.path, cr.c, len(s.f.columns))
+		}
+		cr.meta = &s.f.columns[cr.c].ColumnInfo
+		ord, err := s.Ordinal(ctx, cr.c)
+		if err != nil {
+			return err
+		}
+		cr.ord = ord
+	}
+	if len(it.opts.Predicates) == 0 {
+		if s.f.numRows > 0 {
+			it.ranges = []RowRange{{0, s.f.numRows}}
+		}
+		it.stats.Rows = s.f.numRows
+		return nil
+	}
+	ranges, st, err := s.Prune(ctx, it.opts.Predicates)
+	if err != nil {
+		return err
+	}
+	it.ranges, it.stats.PruneStats = ranges, st
+	return nil
+}
+
+// Next returns the next batch, or nil at the end. After an error the iterator is done: every
+// later call returns the same error.
+func (it *Iterator) Next(ctx context.Context) (*vector.Batch, error) {
+	if it.err != nil {
+		return nil, it.err
+	}
+	b, err := it.next(ctx)
+	if err != nil {
+		it.err = err
+	}
+	return b, err
+}
+
+func (it *Iterator) next(ctx context.Context) (*vector.Batch, error) {
+	if !it.started {
+		if err := it.start(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for it.rng < len(it.ranges) && it.row >= it.ranges[it.rng].End {
+		it.rng++
+	}
+	if it.rng >= len(it.ranges) {
+		return nil, nil
+	}
+	r := it.ranges[it.rng]
+	it.row = max(it.row, r.Start)
+	end := min(r.End, it.row+int64(it.opts.BatchSize))
+	for k := range it.cols {
+		cr := &it.cols[k]
+		if it.row < cr.start || it.row >= cr.end {
+			if err := it.load(ctx, cr, cr.ord.Page(it.row)); err != nil {
+				return nil, err
+			}
+		}
+		end = min(end, cr.end)
+	}
+	out := make([]*vector.Vector, len(it.cols))
+	for k := range it.cols {
+		cr := &it.cols[k]
+		out[k] = cr.v.Slice(int(it.row-cr.start), int(end-cr.start))
+	}
+	n := int(end - it.row)
+	it.lastRow = it.row
+	it.row = end
+	it.stats.RowsOutput += int64(n)
+	return vector.NewBatch(out, n), nil
+}
+
+// needed reports whether rows [start, end) overlap a range not yet passed.
+func (it *Iterator) needed(start, end int64) bool {
+	rs := it.ranges[it.rng:]
+	k := sort.Search(len(rs), func(i int) bool { return rs[i].End > start })
+	return k < len(rs) && rs[k].Start < end
+}
+
+// load decodes page p of a column, reading it (and the needed pages that follow it in the
+// file, up to ReadAhead bytes) unless an earlier read already fetched it.
+func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
+	s := it.seg
+	ord := cr.ord
+	off, size := ord.Offset[p], ord.Size[p]
+	if off < cr.bufOff || off+size > cr.bufOff+int64(len(cr.buf)) {
+		end := off + size
+		for q := p + 1; q < ord.Len() && ord.Offset[q] == end && end+ord.Size[q]-off <= int64(it.opts.ReadAhead); q++ {
+			if qs, qe := ord.Rows(q); !it.needed(qs, qe) {
+				break
+			}
+			end += ord.Size[q]
+		}
+		buf, err := vault.ReadRange(ctx, s.storage, s.path, off, end-off)
+		if err != nil {
+			return fmt.Errorf("segment %s: %w", s.path, err)
+		}
+		cr.buf, cr.bufOff = buf, off
+		it.stats.Reads++
+		it.stats.BytesRead += end - off
+	}
+	block := cr.buf[off-cr.bufOff : off-cr.bufOff+size]
+	// Strings alias the decoded bytes, so they get a buffer of their own (reused only with
+	// Reuse); other types copy out of a scratch buffer shared by the columns.
+	strs := cr.meta.Type.Physical() == types.PhysBytes
+	var scratch []byte
+	switch {
+	case !strs:
+		scratch = it.scratch
+	case it.opts.Reuse:
+		scratch = cr.raw
+	}
+	body, err := encoding.DecodeBlock(block, scratch)
+	if err != nil {
+		return it.pageErr(cr, p, err)
+	}
+	if compressed := encoding.Codec(block[0]) != encoding.None; compressed && cap(body) > cap(scratch) {
+		switch {
+		case !strs:
+			it.scratch = body[:0]
+		case it.opts.Reuse:
+			cr.raw = body[:0]
+		}
+	}
+	var into *vector.Vector
+	if it.opts.Reuse {
+		into = cr.v
+	}
+	start, end := ord.Rows(p)
+	v, err := decodePage(&it.dec, body, cr.meta, int(end-start), into)
+	if err != nil {
+		return it.pageErr(cr, p, err)
+	}
+	cr.start, cr.end, cr.v = start, end, v
+	it.stats.PagesRead++
+	return nil
+}
+
+func (it *Iterator) pageErr(cr *colReader, p int, err error) error {
+	return fmt.Errorf("segment %s: column %d page %d (rows %d.., offset %d): %w", it.seg.path, cr.meta.UniqueID, p,
+		cr.ord.FirstRow[p], cr.ord.Offset[p], err)
+}
