@@ -9,6 +9,7 @@ import (
 	"github.com/doricdb/doric/compute/segment/index"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
+	"github.com/doricdb/doric/filecache"
 	"github.com/doricdb/doric/vault"
 )
 
@@ -188,7 +189,7 @@ func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
 			}
 			end += ord.Size[q]
 		}
-		buf, err := vault.ReadRange(ctx, s.storage, s.path, off, end-off)
+		buf, err := vault.ReadRange(hinted(ctx, filecache.Normal, s.size), s.storage, s.path, off, end-off)
 		if err != nil {
 			return fmt.Errorf("segment %s: %w", s.path, err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/doricdb/doric/compute/segment/index"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
+	"github.com/doricdb/doric/filecache"
 	"github.com/doricdb/doric/vault"
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -55,7 +56,7 @@ func Open(ctx context.Context, s vault.Storage, path string, size int64) (*Segme
 		return nil, fmt.Errorf("segment %s: %w", path, corrupt("%d bytes is shorter than the %d-byte trailer", size, trailerSize))
 	}
 	n := min(size, tailRead)
-	tail, err := vault.ReadRange(ctx, s, path, size-n, n)
+	tail, err := vault.ReadRange(hinted(ctx, filecache.Index, size), s, path, size-n, n)
 	if err != nil {
 		return nil, fmt.Errorf("segment %s: %w", path, err)
 	}
@@ -104,7 +105,19 @@ func (s *Segment) readRange(ctx context.Context, off, n int64) ([]byte, error) {
 	if off >= s.tailOff && off+n <= s.size {
 		return s.tail[off-s.tailOff : off-s.tailOff+n], nil
 	}
-	return vault.ReadRange(ctx, s.storage, s.path, off, n)
+	return vault.ReadRange(hinted(ctx, filecache.Index, s.size), s.storage, s.path, off, n)
+}
+
+// hinted tells a file cache under the vault what a read is: footers and index pages go to the
+// index queue, data pages to the normal one, unless the caller already chose a queue (compaction
+// reads are disposable); the object's size saves the cache a Stat.
+func hinted(ctx context.Context, k filecache.Kind, size int64) context.Context {
+	h := filecache.HintFrom(ctx)
+	if h.Kind == filecache.Normal {
+		h.Kind = k
+	}
+	h.Size = size
+	return filecache.WithHint(ctx, h)
 }
 
 func (s *Segment) validPtr(p blockPtr) bool {
