@@ -103,7 +103,7 @@ func (f *Frontend) Run(ctx context.Context) error {
 	})
 	mux := httpserve.Mux(f.registry)
 	load.New(load.Config{Catalog: f.catalog, Meta: f.meta, InstanceID: f.cfg.InstanceID, Group: f.cfg.Group,
-		Credentials: f.credentials, Logger: f.cfg.Logger.With("http", "load")}).Register(mux)
+		Credentials: f.credentials, Partitions: f.sessions.DDL, Logger: f.cfg.Logger.With("http", "load")}).Register(mux)
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	ctx, cancel := context.WithCancel(ctx)

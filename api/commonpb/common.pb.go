@@ -347,8 +347,16 @@ type TabletSchema struct {
 	NumKeyColumns int32                  `protobuf:"varint,3,opt,name=num_key_columns,json=numKeyColumns,proto3" json:"num_key_columns,omitempty"`
 	SchemaVersion int32                  `protobuf:"varint,4,opt,name=schema_version,json=schemaVersion,proto3" json:"schema_version,omitempty"`
 	Compression   string                 `protobuf:"bytes,5,opt,name=compression,proto3" json:"compression,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// UNIQUE KEY tables: position in `columns` of the sequence column
+	// ("function_column.sequence_col"); unset when the table has none.
+	SequenceColIdx *int32 `protobuf:"varint,6,opt,name=sequence_col_idx,json=sequenceColIdx,proto3,oneof" json:"sequence_col_idx,omitempty"`
+	// UNIQUE KEY tables: true for merge-on-write (the default), false for merge-on-read.
+	EnableUniqueKeyMergeOnWrite bool `protobuf:"varint,7,opt,name=enable_unique_key_merge_on_write,json=enableUniqueKeyMergeOnWrite,proto3" json:"enable_unique_key_merge_on_write,omitempty"`
+	// Unique ids of the columns whose segment pages carry a bloom filter (table property
+	// "bloom_filter_columns").
+	BloomFilterColumns []int32 `protobuf:"varint,8,rep,packed,name=bloom_filter_columns,json=bloomFilterColumns,proto3" json:"bloom_filter_columns,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *TabletSchema) Reset() {
@@ -414,6 +422,27 @@ func (x *TabletSchema) GetCompression() string {
 		return x.Compression
 	}
 	return ""
+}
+
+func (x *TabletSchema) GetSequenceColIdx() int32 {
+	if x != nil && x.SequenceColIdx != nil {
+		return *x.SequenceColIdx
+	}
+	return 0
+}
+
+func (x *TabletSchema) GetEnableUniqueKeyMergeOnWrite() bool {
+	if x != nil {
+		return x.EnableUniqueKeyMergeOnWrite
+	}
+	return false
+}
+
+func (x *TabletSchema) GetBloomFilterColumns() []int32 {
+	if x != nil {
+		return x.BloomFilterColumns
+	}
+	return nil
 }
 
 // Batch is a set of rows in columnar form. Every column has num_rows values.
@@ -579,13 +608,17 @@ const file_commonpb_common_proto_rawDesc = "" +
 	"hasDefault\x12#\n" +
 	"\rdefault_value\x18\a \x01(\tR\fdefaultValue\x12\x18\n" +
 	"\acomment\x18\b \x01(\tR\acomment\x12 \n" +
-	"\vaggregation\x18\t \x01(\tR\vaggregation\"\xe4\x01\n" +
+	"\vaggregation\x18\t \x01(\tR\vaggregation\"\xa1\x03\n" +
 	"\fTabletSchema\x123\n" +
 	"\tkeys_type\x18\x01 \x01(\x0e2\x16.doric.common.KeysTypeR\bkeysType\x12.\n" +
 	"\acolumns\x18\x02 \x03(\v2\x14.doric.common.ColumnR\acolumns\x12&\n" +
 	"\x0fnum_key_columns\x18\x03 \x01(\x05R\rnumKeyColumns\x12%\n" +
 	"\x0eschema_version\x18\x04 \x01(\x05R\rschemaVersion\x12 \n" +
-	"\vcompression\x18\x05 \x01(\tR\vcompression\"V\n" +
+	"\vcompression\x18\x05 \x01(\tR\vcompression\x12-\n" +
+	"\x10sequence_col_idx\x18\x06 \x01(\x05H\x00R\x0esequenceColIdx\x88\x01\x01\x12E\n" +
+	" enable_unique_key_merge_on_write\x18\a \x01(\bR\x1benableUniqueKeyMergeOnWrite\x120\n" +
+	"\x14bloom_filter_columns\x18\b \x03(\x05R\x12bloomFilterColumnsB\x13\n" +
+	"\x11_sequence_col_idx\"V\n" +
 	"\x05Batch\x12\x19\n" +
 	"\bnum_rows\x18\x01 \x01(\x03R\anumRows\x122\n" +
 	"\acolumns\x18\x02 \x03(\v2\x18.doric.common.ColumnDataR\acolumns\"\xb2\x01\n" +
@@ -665,6 +698,7 @@ func file_commonpb_common_proto_init() {
 	if File_commonpb_common_proto != nil {
 		return
 	}
+	file_commonpb_common_proto_msgTypes[2].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -4,7 +4,10 @@
 //  1. checks the rows against the tablet schema (types, nullability, value ranges) — a violation
 //     is an error wrapping ErrInvalidInput whose message names the column, row and value;
 //  2. routes every row to its bucket's tablet (see "Data placement");
-//  3. sorts each tablet's rows by the key columns (stable; NULL first);
+//  3. sorts each tablet's rows by the key columns (stable; NULL first) and applies the table model
+//     (compute/model): AGGREGATE KEY tables fold rows with equal keys by each column's function,
+//     UNIQUE KEY merge-on-read tables keep the last row per key in input order (or the one with
+//     the largest sequence value); merge-on-write UNIQUE tables are rejected with ErrUnsupported;
 //  4. for each tablet, with a fresh globally unique rowset id (128 random bits, hex), calls
 //     PrepareRowset (the recycle marker) BEFORE uploading, then streams one segment to the vault
 //     at vault.SegmentPath(tablet, rowset, 0);

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/computepb"
 	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/compute/model"
 	"github.com/doricdb/doric/compute/segment"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
@@ -47,6 +47,7 @@ type tabletRows struct {
 	partition int64
 	rows      []int32
 	rowsetID  string
+	written   int64 // rows in the segment, after the table model folded equal keys
 	meta      *metapb.RowsetMeta
 }
 
@@ -80,6 +81,7 @@ func (l *Loader) Write(ctx context.Context, req *computepb.WriteRequest) (*compu
 	}
 	opts := l.Segment
 	opts.NumSortKeyColumns = int(schema.GetNumKeyColumns())
+	opts.BloomFilterColumns = schema.GetBloomFilterColumns()
 	if opts.Compression, err = segment.ParseCompression(schema.GetCompression()); err != nil {
 		return nil, fmt.Errorf("%w: table property compression: %w", ErrInvalidInput, err)
 	}
@@ -90,7 +92,7 @@ func (l *Loader) Write(ctx context.Context, req *computepb.WriteRequest) (*compu
 		if _, err := l.Meta.CommitRowset(ctx, &metapb.CommitRowsetRequest{InstanceId: l.InstanceID, Rowset: w.meta}); err != nil {
 			return nil, fmt.Errorf("load %s: commit rowset %s of tablet %d: %w", req.GetLoadId(), w.rowsetID, w.tabletID, err)
 		}
-		resp.Tablets = append(resp.Tablets, &computepb.TabletCommitInfo{TabletId: w.tabletID, RowsetId: w.rowsetID, NumRows: int64(len(w.rows))})
+		resp.Tablets = append(resp.Tablets, &computepb.TabletCommitInfo{TabletId: w.tabletID, RowsetId: w.rowsetID, NumRows: w.written})
 	}
 	return resp, nil
 }
@@ -103,8 +105,8 @@ func checkSink(req *computepb.WriteRequest) error {
 		return invalid("no txn id")
 	case sink == nil || schema == nil || len(schema.GetColumns()) == 0:
 		return invalid("no tablet sink schema")
-	case schema.GetKeysType() != commonpb.KeysType_DUP_KEYS:
-		return fmt.Errorf("load into %s tables: %w", schema.GetKeysType(), ErrUnsupported)
+	case schema.GetKeysType() == commonpb.KeysType_UNIQUE_KEYS && schema.GetEnableUniqueKeyMergeOnWrite():
+		return fmt.Errorf("load into merge-on-write UNIQUE KEY tables: %w", ErrUnsupported)
 	case schema.GetNumKeyColumns() < 0 || int(schema.GetNumKeyColumns()) > len(schema.GetColumns()):
 		return invalid("%d key columns of %d", schema.GetNumKeyColumns(), len(schema.GetColumns()))
 	case len(sink.GetPartitions()) == 0:
@@ -113,6 +115,9 @@ func checkSink(req *computepb.WriteRequest) error {
 		return fmt.Errorf("rows for %d partitions in one write request (send one request per partition): %w", len(sink.GetPartitions()), ErrUnsupported)
 	case len(sink.GetPartitions()[0].GetTabletIds()) == 0:
 		return invalid("partition %d has no tablets", sink.GetPartitions()[0].GetPartitionId())
+	}
+	if _, err := model.ForSchema(schema); err != nil {
+		return invalid("tablet schema: %v", err)
 	}
 	seen := map[int32]bool{}
 	for _, c := range schema.GetColumns() {
@@ -236,35 +241,6 @@ func route(b *vector.Batch, distCols []int32, part *computepb.PartitionSink) []*
 	return out
 }
 
-// sortByKeys orders rows stably by the first numKeys columns of b, NULL first.
-func sortByKeys(b *vector.Batch, numKeys int, rows []int32) {
-	if numKeys == 0 {
-		return
-	}
-	cmps := make([]func(i, j int) int, numKeys)
-	for k := range numKeys {
-		cmps[k] = vector.Comparator(b.Cols[k])
-	}
-	slices.SortStableFunc(rows, func(x, y int32) int {
-		for k, c := range cmps {
-			v := b.Cols[k]
-			xn, yn := v.IsNull(int(x)), v.IsNull(int(y))
-			switch {
-			case xn && yn:
-				continue
-			case xn:
-				return -1
-			case yn:
-				return 1
-			}
-			if r := c(int(x), int(y)); r != 0 {
-				return r
-			}
-		}
-		return 0
-	})
-}
-
 func newRowsetID() string {
 	var b [16]byte
 	rand.Read(b[:]) // never fails (crypto/rand panics rather than return an error on Linux)
@@ -311,7 +287,6 @@ func (l *Loader) uploadAll(ctx context.Context, req *computepb.WriteRequest, sto
 }
 
 func (l *Loader) upload(ctx context.Context, req *computepb.WriteRequest, storage vault.Storage, b *vector.Batch, specs []segment.ColumnSpec, opts segment.Options, w *tabletRows) error {
-	sortByKeys(b, opts.NumSortKeyColumns, w.rows)
 	sink := req.GetSink()
 	now := time.Now
 	if l.Now != nil {
@@ -331,18 +306,28 @@ func (l *Loader) upload(ctx context.Context, req *computepb.WriteRequest, storag
 	if _, err := l.Meta.PrepareRowset(ctx, &metapb.PrepareRowsetRequest{InstanceId: l.InstanceID, Rowset: w.meta}); err != nil {
 		return fmt.Errorf("load %s: prepare rowset of tablet %d: %w", req.GetLoadId(), w.tabletID, err)
 	}
+	// The memtable: this tablet's rows in input order, sorted by key and folded by the model.
 	cols := make([]*vector.Vector, len(b.Cols))
 	for k, c := range b.Cols {
 		cols[k] = c.Gather(w.rows)
 	}
+	m, err := model.ForSchema(sink.GetSchema())
+	if err != nil {
+		return fmt.Errorf("BUG: schema checked, yet: %w", err)
+	}
+	folded, err := m.Apply(vector.NewBatch(cols, len(w.rows)))
+	if err != nil {
+		return err
+	}
 	path := vault.SegmentPath(w.tabletID, w.rowsetID, 0)
 	info, err := segment.WriteToVault(ctx, storage, path, specs, opts, func(sw *segment.Writer) error {
-		return sw.Append(vector.NewBatch(cols, len(w.rows)))
+		return sw.Append(folded)
 	})
 	if err != nil {
 		return fmt.Errorf("load %s: tablet %d: %w", req.GetLoadId(), w.tabletID, err)
 	}
 	w.meta.NumRows = info.NumRows
+	w.written = info.NumRows
 	w.meta.TotalSize = info.Size
 	w.meta.SegmentSizes = []int64{info.Size}
 	return nil

@@ -341,6 +341,7 @@ func TestUnsupported(t *testing.T) {
 	e := newEnv(r)
 	req := request(9, []int64{1}, nil, randomRows(r, 3))
 	req.Sink.Schema.KeysType = commonpb.KeysType_UNIQUE_KEYS
+	req.Sink.Schema.EnableUniqueKeyMergeOnWrite = true
 	if _, err := e.loader.Write(context.Background(), req); !errors.Is(err, load.ErrUnsupported) {
 		t.Fatalf("unique keys: %v", err)
 	}
@@ -394,5 +395,35 @@ func TestEmptyWrite(t *testing.T) {
 	resp, err := e.loader.Write(context.Background(), request(9, []int64{1}, []int32{0}, randomRows(r, 0)))
 	if err != nil || resp.NumRows != 0 || len(resp.Tablets) != 0 || len(e.meta.Calls()) != 0 {
 		t.Fatalf("empty write: %v %v %v", resp, err, e.meta.Calls())
+	}
+}
+
+// TestBloomFilterColumnsReachTheSegments: the schema's bloom_filter_columns (unique ids) give those
+// columns, and only those, a bloom filter in every segment a load writes.
+func TestBloomFilterColumnsReachTheSegments(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	e := newEnv(r)
+	ctx := context.Background()
+	req := request(56, []int64{201, 202}, []int32{0}, randomRows(r, 500))
+	bloomed := req.Sink.Schema.Columns[1].UniqueId
+	req.Sink.Schema.BloomFilterColumns = []int32{bloomed}
+	if _, err := e.loader.Write(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range e.meta.TmpRowsets(56) {
+		path := vault.SegmentPath(m.TabletId, m.RowsetId, 0)
+		seg, err := segment.Open(ctx, e.vault, path, m.SegmentSizes[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for c, col := range req.Sink.Schema.Columns {
+			blooms, err := seg.BloomFilters(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if has := len(blooms) > 0; has != (col.UniqueId == bloomed) {
+				t.Errorf("%s column %s: bloom filters %v, want %v", path, col.Name, has, col.UniqueId == bloomed)
+			}
+		}
 	}
 }

@@ -6,9 +6,13 @@
 // one consistent version even while loads and compactions commit. Rowsets are read in version
 // order and the segments of a rowset in segment order.
 //
-// Table models: DUPLICATE KEY tables keep every row, which is all this slice implements.
-// AGGREGATE and UNIQUE KEY tables need a merge across rowsets and are rejected with
-// ErrUnsupported.
+// Table models: DUPLICATE KEY tables keep every row, streamed segment by segment. AGGREGATE and
+// UNIQUE KEY merge-on-read tables are merged across the rowsets of the snapshot by compute/model
+// (rows of higher versions are newer): the scanner reads the key columns, the sequence column
+// and the requested columns of the whole snapshot into memory on the first Next, folds them and
+// then yields the requested columns in key order. (A streaming k-way merge is future work: a
+// merged scan holds one tablet's rows of those columns in memory.) Merge-on-write UNIQUE tables
+// are rejected with ErrUnsupported.
 //
 // Columns a segment does not have (added to the schema after the segment was written) read as
 // the column's default value, or NULL.

@@ -9,6 +9,7 @@ import (
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/compute/expr"
+	"github.com/doricdb/doric/compute/model"
 	"github.com/doricdb/doric/compute/segment"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
@@ -78,13 +79,83 @@ type Scanner struct {
 	storage   vault.Storage
 	it        *segment.Iterator
 	present   []int // for each output column, its index among the iterator's columns, or -1
+
+	// AGGREGATE and UNIQUE tables: raw scans the key, sequence and requested columns, which
+	// are folded by fold on the first Next; project picks the requested ones out of them.
+	raw     *Scanner
+	fold    *model.Model
+	project []int
+	merged  *vector.Batch
+	pos     int
 }
 
 // Scan returns a scanner over the columns with the given unique ids of schema.
 func (r *Reader) Scan(snap *Snapshot, schema *commonpb.TabletSchema, uniqueIDs []int32, batchSize int) (*Scanner, error) {
-	if schema.GetKeysType() != commonpb.KeysType_DUP_KEYS {
-		return nil, fmt.Errorf("tablet %d: %s tables: %w", snap.TabletID, schema.GetKeysType(), ErrUnsupported)
+	switch schema.GetKeysType() {
+	case commonpb.KeysType_DUP_KEYS:
+		return r.scan(snap, schema, uniqueIDs, batchSize)
+	case commonpb.KeysType_UNIQUE_KEYS:
+		if schema.GetEnableUniqueKeyMergeOnWrite() {
+			return nil, fmt.Errorf("tablet %d: merge-on-write UNIQUE KEY tables: %w", snap.TabletID, ErrUnsupported)
+		}
 	}
+	// Merge on read: the key columns, the sequence column and the requested ones.
+	cols := schema.GetColumns()
+	nk := int(schema.GetNumKeyColumns())
+	if nk > len(cols) {
+		return nil, fmt.Errorf("tablet %d: %d key columns of %d", snap.TabletID, nk, len(cols))
+	}
+	var ids []int32
+	var aggs []string
+	at := map[int32]int{}
+	add := func(c *commonpb.Column) {
+		if _, ok := at[c.GetUniqueId()]; !ok {
+			at[c.GetUniqueId()] = len(ids)
+			ids = append(ids, c.GetUniqueId())
+			aggs = append(aggs, c.GetAggregation())
+		}
+	}
+	for _, c := range cols[:nk] {
+		add(c)
+	}
+	seq := -1
+	if schema.SequenceColIdx != nil {
+		i := int(schema.GetSequenceColIdx())
+		if i < 0 || i >= len(cols) {
+			return nil, fmt.Errorf("tablet %d: sequence column %d of %d", snap.TabletID, i, len(cols))
+		}
+		add(cols[i])
+		seq = at[cols[i].GetUniqueId()]
+	}
+	byID := map[int32]*commonpb.Column{}
+	for _, c := range cols {
+		byID[c.GetUniqueId()] = c
+	}
+	for _, id := range uniqueIDs {
+		c, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("tablet %d: no column with unique id %d in the schema", snap.TabletID, id)
+		}
+		add(c)
+	}
+	m, err := model.New(schema.GetKeysType(), nk, aggs, seq)
+	if err != nil {
+		return nil, fmt.Errorf("tablet %d: %w", snap.TabletID, err)
+	}
+	raw, err := r.scan(snap, schema, ids, batchSize)
+	if err != nil {
+		return nil, err
+	}
+	s := &Scanner{r: r, snap: snap, batchSize: raw.batchSize, raw: raw, fold: m}
+	for _, id := range uniqueIDs {
+		s.project = append(s.project, at[id])
+		s.cols = append(s.cols, raw.cols[at[id]])
+	}
+	return s, nil
+}
+
+// scan reads every row of every rowset, in version order, with no merge.
+func (r *Reader) scan(snap *Snapshot, schema *commonpb.TabletSchema, uniqueIDs []int32, batchSize int) (*Scanner, error) {
 	byID := map[int32]*commonpb.Column{}
 	for _, c := range schema.GetColumns() {
 		byID[c.GetUniqueId()] = c
@@ -130,6 +201,9 @@ func defaultValue(c *commonpb.Column, t types.T) *vector.Vector {
 
 // Next returns the next batch, or nil at the end.
 func (s *Scanner) Next(ctx context.Context) (*vector.Batch, error) {
+	if s.raw != nil {
+		return s.nextMerged(ctx)
+	}
 	for {
 		if s.it == nil {
 			ok, err := s.openNext(ctx)
@@ -227,4 +301,48 @@ func (s *Scanner) openNext(ctx context.Context) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// nextMerged serves AGGREGATE and UNIQUE tables: on the first call it reads the whole
+// snapshot (rows in version order), folds it by the model, and then hands out slices.
+func (s *Scanner) nextMerged(ctx context.Context) (*vector.Batch, error) {
+	if s.merged == nil {
+		all := make([]*vector.Vector, len(s.raw.cols))
+		for k, c := range s.raw.cols {
+			all[k] = vector.NewWithCap(c.t, 0)
+		}
+		n := 0
+		for {
+			b, err := s.raw.Next(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if b == nil {
+				break
+			}
+			for k, v := range b.Cols {
+				all[k].AppendRange(v, 0, b.N)
+			}
+			n += b.N
+		}
+		folded, err := s.fold.Apply(vector.NewBatch(all, n))
+		if err != nil {
+			return nil, fmt.Errorf("tablet %d: %w", s.snap.TabletID, err)
+		}
+		out := make([]*vector.Vector, len(s.project))
+		for k, p := range s.project {
+			out[k] = folded.Cols[p]
+		}
+		s.merged = vector.NewBatch(out, folded.N)
+	}
+	if s.pos >= s.merged.N {
+		return nil, nil
+	}
+	lo, hi := s.pos, min(s.pos+s.batchSize, s.merged.N)
+	s.pos = hi
+	out := make([]*vector.Vector, len(s.merged.Cols))
+	for k, v := range s.merged.Cols {
+		out[k] = v.Slice(lo, hi)
+	}
+	return vector.NewBatch(out, hi-lo), nil
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/doricdb/doric/api/commonpb"
@@ -192,10 +195,10 @@ func TestRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	agg := schema(bigint(1))
-	agg.KeysType = commonpb.KeysType_AGG_KEYS
-	if _, err := f.reader.Scan(snap, agg, []int32{1}, 10); !errors.Is(err, tablet.ErrUnsupported) {
-		t.Fatalf("aggregate keys: %v", err)
+	mow := schema(bigint(1))
+	mow.KeysType, mow.EnableUniqueKeyMergeOnWrite = commonpb.KeysType_UNIQUE_KEYS, true
+	if _, err := f.reader.Scan(snap, mow, []int32{1}, 10); !errors.Is(err, tablet.ErrUnsupported) {
+		t.Fatalf("merge-on-write unique keys: %v", err)
 	}
 	if _, err := f.reader.Scan(snap, schema(bigint(1)), []int32{99}, 10); err == nil {
 		t.Fatal("unknown column accepted")
@@ -207,5 +210,56 @@ func TestRejects(t *testing.T) {
 	}
 	if _, err := sc.Next(ctx); !errors.Is(err, tablet.ErrUnsupported) {
 		t.Fatalf("type changed under the segment: %v", err)
+	}
+}
+
+// An AGGREGATE table's rows with equal keys are folded across segments and rowsets, only up to
+// the captured version, whichever columns are asked for.
+func TestAggregateMergesRowsetsAtVersion(t *testing.T) {
+	seed := rand.Uint64()
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 9))
+	f := newFixture()
+	specs := []segment.ColumnSpec{{UniqueID: 1, Type: types.New(types.BigInt)}, {UniqueID: 2, Type: types.New(types.BigInt)}, {UniqueID: 3, Type: types.New(types.BigInt)}}
+	sch := schema(bigint(1), bigint(2), bigint(3))
+	sch.KeysType = commonpb.KeysType_AGG_KEYS
+	sch.Columns[1].Aggregation, sch.Columns[2].Aggregation = "SUM", "MIN"
+	sums := map[int64]int64{} // key -> SUM of column 2 (2 * key per row); MIN of column 3 is 3 * key
+	var want [][][]string     // per version: rows (key, sum, min) in key order
+	for range 1 + r.IntN(4) {
+		var segs [][]int64
+		for range 1 + r.IntN(3) {
+			var seg []int64
+			for range 1 + r.IntN(6) {
+				seg = append(seg, r.Int64N(6))
+			}
+			slices.Sort(seg)
+			segs = append(segs, seg)
+			for _, k := range seg {
+				sums[k] += 2 * k
+			}
+		}
+		f.load(t, 7, specs, segs...)
+		var rows [][]string
+		for _, k := range slices.Sorted(maps.Keys(sums)) {
+			rows = append(rows, []string{fmt.Sprint(k), fmt.Sprint(sums[k]), fmt.Sprint(3 * k)})
+		}
+		want = append(want, rows)
+	}
+	for v, rows := range want {
+		got := scanAll(t, f, 7, int64(v+2), sch, []int32{1, 2, 3}, 1+r.IntN(4))
+		if !reflect.DeepEqual(got, rows) {
+			t.Fatalf("version %d: got %v, want %v", v+2, got, rows)
+		}
+		// Only a value column: still folded by key, in key order.
+		got = scanAll(t, f, 7, int64(v+2), sch, []int32{2}, 1+r.IntN(4))
+		if len(got) != len(rows) {
+			t.Fatalf("version %d: %d rows of column 2, want %d", v+2, len(got), len(rows))
+		}
+		for i := range got {
+			if got[i][0] != rows[i][1] {
+				t.Fatalf("version %d row %d: sum %s, want %s", v+2, i, got[i][0], rows[i][1])
+			}
+		}
 	}
 }

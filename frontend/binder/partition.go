@@ -6,10 +6,10 @@ import (
 	"strings"
 
 	"github.com/doricdb/doric/api/commonpb"
+	"github.com/doricdb/doric/compute/partition"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/frontend/ast"
 	"github.com/doricdb/doric/frontend/catalog"
-	"github.com/doricdb/doric/frontend/partition"
 )
 
 // MaxCreatePartitions bounds the partitions one CREATE TABLE may create (Doris's session

@@ -1,8 +1,8 @@
 package binder
 
 import (
+	"github.com/doricdb/doric/compute/partition"
 	"github.com/doricdb/doric/frontend/catalog"
-	"github.com/doricdb/doric/frontend/partition"
 )
 
 // Scan is what one OlapScan node of a query reads: the partitions the binder kept after the

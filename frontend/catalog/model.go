@@ -5,8 +5,9 @@ import (
 	"strings"
 
 	"github.com/doricdb/doric/api/commonpb"
+	"github.com/doricdb/doric/compute/partition"
 	"github.com/doricdb/doric/compute/types"
-	"github.com/doricdb/doric/frontend/partition"
+	"google.golang.org/protobuf/proto"
 )
 
 // Database is a namespace of tables. Names are case-sensitive, as Doris with
@@ -118,8 +119,41 @@ func (t *Table) Schema() *commonpb.TabletSchema {
 		}
 		s.Columns = append(s.Columns, pc)
 	}
+	for _, name := range t.BloomFilterColumns() {
+		if i := t.ColumnIndex(name); i >= 0 {
+			s.BloomFilterColumns = append(s.BloomFilterColumns, t.Columns[i].UniqueID)
+		}
+	}
+	if t.KeysType == commonpb.KeysType_UNIQUE_KEYS {
+		s.EnableUniqueKeyMergeOnWrite = !strings.EqualFold(t.Properties[PropMergeOnWrite], "false")
+		if name, ok := t.Properties[PropSequenceCol]; ok {
+			if i := t.ColumnIndex(name); i >= 0 {
+				s.SequenceColIdx = proto.Int32(int32(i))
+			}
+		}
+	}
 	return s
 }
+
+// BloomFilterColumns lists the column names of the "bloom_filter_columns" property.
+func (t *Table) BloomFilterColumns() []string {
+	var out []string
+	for _, name := range strings.Split(t.Properties[PropBloomFilterColumns], ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// PropBloomFilterColumns names the columns whose segment pages carry bloom filters.
+const PropBloomFilterColumns = "bloom_filter_columns"
+
+// Table properties that shape the tablet schema of UNIQUE KEY tables.
+const (
+	PropMergeOnWrite = "enable_unique_key_merge_on_write" // "false" selects merge-on-read
+	PropSequenceCol  = "function_column.sequence_col"     // the sequence column's name
+)
 
 // PartitionByName finds a partition by name (case-insensitive, as Doris); nil when absent.
 func (t *Table) PartitionByName(name string) *Partition {

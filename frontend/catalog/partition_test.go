@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/doricdb/doric/compute/partition"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
-	"github.com/doricdb/doric/frontend/partition"
 )
 
 var rewriteFixtures = flag.Bool("rewrite", false, "rewrite testdata fixtures")

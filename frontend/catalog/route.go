@@ -3,8 +3,8 @@ package catalog
 import (
 	"fmt"
 
+	"github.com/doricdb/doric/compute/partition"
 	"github.com/doricdb/doric/compute/vector"
-	"github.com/doricdb/doric/frontend/partition"
 )
 
 // Router routes rows of a table to its partitions. Build one per load with (*Table).Router: it
@@ -86,35 +86,57 @@ func (t *Table) AutoPartitions(b *vector.Batch, rows []int32) ([]Partition, erro
 	if t.Partitioning == nil || !t.Partitioning.Auto {
 		return nil, fmt.Errorf("BUG: table %s has no AUTO PARTITION", t.Name)
 	}
-	spec, cols, err := t.PartitionSpec()
+	_, cols, err := t.PartitionSpec()
+	if err != nil {
+		return nil, err
+	}
+	keys := make([][]partition.Value, len(rows))
+	for k, i := range rows {
+		for _, c := range cols {
+			v := b.Cols[c]
+			keys[k] = append(keys[k], partition.Value{Text: v.Format(int(i)), Null: v.IsNull(int(i))})
+		}
+	}
+	return t.AutoPartitionsFor(keys)
+}
+
+// AutoPartitionsFor is AutoPartitions for rows given by their partition column values (in
+// partition column order, each as a user writes it or compute/vector formats it; Null for NULL),
+// as a compute node running a Stream Load sends them. It fails for a table without AUTO
+// PARTITION, a key with the wrong number of values, or a value that is not of its column's type.
+func (t *Table) AutoPartitionsFor(keys [][]partition.Value) ([]Partition, error) {
+	if t.Partitioning == nil || !t.Partitioning.Auto {
+		return nil, fmt.Errorf("table %s has no AUTO PARTITION", t.Name)
+	}
+	spec, _, err := t.PartitionSpec()
 	if err != nil {
 		return nil, err
 	}
 	var out []Partition
 	seen := map[string]bool{}
-	for _, i := range rows {
+	for _, key := range keys {
+		if len(key) != len(spec.Types) {
+			return nil, fmt.Errorf("a key of %d values for the %d partition columns of table %s", len(key), len(spec.Types), t.Name)
+		}
 		var name string
 		var bounds *partition.Bounds
 		if spec.Kind == partition.Range {
-			v := b.Cols[cols[0]]
-			name, bounds, err = partition.AutoRange(spec.Types[0], t.Partitioning.AutoUnit,
-				partition.Value{Text: v.Format(int(i)), Null: v.IsNull(int(i))})
+			name, bounds, err = partition.AutoRange(spec.Types[0], t.Partitioning.AutoUnit, key[0])
 			if err != nil {
 				return nil, err
 			}
 		} else {
-			vals := make([]*string, len(cols))
-			for k, c := range cols {
-				if v := b.Cols[c]; !v.IsNull(int(i)) {
-					text := v.Format(int(i))
-					vals[k] = &text
+			vals := make([]*string, len(key))
+			for k, v := range key {
+				if !v.Null {
+					vals[k] = &v.Text
 				}
 			}
-			key, err := spec.ListKey(vals)
+			lk, err := spec.ListKey(vals)
 			if err != nil {
 				return nil, err
 			}
-			name, bounds = spec.AutoList(key)
+			name, bounds = spec.AutoList(lk)
 		}
 		if !seen[name] {
 			seen[name] = true

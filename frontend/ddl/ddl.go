@@ -28,10 +28,12 @@ package ddl
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/frontend/binder"
 	"github.com/doricdb/doric/frontend/catalog"
 )
@@ -58,11 +60,8 @@ func (e *Executor) CreateTable(ctx context.Context, db string, t *catalog.Table,
 		}
 		return &catalog.Error{Kind: catalog.TableExists, Name: t.Name}
 	}
-	if t.KeysType != commonpb.KeysType_DUP_KEYS {
-		// The engine reads and writes DUPLICATE KEY tables only so far; a table nobody could load
-		// is worse than a clear refusal. AGGREGATE and UNIQUE KEY arrive with the write path (issue 5).
-		model := map[commonpb.KeysType]string{commonpb.KeysType_AGG_KEYS: "AGGREGATE", commonpb.KeysType_UNIQUE_KEYS: "UNIQUE"}[t.KeysType]
-		return &NotSupportedError{What: model + " KEY tables"}
+	if err := checkModel(t); err != nil {
+		return err
 	}
 	if t.Distribution.Buckets <= 0 {
 		return fmt.Errorf("BUG: table %s has %d buckets", t.Name, t.Distribution.Buckets)
@@ -109,6 +108,74 @@ func (e *Executor) CreateTable(ctx context.Context, db string, t *catalog.Table,
 	}
 	return e.commitPartitions(ctx, t, partitionIDs(parts), false)
 }
+
+// checkModel validates the UNIQUE KEY properties. Merge-on-write (the default for UNIQUE KEY)
+// is refused: the engine implements merge-on-read only so far, and a table nobody could load is
+// worse than a clear refusal.
+func checkModel(t *catalog.Table) error {
+	if err := checkBloomFilterColumns(t); err != nil {
+		return err
+	}
+	seq, hasSeq := t.Properties[catalog.PropSequenceCol]
+	if mow, ok := t.Properties[catalog.PropMergeOnWrite]; ok && !strings.EqualFold(mow, "true") && !strings.EqualFold(mow, "false") {
+		return &InvalidPropertyError{Msg: fmt.Sprintf("Invalid value of property %s: '%s', must be 'true' or 'false'", catalog.PropMergeOnWrite, mow)}
+	}
+	if t.KeysType != commonpb.KeysType_UNIQUE_KEYS {
+		if hasSeq {
+			return &InvalidPropertyError{Msg: "Sequence column only support UNIQUE_KEYS"}
+		}
+		return nil
+	}
+	if !strings.EqualFold(t.Properties[catalog.PropMergeOnWrite], "false") {
+		return &NotSupportedError{What: "merge-on-write UNIQUE KEY tables"}
+	}
+	if hasSeq {
+		i := t.ColumnIndex(seq)
+		if i < 0 {
+			return &InvalidPropertyError{Msg: fmt.Sprintf("The specified sequence column[%s] not exists", seq)}
+		}
+		c := t.Columns[i]
+		if c.IsKey {
+			return &InvalidPropertyError{Msg: fmt.Sprintf("Sequence column[%s] can not be a key column", seq)}
+		}
+		switch c.Type.Kind {
+		case types.TinyInt, types.SmallInt, types.Int, types.BigInt, types.LargeInt, types.Date, types.DateTime:
+		default:
+			return &InvalidPropertyError{Msg: fmt.Sprintf("Sequence type only support integer types and date types, column[%s] is %s", seq, c.Type)}
+		}
+	}
+	return nil
+}
+
+// checkBloomFilterColumns validates "bloom_filter_columns" as Doris does: known, distinct columns
+// of a type a bloom filter serves.
+func checkBloomFilterColumns(t *catalog.Table) error {
+	seen := map[string]bool{}
+	for _, name := range t.BloomFilterColumns() {
+		i := t.ColumnIndex(name)
+		if i < 0 {
+			return &InvalidPropertyError{Msg: fmt.Sprintf("Bloom filter column does not exist in table. invalid column: %s", name)}
+		}
+		if seen[strings.ToLower(name)] {
+			return &InvalidPropertyError{Msg: fmt.Sprintf("Reduplicated bloom filter column: %s", name)}
+		}
+		seen[strings.ToLower(name)] = true
+		switch c := t.Columns[i]; c.Type.Kind {
+		case types.TinyInt, types.Float, types.Double, types.Boolean:
+			return &InvalidPropertyError{Msg: fmt.Sprintf("%s is not supported in bloom filter index. invalid column: %s", strings.ToUpper(c.Type.String()), name)}
+		default:
+			if t.KeysType == commonpb.KeysType_AGG_KEYS && !c.IsKey && c.Aggregation != "REPLACE" && c.Aggregation != "REPLACE_IF_NOT_NULL" {
+				return &InvalidPropertyError{Msg: fmt.Sprintf("Bloom filter index should only be used in columns of UNIQUE_KEYS/DUP_KEYS table or key columns of AGG_KEYS table. invalid column: %s", name)}
+			}
+		}
+	}
+	return nil
+}
+
+// InvalidPropertyError is a table property with a value the table cannot take.
+type InvalidPropertyError struct{ Msg string }
+
+func (e *InvalidPropertyError) Error() string { return e.Msg }
 
 // NotSupportedError names a feature this version does not have yet.
 type NotSupportedError struct{ What string }

@@ -38,8 +38,11 @@ type Config struct {
 	Group      string // the compute group stream loads are redirected to
 	// Credentials returns a user's password; ok=false for an unknown user.
 	Credentials func(user string) (password string, ok bool)
-	Logger      *slog.Logger
-	Now         func() time.Time // default time.Now
+	// Partitions creates the partitions Stream Loads into AUTO PARTITION tables need (the DDL
+	// executor); nil: POST /api/_auto_partitions fails, and so do loads that need a partition.
+	Partitions PartitionCreator
+	Logger     *slog.Logger
+	Now        func() time.Time // default time.Now
 }
 
 // Handler serves the frontend's stream load endpoints. See the package doc.
@@ -73,6 +76,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /api/{db}/{table}/_stream_load", h.streamLoad)
 	mux.HandleFunc("PUT /api/{db}/_stream_load_2pc", h.twoPhase)
 	mux.HandleFunc("POST /api/_load_plan", h.plan)
+	mux.HandleFunc("POST /api/_auto_partitions", h.autoPartitions)
 }
 
 // errAuth is a request without valid credentials.
@@ -258,6 +262,10 @@ func (h *Handler) Plan(req *loadpb.PlanRequest) (*loadpb.PlanResponse, error) {
 		sink.Partitions = append(sink.Partitions, &computepb.PartitionSink{PartitionId: p.ID, TabletIds: p.Tablets})
 		resp.PartitionNames = append(resp.PartitionNames, p.Name)
 	}
+	if err := planPartitioning(resp, t, parts); err != nil {
+		return nil, err
+	}
+	resp.PartitionsRestricted = len(names) > 0
 	for key, dst := range map[string]*int64{"group_commit_interval_ms": &resp.GroupCommitIntervalMs, "group_commit_data_bytes": &resp.GroupCommitDataBytes} {
 		if v, ok := t.Properties[key]; ok {
 			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
@@ -276,17 +284,15 @@ func pickPartitions(t *catalog.Table, names []string) ([]catalog.Partition, erro
 		return t.Partitions, nil
 	}
 	var out []catalog.Partition
+	seen := map[int64]bool{}
 	for _, n := range names {
-		found := false
-		for _, p := range t.Partitions {
-			if strings.EqualFold(p.Name, n) {
-				out = append(out, p)
-				found = true
-				break
-			}
-		}
-		if !found {
+		p := t.PartitionByName(n)
+		if p == nil {
 			return nil, &HeaderError{Header: "partitions", Msg: fmt.Sprintf("Unknown partition '%s' in table '%s'", n, t.Name)}
+		}
+		if !seen[p.ID] { // a partition named twice is written once
+			seen[p.ID] = true
+			out = append(out, *p)
 		}
 	}
 	return out, nil

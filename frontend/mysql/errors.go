@@ -7,12 +7,12 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/doricdb/doric/compute/partition"
 	"github.com/doricdb/doric/frontend/binder"
 	"github.com/doricdb/doric/frontend/catalog"
 	"github.com/doricdb/doric/frontend/coord"
 	"github.com/doricdb/doric/frontend/ddl"
 	"github.com/doricdb/doric/frontend/parser"
-	"github.com/doricdb/doric/frontend/partition"
 )
 
 // classify maps an error to a MySQL error number by its type. Unclassified errors are

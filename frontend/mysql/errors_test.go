@@ -6,11 +6,11 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
+	"github.com/doricdb/doric/compute/partition"
 	"github.com/doricdb/doric/frontend/binder"
 	"github.com/doricdb/doric/frontend/catalog"
 	"github.com/doricdb/doric/frontend/ddl"
 	"github.com/doricdb/doric/frontend/parser"
-	"github.com/doricdb/doric/frontend/partition"
 )
 
 func TestClassify(t *testing.T) {

@@ -7,11 +7,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/doricdb/doric/compute/partition"
 	"github.com/doricdb/doric/frontend/ast"
 	"github.com/doricdb/doric/frontend/binder"
 	"github.com/doricdb/doric/frontend/catalog"
 	"github.com/doricdb/doric/frontend/mysql"
-	"github.com/doricdb/doric/frontend/partition"
 )
 
 func (s *Session) alterTable(ctx context.Context, st *ast.AlterTable) (*mysql.Result, error) {

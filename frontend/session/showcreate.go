@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/doricdb/doric/api/commonpb"
+	"github.com/doricdb/doric/compute/partition"
 	"github.com/doricdb/doric/frontend/ast"
 	"github.com/doricdb/doric/frontend/catalog"
-	"github.com/doricdb/doric/frontend/partition"
 )
 
 // CreateTableSQL renders a table as Doris's SHOW CREATE TABLE does; the text parses back to the

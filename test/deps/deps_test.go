@@ -21,6 +21,10 @@ type rule struct {
 //     definitions, not components;
 //   - internal/standalone is wiring shared by cmd/doric and the test cluster (cmd's main package
 //     cannot be imported), so it may import every role.
+//   - compute/partition (partition keys, routing rows to partitions, pruning, AUTO PARTITION
+//     names) is a deliberate compute leaf beside types, vector, function and expr: it imports only
+//     compute/types and compute/vector, and the frontend may import it, so that the frontend
+//     (DDL, pruning, INSERT) and a compute node running Stream Load route rows with the same code.
 var rules = []rule{
 	{"api", nil},
 	{"vault", []string{"api"}},
@@ -31,8 +35,9 @@ var rules = []rule{
 	{"recycler", []string{"api", "vault", "metaservice/kv", "metaservice/keys"}},
 	{"compute/types", []string{"api"}},
 	{"compute/vector", []string{"api", "compute/types"}},
+	{"compute/partition", []string{"compute/types", "compute/vector"}},
 	{"compute", []string{"api", "vault", "filecache", "metaservice/client", "compute"}},
-	{"frontend", []string{"api", "metaservice/client", "compute/types", "compute/vector", "compute/function", "compute/expr", "frontend"}},
+	{"frontend", []string{"api", "metaservice/client", "compute/types", "compute/vector", "compute/function", "compute/expr", "compute/partition", "frontend"}},
 	{"operator", []string{"api", "metaservice/client", "operator"}},
 	{"internal/standalone", []string{""}},
 	{"internal", nil},
@@ -121,6 +126,10 @@ func TestRulesCatchViolations(t *testing.T) {
 				t.Fatalf("frontend would be allowed to import %s via %q", bad, a)
 			}
 		}
+	}
+	// compute/partition is a leaf: the compute rule's wider allowances do not reach it.
+	if r, _ := ruleFor("compute/partition"); r.prefix != "compute/partition" || len(r.allow) != 2 {
+		t.Fatalf("compute/partition matched rule %q allowing %v", r.prefix, r.allow)
 	}
 	if r, _ := ruleFor("metaservice/kv/local"); r.prefix != "metaservice/kv" {
 		t.Fatalf("metaservice/kv/local matched rule %q", r.prefix)

@@ -154,11 +154,17 @@ func (h *harness) file(name, content string) string {
 // -XPUT http://host:port/api/{db}/{table}/_stream_load.
 func (h *harness) load(base, file string, headers ...string) response {
 	h.t.Helper()
+	return h.loadInto(base, "orders", file, headers...)
+}
+
+// loadInto is load into another table of database demo.
+func (h *harness) loadInto(base, table, file string, headers ...string) response {
+	h.t.Helper()
 	args := []string{"--location-trusted", "-u", "root:"}
 	for _, hd := range headers {
 		args = append(args, "-H", hd)
 	}
-	args = append(args, "-T", file, "-XPUT", base+"/api/demo/orders/_stream_load")
+	args = append(args, "-T", file, "-XPUT", base+"/api/demo/"+table+"/_stream_load")
 	return parse(h.t, h.run(args...))
 }
 
@@ -374,5 +380,56 @@ PROPERTIES ("group_commit_interval_ms" = "2000")`,
 	}, "\n")
 	if got := table(); got != want {
 		t.Fatalf("final table:\n%s\nwant\n%s", got, want)
+	}
+	h.partitioned(t)
+}
+
+// partitioned loads a partitioned table: each row lands in its partition, all in one
+// transaction; a row no partition holds is filtered with its line, column and value.
+func (h *harness) partitioned(t *testing.T) {
+	if _, err := h.db.Exec(`CREATE TABLE demo.events (id INT NOT NULL, day DATE NOT NULL, what VARCHAR(8))
+DUPLICATE KEY(id) PARTITION BY RANGE(day) (
+  PARTITION p202401 VALUES [("2024-01-01"), ("2024-02-01")),
+  PARTITION p202402 VALUES [("2024-02-01"), ("2024-03-01")))
+DISTRIBUTED BY HASH(id) BUCKETS 2`); err != nil {
+		t.Fatal(err)
+	}
+	ev := h.file("events.csv", "1,2024-01-10,a\n2,2024-02-10,b\n3,2024-01-31,c\n4,2024-03-01,d\n5,2024-02-01,e\n")
+	r := h.loadInto(h.fe, "events", ev, "label:events_1", "column_separator:,", "max_filter_ratio:0.2")
+	check(t, "partitioned load", r, successKeys, true, want{"TxnId": positive, "Label": "events_1", "Status": "Success",
+		"NumberTotalRows": 5, "NumberLoadedRows": 4, "NumberFilteredRows": 1, "NumberUnselectedRows": 0})
+	if errs := string(h.run(r.str("ErrorURL"))); errs != "Reason: line 4, column 2 (day): no partition for value '2024-03-01' of column 'day'. src line [4,2024-03-01,d];\n" {
+		t.Errorf("partitioned load's error log:\n%s", errs)
+	}
+	for p, want := range map[string]string{"p202401": "1,a\n3,c", "p202402": "2,b\n5,e"} {
+		if got := h.query("SELECT id, what FROM demo.events PARTITION (" + p + ") ORDER BY id"); got != want {
+			t.Errorf("partition %s holds\n%s\nwant\n%s", p, got, want)
+		}
+	}
+	// SHOW PARTITIONS: each partition got one new version and its rows.
+	rows, err := h.db.Query("SHOW PARTITIONS FROM demo.events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var parts []string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for i, c := range cols {
+			m[c] = vals[i].String
+		}
+		parts = append(parts, fmt.Sprintf("%s version %s rows %s", m["PartitionName"], m["VisibleVersion"], m["RowCount"]))
+	}
+	if got, want := strings.Join(parts, "; "), "p202401 version 2 rows 2; p202402 version 2 rows 2"; got != want {
+		t.Errorf("SHOW PARTITIONS FROM demo.events: %s, want %s", got, want)
 	}
 }

@@ -1,8 +1,9 @@
 package stream
 
 import (
-	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/computepb"
@@ -10,46 +11,153 @@ import (
 	"github.com/doricdb/doric/api/planpb"
 	"github.com/doricdb/doric/compute/expr"
 	"github.com/doricdb/doric/compute/load/format"
+	"github.com/doricdb/doric/compute/partition"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
 )
 
-// ErrUnsupported classifies loads this build cannot run.
-var ErrUnsupported = errors.New("not supported")
+// router assigns the rows of a batch of table rows to the load's partitions (the converter's
+// accumulators, in order). It is the one place where rows meet partitioning: package
+// compute/partition, over the bounds the plan carries.
+type router struct {
+	pt    *loadpb.Partitioning // nil: unpartitioned
+	kind  partition.Kind
+	cols  []int    // the partition columns: indexes into the schema; nil: unpartitioned
+	names []string // their names
+	r     *partition.Router
+}
 
-// router assigns rows of a batch of table rows to the plan's partitions: part[k] is the index in
-// sink.partitions of row rows[k], or -1 when no partition the load may write holds it. It is the
-// one place where rows meet partitioning.
-type router func(b *vector.Batch, rows []int32, part []int32)
-
-// newRouter builds the router of a plan.
-func newRouter(sink *computepb.TabletSink) (router, error) {
-	switch n := len(sink.GetPartitions()); n {
-	case 0:
-		return nil, fmt.Errorf("the load plan has no partition to write")
-	case 1:
-		return func(_ *vector.Batch, rows []int32, part []int32) {
-			for k := range rows {
-				part[k] = 0
-			}
-		}, nil
-	default:
-		return nil, fmt.Errorf("stream load into %d partitions (the load plan carries no partition bounds yet): %w", n, ErrUnsupported)
+// newRouter builds the router over the bounds of parts (nil partitioning: an unpartitioned
+// table, whose one partition takes every row).
+func newRouter(pt *loadpb.Partitioning, cols []*commonpb.Column, parts []*accum) (*router, error) {
+	if pt == nil {
+		if len(parts) != 1 {
+			return nil, fmt.Errorf("BUG: the load plan of an unpartitioned table has %d partitions", len(parts))
+		}
+		return &router{}, nil
 	}
+	spec := partition.Spec{Kind: partition.Kind(pt.GetKind())}
+	if spec.Kind != partition.Range && spec.Kind != partition.List {
+		return nil, fmt.Errorf("BUG: the load plan has partitioning kind %q", pt.GetKind())
+	}
+	r := &router{pt: pt, kind: spec.Kind}
+	for _, c := range pt.GetColumns() {
+		if c < 0 || int(c) >= len(cols) {
+			return nil, fmt.Errorf("BUG: the load plan has partition column %d of %d columns", c, len(cols))
+		}
+		r.cols = append(r.cols, int(c))
+		r.names = append(r.names, cols[c].GetName())
+		spec.Types = append(spec.Types, typeOf(cols[c]))
+	}
+	if len(r.cols) == 0 {
+		return nil, fmt.Errorf("BUG: the load plan's partitioning has no column")
+	}
+	bounds := make([]*partition.Bounds, len(parts))
+	for i, a := range parts {
+		if a.bounds == nil {
+			return nil, fmt.Errorf("BUG: partition %s of the load plan has no bounds", a.name)
+		}
+		bounds[i] = a.bounds
+	}
+	var err error
+	if r.r, err = partition.NewRouter(spec, bounds); err != nil {
+		return nil, fmt.Errorf("BUG: the partitions of the load plan: %w", err)
+	}
+	return r, nil
+}
+
+// route sets out[i], for every row i of b (no selection), to the index of the partition that
+// holds it, or -1 when none of the load's partitions does.
+func (r *router) route(b *vector.Batch, out []int32) {
+	if r.r == nil {
+		clear(out[:b.N])
+		return
+	}
+	r.r.Route(r.columns(b), b.N, out)
+}
+
+// columns are the partition columns' vectors of b.
+func (r *router) columns(b *vector.Batch) []*vector.Vector {
+	cols := make([]*vector.Vector, len(r.cols))
+	for i, c := range r.cols {
+		cols[i] = b.Cols[c]
+	}
+	return cols
+}
+
+// key is row i's partition key, as the auto partition request carries it.
+func (r *router) key(b *vector.Batch, i int) *loadpb.Key {
+	k := &loadpb.Key{}
+	for _, c := range r.cols {
+		v := b.Cols[c]
+		if v.IsNull(i) {
+			k.Values = append(k.Values, &loadpb.Value{Null: true})
+		} else {
+			k.Values = append(k.Values, &loadpb.Value{Text: v.Format(i)})
+		}
+	}
+	return k
+}
+
+// reason says why row i of b was filtered: Doris's "no partition for value", naming the values
+// of the partition columns and, for a load the `partitions` header restricted, its partitions.
+func (r *router) reason(b *vector.Batch, i int, restrict []string) string {
+	vals := make([]string, len(r.cols))
+	for k, c := range r.cols {
+		if v := b.Cols[c]; v.IsNull(i) {
+			vals[k] = "NULL"
+		} else {
+			vals[k] = format.Quote(v.Format(i))
+		}
+	}
+	msg := "no partition for value " + vals[0] + " of column '" + r.names[0] + "'"
+	if len(vals) > 1 {
+		msg = "no partition for value (" + strings.Join(vals, ", ") + ") of columns '" + strings.Join(r.names, "', '") + "'"
+	}
+	if len(restrict) > 0 {
+		msg += " in partitions " + strings.Join(restrict, ", ")
+	}
+	return msg
+}
+
+// fromPB converts bounds of the plan to package partition's.
+func fromPB(b *loadpb.Bounds) *partition.Bounds {
+	if b == nil {
+		return nil
+	}
+	key := func(vs []*loadpb.Value) partition.Key {
+		k := make(partition.Key, len(vs))
+		for i, v := range vs {
+			k[i] = partition.Value{Text: v.GetText(), Null: v.GetNull(), Max: v.GetMax()}
+		}
+		return k
+	}
+	out := &partition.Bounds{Lower: key(b.GetLower()), Upper: key(b.GetUpper())}
+	for _, k := range b.GetIn() {
+		out.In = append(out.In, key(k.GetValues()))
+	}
+	return out
 }
 
 // converter turns chunks of source text into table rows, one accumulator per partition. See the
 // package doc for the rules.
 type converter struct {
-	cols     []*commonpb.Column
-	types    []types.T
-	targets  []*expr.Expr
-	direct   []int // source column a target takes as is; -1 for an expression or a default
-	source   []int // a source column the target reads (for error positions); -1 none
-	where    *expr.Expr
-	strict   bool
-	route    router
-	parts    []*accum
+	cols    []*commonpb.Column
+	types   []types.T
+	targets []*expr.Expr
+	direct  []int // source column a target takes as is; -1 for an expression or a default
+	source  []int // a source column the target reads (for error positions); -1 none
+	where   *expr.Expr
+	strict  bool
+	route   *router
+	parts   []*accum
+	byID    map[int64]int // partition id → index in parts
+	// restrict names the partitions the `partitions` header limited the load to (nil: none).
+	restrict []string
+	// create asks the frontend for the partitions that hold keys no partition of parts holds
+	// (POST /api/_auto_partitions); nil unless the table has AUTO PARTITION and the load is not
+	// restricted.
+	create   func(keys []*loadpb.Key) (*loadpb.AutoPartitionResponse, error)
 	filtered int64
 	unsel    int64
 	loaded   int64
@@ -57,21 +165,74 @@ type converter struct {
 
 // accum holds the converted rows of one partition.
 type accum struct {
-	cols []*vector.Vector
-	n    int
+	sink   *computepb.PartitionSink // the partition's id and tablets
+	name   string
+	bounds *partition.Bounds // nil for the implicit partition of an unpartitioned table
+	cols   []*vector.Vector
+	n      int
 }
 
-func newConverter(plan *loadpb.PlanResponse, strict bool) (*converter, error) {
+// newAccum returns an empty accumulator for a partition of a table with these columns.
+func newAccum(sink *computepb.PartitionSink, name string, bounds *partition.Bounds, cols []*commonpb.Column) *accum {
+	a := &accum{sink: sink, name: name, bounds: bounds, cols: make([]*vector.Vector, len(cols))}
+	for i, c := range cols {
+		a.cols[i] = vector.NewWithCap(typeOf(c), 1024)
+	}
+	return a
+}
+
+// planPartitions are the accumulators of the partitions the plan may write, empty, in the order
+// of sink.partitions.
+func planPartitions(plan *loadpb.PlanResponse) ([]*accum, error) {
+	sink := plan.GetSink()
+	infos := plan.GetPartitions()
+	if len(infos) != 0 && len(infos) != len(sink.GetPartitions()) {
+		return nil, fmt.Errorf("BUG: the load plan describes %d of its %d partitions", len(infos), len(sink.GetPartitions()))
+	}
+	var out []*accum
+	for i, ps := range sink.GetPartitions() {
+		name := partitionName(plan, i)
+		var bounds *partition.Bounds
+		if len(infos) > 0 {
+			if infos[i].GetId() != ps.GetPartitionId() {
+				return nil, fmt.Errorf("BUG: partition %d of the load plan is %d in the sink, %d in the bounds", i, ps.GetPartitionId(), infos[i].GetId())
+			}
+			bounds = fromPB(infos[i].GetBounds())
+		}
+		out = append(out, newAccum(ps, name, bounds, sink.GetSchema().GetColumns()))
+	}
+	return out, nil
+}
+
+// newConverter returns the converter of a load. create (see converter.create) is used only for
+// an AUTO PARTITION table and a load the `partitions` header does not restrict.
+func newConverter(plan *loadpb.PlanResponse, strict bool, create func([]*loadpb.Key) (*loadpb.AutoPartitionResponse, error)) (*converter, error) {
 	sink := plan.GetSink()
 	cols := sink.GetSchema().GetColumns()
 	if len(plan.GetTargets()) != len(cols) {
 		return nil, fmt.Errorf("BUG: load plan has %d targets for %d columns", len(plan.GetTargets()), len(cols))
 	}
-	route, err := newRouter(sink)
+	parts, err := planPartitions(plan)
 	if err != nil {
 		return nil, err
 	}
-	c := &converter{cols: cols, strict: strict, route: route}
+	pt := plan.GetPartitioning()
+	if len(parts) == 0 && !pt.GetAuto() {
+		return nil, fmt.Errorf("the load plan has no partition to write")
+	}
+	route, err := newRouter(pt, cols, parts)
+	if err != nil {
+		return nil, err
+	}
+	c := &converter{cols: cols, strict: strict, route: route, parts: parts, byID: map[int64]int{}}
+	for i, a := range parts {
+		c.byID[a.sink.GetPartitionId()] = i
+	}
+	if plan.GetPartitionsRestricted() {
+		c.restrict = plan.GetPartitionNames()
+	} else if pt.GetAuto() {
+		c.create = create
+	}
 	src := make([]types.T, len(plan.GetSourceColumns()))
 	for i := range src {
 		src[i] = types.New(types.String)
@@ -99,13 +260,6 @@ func newConverter(plan *loadpb.PlanResponse, strict bool) (*converter, error) {
 			return nil, fmt.Errorf("where of the load plan: %w", err)
 		}
 	}
-	for range sink.GetPartitions() {
-		a := &accum{cols: make([]*vector.Vector, len(cols))}
-		for i, t := range c.types {
-			a.cols[i] = vector.NewWithCap(t, 1024)
-		}
-		c.parts = append(c.parts, a)
-	}
 	return c, nil
 }
 
@@ -122,13 +276,14 @@ func firstColumn(e *planpb.Expr) int {
 	return -1
 }
 
-// convert adds the rows of ch to the accumulators and returns the rows it rejected.
-func (c *converter) convert(ch *format.Chunk) []format.RowError {
+// convert adds the rows of ch to the accumulators and returns the rows it rejected. An error
+// (the frontend could not create the partitions the rows need) fails the load.
+func (c *converter) convert(ch *format.Chunk) ([]format.RowError, error) {
 	errs := append([]format.RowError(nil), ch.Errors...)
 	c.filtered += int64(len(ch.Errors))
 	n := ch.N
 	if n == 0 {
-		return errs
+		return errs, nil
 	}
 	src := vector.NewBatch(ch.Cols, n)
 	bad := make([]bool, n)
@@ -202,13 +357,25 @@ func (c *converter) convert(ch *format.Chunk) []format.RowError {
 		good = kept
 		rows.Sel = nil
 	}
-	part := make([]int32, len(good))
-	c.route(rows, good, part)
+	part := make([]int32, n)
+	if len(good) > 0 {
+		c.route.route(rows, part)
+	}
+	if c.create != nil {
+		if err := c.autoPartitions(rows, good, part); err != nil {
+			return errs, err
+		}
+	}
 	byPart := make([][]int32, len(c.parts))
-	for k, r := range good {
-		p := part[k]
+	for _, r := range good {
+		p := part[r]
 		if p < 0 || int(p) >= len(c.parts) {
-			reject(int(r), 1, "", "", "no partition for this tuple")
+			k := c.route.cols[0]
+			pos := c.source[k] + 1
+			if pos == 0 {
+				pos = k + 1
+			}
+			reject(int(r), pos, c.cols[k].GetName(), "", c.route.reason(rows, int(r), c.restrict))
 			continue
 		}
 		byPart[p] = append(byPart[p], r)
@@ -225,7 +392,75 @@ func (c *converter) convert(ch *format.Chunk) []format.RowError {
 		c.loaded += int64(len(sel))
 	}
 	c.filtered += int64(len(errs) - len(ch.Errors))
-	return errs
+	return errs, nil
+}
+
+// autoPartitions gets the partitions that hold the good rows no partition of the load holds
+// (rows with a NULL in a RANGE partition column excepted: no partition AUTO PARTITION creates
+// takes NULL), adds them to the load and routes the rows again.
+func (c *converter) autoPartitions(rows *vector.Batch, good []int32, part []int32) error {
+	var keys []*loadpb.Key
+	seen := map[string]bool{}
+	for _, r := range good {
+		if part[r] >= 0 {
+			continue
+		}
+		k := c.route.key(rows, int(r))
+		if c.route.kind == partition.Range && k.GetValues()[0].GetNull() {
+			continue
+		}
+		id := keyString(k)
+		if !seen[id] {
+			seen[id] = true
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	resp, err := c.create(keys)
+	if err != nil {
+		return fmt.Errorf("create partitions for the load: %w", err)
+	}
+	if len(resp.GetPartitions()) != len(resp.GetSinks()) {
+		return fmt.Errorf("BUG: auto partition answer has %d partitions and %d sinks", len(resp.GetPartitions()), len(resp.GetSinks()))
+	}
+	added := false
+	for i, p := range resp.GetPartitions() {
+		if _, ok := c.byID[p.GetId()]; ok {
+			continue
+		}
+		if resp.GetSinks()[i].GetPartitionId() != p.GetId() {
+			return fmt.Errorf("BUG: auto partition answer's partition %d is %d in the sinks", p.GetId(), resp.GetSinks()[i].GetPartitionId())
+		}
+		c.byID[p.GetId()] = len(c.parts)
+		c.parts = append(c.parts, newAccum(resp.GetSinks()[i], p.GetName(), fromPB(p.GetBounds()), c.cols))
+		added = true
+	}
+	if !added {
+		return nil
+	}
+	route, err := newRouter(c.route.pt, c.cols, c.parts)
+	if err != nil {
+		return err
+	}
+	c.route = route
+	c.route.route(rows, part)
+	return nil
+}
+
+// keyString identifies a key (to send each once).
+func keyString(k *loadpb.Key) string {
+	var b strings.Builder
+	for _, v := range k.GetValues() {
+		if v.GetNull() {
+			b.WriteString("N|")
+		} else {
+			b.WriteString(strconv.Quote(v.GetText()))
+			b.WriteByte('|')
+		}
+	}
+	return b.String()
 }
 
 // evalRows evaluates e row by row (after a batch evaluation failed), reporting the rows that fail.

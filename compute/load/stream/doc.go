@@ -9,8 +9,8 @@
 //  3. BeginTxn with the label at the Meta Service (a label in use answers "Label Already Exists"
 //     with ExistingJobStatus RUNNING or FINISHED);
 //  4. the body, decompressed (compress_type) and read in its format (package format), chunk by
-//     chunk: each chunk's text is turned into table rows (below) and the rows are appended to one
-//     accumulator per partition;
+//     chunk: each chunk's text is turned into table rows (below), the rows are routed to their
+//     partitions (below) and appended to one accumulator per partition;
 //  5. filtered / (total − unselected) > max_filter_ratio fails the load ("too many filtered
 //     rows"); otherwise one Write per partition (package load), then CommitTxn — or PrecommitTxn
 //     with two_phase_commit, the commit or abort coming later through _stream_load_2pc;
@@ -29,10 +29,24 @@
 // than its CHAR/VARCHAR column or when no partition the load may write holds it. A row the
 // `where` filter rejects is unselected (NumberUnselectedRows), not filtered.
 //
+// # Partitions
+//
+// The plan carries the table's partitioning and the bounds of the partitions the load may write
+// (all of them, or those the `partitions` header names); package compute/partition routes each
+// chunk's rows over those bounds, as INSERT routes on the frontend. A row no partition holds is
+// filtered ("no partition for value '...' of column '...'", "in partitions p1, p2" for a
+// restricted load). For an AUTO PARTITION table and an unrestricted load the converter first
+// sends the chunk's keys that no partition holds, each once, to the frontend's
+// POST /api/_auto_partitions, which creates the partitions (Doris's names and bounds) and
+// answers the partitions holding them; they join the load (new accumulators, router rebuilt)
+// and the chunk is routed again. A failure there fails the load. The load still writes once per
+// partition, in one transaction.
+//
 // # Group commit
 //
 // With `group_commit: sync_mode` (or async_mode) a load is converted and checked on its own (its
-// own filter ratio), then its rows join the table's open group: one transaction, labelled
+// own filter ratio), then its rows join the table's open group (by partition: loads that saw
+// different partitions fold together): one transaction, labelled
 // group_commit_<id>, begun when the group opens and committed when the table's
 // group_commit_interval_ms has passed or its group_commit_data_bytes are reached. Each load
 // answers once its group has committed, with the group's TxnId and Label and "GroupCommit": true.

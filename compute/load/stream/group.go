@@ -10,9 +10,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/doricdb/doric/api/computepb"
 	"github.com/doricdb/doric/api/loadpb"
 	"github.com/doricdb/doric/api/metapb"
-	"github.com/doricdb/doric/compute/vector"
 )
 
 // groupCommitter folds the rows of group commit loads of one table into one transaction per
@@ -31,7 +31,7 @@ type groupBatch struct {
 	plan  *loadpb.PlanResponse
 	label string
 	txnID int64
-	parts []*accum
+	parts []*accum // by partition, in the order loads first wrote them
 	bytes int64
 	timer *time.Timer
 	done  chan struct{}
@@ -45,9 +45,14 @@ func newGroupCommitter(s *Service) *groupCommitter {
 }
 
 // groupKey identifies the table and the shape of its plan: loads are folded only when they
-// write the same schema to the same tablets.
+// write the same schema (index, vault, distribution) of the same table. The partitions are not
+// part of it: a batch keeps each load's rows by partition (groupBatch.part), so loads that saw
+// different partitions (AUTO PARTITION created some in between, or a `partitions` header
+// restricted one) still fold.
 func groupKey(plan *loadpb.PlanResponse) string {
-	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(plan.GetSink())
+	sink := proto.Clone(plan.GetSink()).(*computepb.TabletSink)
+	sink.Partitions = nil
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(sink)
 	return fmt.Sprintf("%d/%x", plan.GetSink().GetTableId(), b)
 }
 
@@ -71,11 +76,11 @@ func (g *groupCommitter) add(plan *loadpb.PlanResponse, conv *converter, bytes i
 		g.wg.Add(1)
 		b.timer = time.AfterFunc(interval, func() { defer g.wg.Done(); g.flush(b) })
 	}
-	for p, a := range conv.parts {
+	for _, a := range conv.parts {
 		if a.n == 0 {
 			continue
 		}
-		dst := b.parts[p]
+		dst := b.part(a)
 		for i, col := range dst.cols {
 			col.AppendRange(a.cols[i], 0, a.n)
 		}
@@ -91,18 +96,25 @@ func (g *groupCommitter) add(plan *loadpb.PlanResponse, conv *converter, bytes i
 	return b, nil
 }
 
+// part is the batch's accumulator of the partition a load's accumulator a holds rows of (added
+// when the batch has none yet: the load's rows may have needed a partition AUTO PARTITION
+// created after the plan). Called with g.mu held.
+func (b *groupBatch) part(a *accum) *accum {
+	for _, p := range b.parts {
+		if p.sink.GetPartitionId() == a.sink.GetPartitionId() {
+			return p
+		}
+	}
+	p := newAccum(a.sink, a.name, a.bounds, b.plan.GetSink().GetSchema().GetColumns())
+	b.parts = append(b.parts, p)
+	return p
+}
+
 // begin opens a batch: a transaction labelled group_commit_<id>.
 func (g *groupCommitter) begin(key string, plan *loadpb.PlanResponse) (*groupBatch, error) {
 	var id [16]byte
 	_, _ = rand.Read(id[:])
 	b := &groupBatch{key: key, plan: plan, label: "group_commit_" + hex.EncodeToString(id[:8]) + "-" + hex.EncodeToString(id[8:]), done: make(chan struct{})}
-	for range plan.GetSink().GetPartitions() {
-		a := &accum{}
-		for _, c := range plan.GetSink().GetSchema().GetColumns() {
-			a.cols = append(a.cols, vector.NewWithCap(typeOf(c), 1024))
-		}
-		b.parts = append(b.parts, a)
-	}
 	s := g.s
 	interval := time.Duration(plan.GetGroupCommitIntervalMs()) * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -142,11 +154,11 @@ func (g *groupCommitter) commit(b *groupBatch) {
 			s.cfg.Logger.Warn("abort group commit txn", "txn", b.txnID, "err", aerr)
 		}
 	}
-	for p, a := range b.parts {
+	for _, a := range b.parts {
 		if a.n == 0 {
 			continue
 		}
-		if err := s.write(ctx, b.plan, p, a, b.txnID, b.label); err != nil {
+		if err := s.write(ctx, b.plan, a, b.txnID, b.label); err != nil {
 			fail(err)
 			return
 		}

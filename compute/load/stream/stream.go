@@ -21,6 +21,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/doricdb/doric/api/computepb"
 	"github.com/doricdb/doric/api/loadpb"
@@ -182,11 +183,11 @@ func (s *Service) Load(ctx context.Context, req *Request) (res *Result) {
 	}
 
 	t = s.cfg.Now()
-	for p, a := range conv.parts {
+	for _, a := range conv.parts {
 		if a.n == 0 {
 			continue
 		}
-		if err := s.write(ctx, plan, p, a, res.TxnID, res.Label); err != nil {
+		if err := s.write(ctx, plan, a, res.TxnID, res.Label); err != nil {
 			res.WriteDataTimeMs = s.cfg.Now().Sub(t).Milliseconds()
 			abort(err.Error())
 			return res
@@ -241,7 +242,10 @@ func (s *Service) read(ctx context.Context, req *Request, opts *Options, plan *l
 	defer func() { res.ReadDataTimeMs = s.cfg.Now().Sub(t).Milliseconds() }()
 	body := &countingReader{r: req.Body, ctx: ctx}
 	defer func() { res.LoadBytes = body.n }()
-	conv, err := newConverter(plan, opts.StrictMode)
+	create := func(keys []*loadpb.Key) (*loadpb.AutoPartitionResponse, error) {
+		return s.fetchAutoPartitions(ctx, req, plan, keys)
+	}
+	conv, err := newConverter(plan, opts.StrictMode, create)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -263,7 +267,12 @@ func (s *Service) read(ctx context.Context, req *Request, opts *Options, plan *l
 			}
 			return nil, errs, fmt.Errorf("read the load body: %w", err)
 		}
-		errs = append(errs, conv.convert(ch)...)
+		rejected, err := conv.convert(ch)
+		errs = append(errs, rejected...)
+		if err != nil {
+			s.count(conv, res)
+			return nil, errs, err
+		}
 	}
 	s.count(conv, res)
 	if sel := res.NumberTotalRows - res.NumberUnselectedRows; sel > 0 && float64(res.NumberFilteredRows)/float64(sel) > opts.MaxFilterRatio {
@@ -323,14 +332,14 @@ func (s *Service) reader(body io.Reader, opts *Options, plan *loadpb.PlanRespons
 		TrimDoubleQuotes: opts.TrimDoubleQuotes, SkipLines: skip})
 }
 
-// write loads the rows of partition p.
-func (s *Service) write(ctx context.Context, plan *loadpb.PlanResponse, p int, a *accum, txnID int64, label string) error {
+// write loads the rows of one partition.
+func (s *Service) write(ctx context.Context, plan *loadpb.PlanResponse, a *accum, txnID int64, label string) error {
 	sink := plan.GetSink()
 	one := &computepb.TabletSink{DbId: sink.GetDbId(), TableId: sink.GetTableId(), IndexId: sink.GetIndexId(), Schema: sink.GetSchema(),
-		DistributionColumns: sink.GetDistributionColumns(), VaultId: sink.GetVaultId(), Partitions: []*computepb.PartitionSink{sink.GetPartitions()[p]}}
+		DistributionColumns: sink.GetDistributionColumns(), VaultId: sink.GetVaultId(), Partitions: []*computepb.PartitionSink{a.sink}}
 	rows := vector.ToProto(vector.NewBatch(a.cols, a.n))
 	if _, err := s.cfg.Writer.Write(ctx, &computepb.WriteRequest{LoadId: label, TxnId: txnID, Sink: one, Rows: rows}); err != nil {
-		return fmt.Errorf("write partition %s: %w", partitionName(plan, p), err)
+		return fmt.Errorf("write partition %s: %w", a.name, err)
 	}
 	return nil
 }
@@ -365,45 +374,69 @@ func (s *Service) errorURL(req *Request, errs []format.RowError) string {
 
 // fetchPlan asks the frontend for the load's plan.
 func (s *Service) fetchPlan(ctx context.Context, req *Request, opts *Options) (*loadpb.PlanResponse, error) {
+	plan := &loadpb.PlanResponse{}
+	err := s.callFrontend(ctx, req, "/api/_load_plan", "load plan",
+		&loadpb.PlanRequest{Db: req.DB, Table: req.Table, Columns: opts.Columns, Where: opts.Where, Partitions: opts.Partitions}, plan)
+	if err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// fetchAutoPartitions asks the frontend for the partitions of an AUTO PARTITION table that hold
+// keys, creating those that do not exist.
+func (s *Service) fetchAutoPartitions(ctx context.Context, req *Request, plan *loadpb.PlanResponse, keys []*loadpb.Key) (*loadpb.AutoPartitionResponse, error) {
+	out := &loadpb.AutoPartitionResponse{}
+	err := s.callFrontend(ctx, req, "/api/_auto_partitions", "auto partitions",
+		&loadpb.AutoPartitionRequest{Db: req.DB, Table: req.Table, TableId: plan.GetSink().GetTableId(), Keys: keys}, out)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// callFrontend POSTs in to the frontend's path as protobuf JSON, with the user's Authorization
+// header, and reads the answer into out. A failure the frontend explains ({"msg": ...}) is that
+// message; what names the call in other errors.
+func (s *Service) callFrontend(ctx context.Context, req *Request, path, what string, in, out proto.Message) error {
 	if req.Authorization == "" {
-		return nil, errors.New("no valid Basic authorization")
+		return errors.New("no valid Basic authorization")
 	}
 	if s.cfg.Frontend == "" {
-		return nil, errors.New("this compute node does not know the frontend (start it with --frontend)")
+		return errors.New("this compute node does not know the frontend (start it with --frontend)")
 	}
-	body, err := protojson.Marshal(&loadpb.PlanRequest{Db: req.DB, Table: req.Table, Columns: opts.Columns, Where: opts.Where, Partitions: opts.Partitions})
+	body, err := protojson.Marshal(in)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+s.cfg.Frontend+"/api/_load_plan", bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+s.cfg.Frontend+path, bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	hreq.Header.Set("Authorization", req.Authorization)
 	hreq.Header.Set("Content-Type", "application/json")
 	resp, err := s.cfg.HTTPClient.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("load plan from the frontend: %w", err)
+		return fmt.Errorf("%s from the frontend: %w", what, err)
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("load plan from the frontend: %w", err)
+		return fmt.Errorf("%s from the frontend: %w", what, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var fail struct {
 			Msg string `json:"msg"`
 		}
-		if json.Unmarshal(out, &fail) == nil && fail.Msg != "" {
-			return nil, errors.New(fail.Msg)
+		if json.Unmarshal(raw, &fail) == nil && fail.Msg != "" {
+			return errors.New(fail.Msg)
 		}
-		return nil, fmt.Errorf("load plan from the frontend: HTTP %s", resp.Status)
+		return fmt.Errorf("%s from the frontend: HTTP %s", what, resp.Status)
 	}
-	plan := &loadpb.PlanResponse{}
-	if err := protojson.Unmarshal(out, plan); err != nil {
-		return nil, fmt.Errorf("load plan from the frontend: %w", err)
+	if err := protojson.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("%s from the frontend: %w", what, err)
 	}
-	return plan, nil
+	return nil
 }
 
 // countingReader counts the bytes of the body and stops at the load's deadline.

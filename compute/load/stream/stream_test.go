@@ -31,6 +31,7 @@ import (
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/api/planpb"
 	"github.com/doricdb/doric/compute/load/stream"
+	"github.com/doricdb/doric/compute/partition"
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
 )
@@ -100,11 +101,12 @@ func (m *fakeMeta) AbortTxn(_ context.Context, in *metapb.AbortTxnRequest, _ ...
 	return &metapb.AbortTxnResponse{Txn: t}, err
 }
 
-// fakeWriter records the rows written, by txn.
+// fakeWriter records the rows written, by txn, and the partition of each.
 type fakeWriter struct {
-	mu   sync.Mutex
-	rows map[int64][]string
-	n    int
+	mu    sync.Mutex
+	rows  map[int64][]string
+	parts map[int64][]int64
+	n     int
 }
 
 func (w *fakeWriter) Write(_ context.Context, req *computepb.WriteRequest) (*computepb.WriteResponse, error) {
@@ -112,10 +114,14 @@ func (w *fakeWriter) Write(_ context.Context, req *computepb.WriteRequest) (*com
 	if err != nil {
 		return nil, err
 	}
+	if n := len(req.GetSink().GetPartitions()); n != 1 {
+		return nil, fmt.Errorf("a write request for %d partitions", n)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.n++
 	for i := range b.N {
+		w.parts[req.TxnId] = append(w.parts[req.TxnId], req.Sink.Partitions[0].PartitionId)
 		var fs []string
 		for _, c := range b.Cols {
 			fs = append(fs, c.Format(i))
@@ -134,11 +140,28 @@ type env struct {
 	node   *httptest.Server
 	cols   []*commonpb.Column
 	props  map[string]int64
+	// A partitioned table (nil pt: unpartitioned): its partitions, and the auto partition
+	// requests the fake frontend answered.
+	mu       sync.Mutex
+	pt       *loadpb.Partitioning
+	spec     partition.Spec
+	parts    []fakePartition
+	autoLog  []string
+	autoFail string // when set, /api/_auto_partitions fails with this message
+}
+
+type fakePartition struct {
+	id     int64
+	name   string
+	bounds *partition.Bounds
 }
 
 func newEnv(t testing.TB) *env {
-	e := &env{meta: newFakeMeta(), writer: &fakeWriter{rows: map[int64][]string{}}, props: map[string]int64{}}
-	e.fe = httptest.NewServer(http.HandlerFunc(e.plan))
+	e := &env{meta: newFakeMeta(), writer: &fakeWriter{rows: map[int64][]string{}, parts: map[int64][]int64{}}, props: map[string]int64{}}
+	fe := http.NewServeMux()
+	fe.HandleFunc("POST /api/_load_plan", e.plan)
+	fe.HandleFunc("POST /api/_auto_partitions", e.autoPartitions)
+	e.fe = httptest.NewServer(fe)
 	t.Cleanup(e.fe.Close)
 	e.svc = stream.New(stream.Config{Meta: e.meta, InstanceID: "i", Writer: e.writer, Frontend: strings.TrimPrefix(e.fe.URL, "http://")})
 	mux := http.NewServeMux()
@@ -178,6 +201,13 @@ func (e *env) plan(w http.ResponseWriter, r *http.Request) {
 		GroupCommitIntervalMs: 10000, GroupCommitDataBytes: 64 << 20,
 		Sink: &computepb.TabletSink{DbId: 1, TableId: 2, IndexId: 3, Schema: &commonpb.TabletSchema{Columns: e.cols},
 			Partitions: []*computepb.PartitionSink{{PartitionId: 4, TabletIds: []int64{5}}}}}
+	if e.pt != nil {
+		if err := e.planPartitions(resp, req.Partitions); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"status": "FAILED", "msg": %q}`, err.Error())
+			return
+		}
+	}
 	if v, ok := e.props["group_commit_interval_ms"]; ok {
 		resp.GroupCommitIntervalMs = v
 	}
@@ -270,15 +300,16 @@ func column(name, typ string, nullable bool) *commonpb.Column {
 }
 
 // TestLoads runs the loads of testdata/loads: `table` defines the table (name:type[:notnull]),
-// `load` sends a body with headers and prints the result, the rows each txn wrote, the error log
-// and the transactions' history.
+// `partition` partitions it (see env.partition), `load` sends a body with headers and prints the
+// result, the rows each txn wrote (with their partitions), the error log, the auto partition
+// requests and the transactions' history.
 func TestLoads(t *testing.T) {
 	datadriven.Walk(t, "testdata/loads", func(t *testing.T, path string) {
 		e := newEnv(t)
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			switch d.Cmd {
 			case "table":
-				e.cols = nil
+				e.cols, e.pt, e.parts, e.autoFail, e.autoLog = nil, nil, nil, "", nil
 				for _, f := range strings.Fields(d.Input) {
 					parts := strings.Split(f, ":")
 					e.cols = append(e.cols, column(parts[0], parts[1], len(parts) < 3))
@@ -287,6 +318,15 @@ func TestLoads(t *testing.T) {
 					n, _ := strconv.ParseInt(a.Vals[0], 10, 64)
 					e.props[a.Key] = n
 				}
+				return ""
+			case "partition":
+				e.partition(t, d)
+				return ""
+			case "auto-fail":
+				// The frontend's auto partition requests fail with the input as message.
+				e.mu.Lock()
+				e.autoFail = strings.TrimSpace(d.Input)
+				e.mu.Unlock()
 				return ""
 			case "load":
 				h := http.Header{}
@@ -363,10 +403,20 @@ func (e *env) report(t *testing.T, r *stream.Result, raw string) string {
 		t.Errorf("counts do not add up: %s", raw)
 	}
 	if r.TxnID > 0 {
-		for _, row := range e.writer.rows[r.TxnID] {
-			fmt.Fprintf(&b, "wrote: %s\n", row)
+		for i, row := range e.writer.rows[r.TxnID] {
+			if e.pt != nil {
+				fmt.Fprintf(&b, "wrote %s: %s\n", e.partitionName(e.writer.parts[r.TxnID][i]), row)
+			} else {
+				fmt.Fprintf(&b, "wrote: %s\n", row)
+			}
 		}
 	}
+	e.mu.Lock()
+	for _, l := range e.autoLog {
+		fmt.Fprintf(&b, "auto partitions: %s\n", l)
+	}
+	e.autoLog = nil
+	e.mu.Unlock()
 	if r.ErrorURL != "" {
 		for _, l := range strings.Split(strings.TrimSpace(e.errorLog(t, r.ErrorURL)), "\n") {
 			fmt.Fprintf(&b, "error log: %s\n", l)

@@ -20,7 +20,9 @@
 //     (a NULL value equals a NULL in the list).
 //   - A row that no partition takes is an error the caller reports (NoPartitionError).
 //
-// The package imports only compute/types and compute/vector (no frontend package), so that a
-// compute node routing stream-load rows can use it too. Everything here is a pure function or an
-// immutable value: safe for concurrent use; a Router is read-only once built.
+// It is a compute leaf: it imports only compute/types and compute/vector (test/deps enforces
+// it), so that both sides use the same code — the frontend (catalog, binder: DDL checks,
+// pruning, INSERT routing, SHOW PARTITIONS) and a compute node routing Stream Load rows
+// (compute/load/stream). Everything here is a pure function or an immutable value: safe for
+// concurrent use; a Router is read-only once built.
 package partition
