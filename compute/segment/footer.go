@@ -121,44 +121,6 @@ func encodeColumn(c *columnMeta) []byte {
 
 // ---------------------------------------------------------------- decoding
 
-// fields calls fn for every field of msg: v for varints, b for length-delimited fields (isBytes).
-func fields(msg []byte, fn func(num protowire.Number, v uint64, b []byte, isBytes bool) error) error {
-	for len(msg) > 0 {
-		num, typ, n := protowire.ConsumeTag(msg)
-		if n < 0 {
-			return corrupt("footer: bad tag: %v", protowire.ParseError(n))
-		}
-		msg = msg[n:]
-		switch typ {
-		case protowire.VarintType:
-			v, n := protowire.ConsumeVarint(msg)
-			if n < 0 {
-				return corrupt("footer: bad varint: %v", protowire.ParseError(n))
-			}
-			msg = msg[n:]
-			if err := fn(num, v, nil, false); err != nil {
-				return err
-			}
-		case protowire.BytesType:
-			v, n := protowire.ConsumeBytes(msg)
-			if n < 0 {
-				return corrupt("footer: bad bytes field: %v", protowire.ParseError(n))
-			}
-			msg = msg[n:]
-			if err := fn(num, 0, v, true); err != nil {
-				return err
-			}
-		default:
-			n := protowire.ConsumeFieldValue(num, typ, msg)
-			if n < 0 {
-				return corrupt("footer: bad field %d: %v", num, protowire.ParseError(n))
-			}
-			msg = msg[n:]
-		}
-	}
-	return nil
-}
-
 // wireType checks that field num arrived with the wire type its schema has.
 func wireType(num protowire.Number, isBytes, wantBytes bool) error {
 	if isBytes != wantBytes {
@@ -176,7 +138,7 @@ func count(what string, v uint64) (int64, error) {
 
 func decodePtr(msg []byte) (blockPtr, error) {
 	var p blockPtr
-	err := fields(msg, func(num protowire.Number, v uint64, _ []byte, isBytes bool) error {
+	err := index.Fields(msg, func(num protowire.Number, v uint64, _ []byte, isBytes bool) error {
 		var err error
 		switch num {
 		case 1:
@@ -196,7 +158,7 @@ func decodePtr(msg []byte) (blockPtr, error) {
 func decodeFooter(msg []byte) (*footer, error) {
 	f := &footer{}
 	var zoneBytes [][]byte
-	err := fields(msg, func(num protowire.Number, v uint64, b []byte, isBytes bool) error {
+	err := index.Fields(msg, func(num protowire.Number, v uint64, b []byte, isBytes bool) error {
 		if num >= 1 && num <= 8 {
 			if err := wireType(num, isBytes, num == 3 || num == 8); err != nil {
 				return err
@@ -264,7 +226,7 @@ func validType(t types.T) error {
 func decodeColumn(msg []byte) (columnMeta, []byte, error) {
 	var c columnMeta
 	var zone []byte
-	err := fields(msg, func(num protowire.Number, v uint64, b []byte, isBytes bool) error {
+	err := index.Fields(msg, func(num protowire.Number, v uint64, b []byte, isBytes bool) error {
 		if num >= 1 && num <= 9 {
 			if err := wireType(num, isBytes, num == 2 || (num >= 5 && num <= 8)); err != nil {
 				return err
@@ -275,7 +237,7 @@ func decodeColumn(msg []byte) (columnMeta, []byte, error) {
 		case 1:
 			c.UniqueID = int32(v)
 		case 2:
-			return fields(b, func(num protowire.Number, v uint64, _ []byte, isBytes bool) error {
+			return index.Fields(b, func(num protowire.Number, v uint64, _ []byte, isBytes bool) error {
 				if isBytes {
 					return corrupt("footer: type field %d has the wrong wire type", num)
 				}

@@ -251,7 +251,7 @@ func (s *Segment) ZoneMaps(ctx context.Context, c int) ([]index.ZoneMap, error) 
 		return nil, s.columnErr(c, fmt.Errorf("zone map index: %w", err))
 	}
 	var zones []index.ZoneMap
-	err = fields(body, func(num protowire.Number, _ uint64, b []byte, isBytes bool) error {
+	err = index.Fields(body, func(num protowire.Number, _ uint64, b []byte, isBytes bool) error {
 		if num != 1 {
 			return nil
 		}

@@ -98,7 +98,7 @@ func AppendBloomIndex(dst []byte, filters []Bloom) []byte {
 // DecodeBloomIndex decodes the bloom index of a column of numPages pages.
 func DecodeBloomIndex(msg []byte, numPages int) ([]Bloom, error) {
 	var out []Bloom
-	err := fields(msg, func(num protowire.Number, _ uint64, b []byte, isBytes bool) error {
+	err := Fields(msg, func(num protowire.Number, _ uint64, b []byte, isBytes bool) error {
 		if num != 1 {
 			return nil
 		}

@@ -47,7 +47,7 @@ func AppendOrdinal(dst []byte, o *Ordinal) []byte {
 // numRows rows whose blocks lie within [0, dataEnd).
 func DecodeOrdinal(msg []byte, numPages int, numRows, dataEnd int64) (*Ordinal, error) {
 	o := &Ordinal{NumRows: numRows}
-	err := fields(msg, func(num protowire.Number, _ uint64, b []byte, isBytes bool) error {
+	err := Fields(msg, func(num protowire.Number, _ uint64, b []byte, isBytes bool) error {
 		var err error
 		if num >= 1 && num <= 3 && !isBytes {
 			return corrupt("ordinal index: field %d is not packed", num)

@@ -191,7 +191,7 @@ func DecodeShortKeyIndex(msg []byte, interval, numRows int64) (*ShortKeyIndex, e
 		return nil, corrupt("short-key interval %d", interval)
 	}
 	x := &ShortKeyIndex{Interval: interval, NumRows: numRows}
-	err := fields(msg, func(num protowire.Number, _ uint64, b []byte, isBytes bool) error {
+	err := Fields(msg, func(num protowire.Number, _ uint64, b []byte, isBytes bool) error {
 		if num != 1 {
 			return nil
 		}

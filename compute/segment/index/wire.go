@@ -30,9 +30,9 @@ func appendPacked(b []byte, num protowire.Number, vs []int64) []byte {
 	return appendBytesField(b, num, body)
 }
 
-// fields calls fn for every field of msg: v for varints, b for length-delimited fields. Other
-// wire types are skipped.
-func fields(msg []byte, fn func(num protowire.Number, v uint64, b []byte, isBytes bool) error) error {
+// Fields calls fn for every field of a protobuf message: v for varints, b for length-delimited
+// fields. Other wire types are skipped. The segment footer and every index block decode with it.
+func Fields(msg []byte, fn func(num protowire.Number, v uint64, b []byte, isBytes bool) error) error {
 	for len(msg) > 0 {
 		num, typ, n := protowire.ConsumeTag(msg)
 		if n < 0 {

@@ -242,7 +242,7 @@ func DecodeZoneMap(t types.T, msg []byte) (ZoneMap, error) {
 	var z ZoneMap
 	var min, max []byte
 	var hasMin, hasMax bool
-	err := fields(msg, func(num protowire.Number, v uint64, b []byte, isBytes bool) error {
+	err := Fields(msg, func(num protowire.Number, v uint64, b []byte, isBytes bool) error {
 		switch num {
 		case 1:
 			min, hasMin = b, isBytes
