@@ -144,6 +144,14 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		grpc.MaxRecvMsgSize(256<<20), // Write requests carry whole batches of rows
 	)
 	srv.Register(n.grpc)
+	// Register before the node is handed back: a restarted node listens on a new address, and
+	// until this upsert the group still names the old one, so a frontend started after New
+	// returns must never see it. Requests that arrive before Run serves wait in the backlog.
+	if cfg.Group != "" {
+		if err := n.register(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return n, nil
 }
 
@@ -161,7 +169,7 @@ func (n *Node) HTTPAddr() string {
 // ID is the node's id in its compute group.
 func (n *Node) ID() string { return n.cfg.NodeID }
 
-// Run serves until ctx ends, registering the node in its group first and heartbeating while it
+// Run serves until ctx ends (New has registered the node in its group), heartbeating while it
 // runs; then it stops gracefully and closes the node.
 func (n *Node) Run(ctx context.Context) error {
 	errc := make(chan error, 2)
@@ -181,9 +189,6 @@ func (n *Node) Run(ctx context.Context) error {
 		go func() { errc <- httpserve.Serve(hctx, n.httpLis, root) }()
 	}
 	var err error
-	if n.cfg.Group != "" {
-		err = n.register(ctx)
-	}
 	n.log.Info("compute node serving", "node", n.ID(), "grpc", n.Addr(), "http", n.HTTPAddr(), "group", n.cfg.Group)
 	if err == nil {
 		tick := time.NewTicker(n.cfg.HeartbeatInterval)

@@ -72,8 +72,8 @@ func (tc *Cluster) start() {
 	tc.waitReady(ctx)
 }
 
-// waitReady waits until every compute node has registered with the Meta Service as running:
-// they register in the background, after the cluster has started.
+// waitReady checks that every compute node is registered with the Meta Service as running
+// (compute.New registers before it returns; this guards the assembly's promise).
 func (tc *Cluster) waitReady(ctx context.Context) {
 	tc.t.Helper()
 	meta, err := client.Dial(ctx, tc.c.Meta.Addr(), "doric")
