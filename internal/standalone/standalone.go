@@ -108,12 +108,12 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	}
 	run(c.Meta.Run)
 	metaRunning = true
-	run(rc.Run)
 	go func() { wg.Wait(); close(errs); c.backDone <- joinAll(errs) }()
 
 	if err = metaservice.Bootstrap(ctx, c.Meta.Addr(), cfg.InstanceID, filepath.Join(dir, "vault"), "default"); err != nil {
 		return nil, err
 	}
+	run(rc.Run) // after the bootstrap: its first round needs the instance (the Meta Service runs, so wg > 0)
 	// The frontend binds its listeners first: compute nodes need its HTTP address (stream load
 	// plans). It serves only once the compute nodes run.
 	if c.Frontend, err = frontend.New(ctx, frontend.Config{MySQLAddr: cfg.MySQLAddr, HTTPAddr: cfg.HTTPAddr,
