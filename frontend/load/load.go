@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/doricdb/doric/api/computepb"
 	"github.com/doricdb/doric/api/loadpb"
@@ -183,6 +184,21 @@ func (h *Handler) pickNode(ctx context.Context) (string, error) {
 
 // plan answers a compute node's POST /api/_load_plan.
 func (h *Handler) plan(w http.ResponseWriter, r *http.Request) {
+	req := &loadpb.PlanRequest{}
+	h.serveRPC(w, r, "load plan", 1<<20, req, func() (proto.Message, error) { return h.Plan(req) }, func(err error) int {
+		var ce *catalog.Error
+		if errors.As(err, &ce) {
+			return http.StatusNotFound
+		}
+		return http.StatusBadRequest
+	})
+}
+
+// serveRPC answers an internal POST from a compute node: it authenticates, decodes req
+// (protobuf JSON, at most limit bytes), calls handle and writes its response as protobuf JSON, or
+// {"status":"FAILED","msg":...} with the status code status gives handle's error.
+func (h *Handler) serveRPC(w http.ResponseWriter, r *http.Request, what string, limit int64, req proto.Message,
+	handle func() (proto.Message, error), status func(error) int) {
 	fail := func(code int, err error) {
 		writeJSON(w, code, struct {
 			Status string `json:"status"`
@@ -193,24 +209,18 @@ func (h *Handler) plan(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnauthorized, err)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit))
 	if err != nil {
 		fail(http.StatusBadRequest, err)
 		return
 	}
-	req := &loadpb.PlanRequest{}
 	if err := protojson.Unmarshal(body, req); err != nil {
-		fail(http.StatusBadRequest, fmt.Errorf("load plan request: %w", err))
+		fail(http.StatusBadRequest, fmt.Errorf("%s request: %w", what, err))
 		return
 	}
-	resp, err := h.Plan(req)
+	resp, err := handle()
 	if err != nil {
-		code := http.StatusBadRequest
-		var ce *catalog.Error
-		if errors.As(err, &ce) {
-			code = http.StatusNotFound
-		}
-		fail(code, err)
+		fail(status(err), err)
 		return
 	}
 	out, err := protojson.Marshal(resp)

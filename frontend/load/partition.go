@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
-	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/doricdb/doric/api/computepb"
 	"github.com/doricdb/doric/api/loadpb"
@@ -79,48 +78,19 @@ func (e *autoPartitionError) Error() string { return e.msg }
 
 // autoPartitions answers a compute node's POST /api/_auto_partitions.
 func (h *Handler) autoPartitions(w http.ResponseWriter, r *http.Request) {
-	fail := func(code int, err error) {
-		writeJSON(w, code, struct {
-			Status string `json:"status"`
-			Msg    string `json:"msg"`
-		}{"FAILED", err.Error()})
-	}
-	if _, err := h.authenticate(r); err != nil {
-		fail(http.StatusUnauthorized, err)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
-	if err != nil {
-		fail(http.StatusBadRequest, err)
-		return
-	}
 	req := &loadpb.AutoPartitionRequest{}
-	if err := protojson.Unmarshal(body, req); err != nil {
-		fail(http.StatusBadRequest, fmt.Errorf("auto partition request: %w", err))
-		return
-	}
-	resp, err := h.AutoPartitions(r.Context(), req)
-	if err != nil {
+	h.serveRPC(w, r, "auto partition", 64<<20, req, func() (proto.Message, error) { return h.AutoPartitions(r.Context(), req) }, func(err error) int {
 		var ce *catalog.Error
 		var ae *autoPartitionError
 		var pe *partition.Error
 		switch {
 		case errors.As(err, &ce):
-			fail(http.StatusNotFound, err)
+			return http.StatusNotFound
 		case errors.As(err, &ae), errors.As(err, &pe):
-			fail(http.StatusBadRequest, err)
-		default:
-			fail(http.StatusInternalServerError, err)
+			return http.StatusBadRequest
 		}
-		return
-	}
-	out, err := protojson.Marshal(resp)
-	if err != nil {
-		fail(http.StatusInternalServerError, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(out)
+		return http.StatusInternalServerError
+	})
 }
 
 // AutoPartitions creates the partitions of an AUTO PARTITION table that the request's keys need
