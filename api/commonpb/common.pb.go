@@ -241,6 +241,7 @@ type Column struct {
 	DefaultValue  string                 `protobuf:"bytes,7,opt,name=default_value,json=defaultValue,proto3" json:"default_value,omitempty"` // literal text of the DEFAULT clause; meaningful when has_default
 	Comment       string                 `protobuf:"bytes,8,opt,name=comment,proto3" json:"comment,omitempty"`
 	Aggregation   string                 `protobuf:"bytes,9,opt,name=aggregation,proto3" json:"aggregation,omitempty"` // AGGREGATE KEY tables: SUM, MAX, MIN, REPLACE, ...; empty otherwise
+	Hidden        bool                   `protobuf:"varint,10,opt,name=hidden,proto3" json:"hidden,omitempty"`         // a column the system adds (__DORIS_DELETE_SIGN__); not in SELECT *
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -338,6 +339,13 @@ func (x *Column) GetAggregation() string {
 	return ""
 }
 
+func (x *Column) GetHidden() bool {
+	if x != nil {
+		return x.Hidden
+	}
+	return false
+}
+
 // Schema of the rows stored in a tablet. Rows in a segment are sorted by the key columns, which
 // come first in `columns`.
 type TabletSchema struct {
@@ -355,8 +363,11 @@ type TabletSchema struct {
 	// Unique ids of the columns whose segment pages carry a bloom filter (table property
 	// "bloom_filter_columns").
 	BloomFilterColumns []int32 `protobuf:"varint,8,rep,packed,name=bloom_filter_columns,json=bloomFilterColumns,proto3" json:"bloom_filter_columns,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// UNIQUE KEY tables: position in `columns` of the hidden TINYINT column __DORIS_DELETE_SIGN__
+	// (REPLACE); a row whose winning version has it set to 1 is a tombstone: reads skip it.
+	DeleteSignIdx *int32 `protobuf:"varint,9,opt,name=delete_sign_idx,json=deleteSignIdx,proto3,oneof" json:"delete_sign_idx,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TabletSchema) Reset() {
@@ -445,6 +456,131 @@ func (x *TabletSchema) GetBloomFilterColumns() []int32 {
 	return nil
 }
 
+func (x *TabletSchema) GetDeleteSignIdx() int32 {
+	if x != nil && x.DeleteSignIdx != nil {
+		return *x.DeleteSignIdx
+	}
+	return 0
+}
+
+// DeleteCondition is one condition of a DELETE FROM ... WHERE on a DUPLICATE or AGGREGATE table
+// (Doris's delete predicate): column op values. op is one of "=", "!=", "<", "<=", ">", ">=",
+// "IN", "NOT IN", "IS NULL", "IS NOT NULL"; values are literal texts cast to the column's type
+// (one for the comparisons, one or more for IN and NOT IN, none for IS [NOT] NULL). A NULL value
+// never satisfies a comparison or an IN (SQL semantics: such rows are not deleted).
+type DeleteCondition struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ColumnUniqueId int32                  `protobuf:"varint,1,opt,name=column_unique_id,json=columnUniqueId,proto3" json:"column_unique_id,omitempty"`
+	ColumnName     string                 `protobuf:"bytes,2,opt,name=column_name,json=columnName,proto3" json:"column_name,omitempty"` // for messages and SHOW; the column is found by unique id
+	Op             string                 `protobuf:"bytes,3,opt,name=op,proto3" json:"op,omitempty"`
+	Values         []string               `protobuf:"bytes,4,rep,name=values,proto3" json:"values,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DeleteCondition) Reset() {
+	*x = DeleteCondition{}
+	mi := &file_commonpb_common_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCondition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCondition) ProtoMessage() {}
+
+func (x *DeleteCondition) ProtoReflect() protoreflect.Message {
+	mi := &file_commonpb_common_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCondition.ProtoReflect.Descriptor instead.
+func (*DeleteCondition) Descriptor() ([]byte, []int) {
+	return file_commonpb_common_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DeleteCondition) GetColumnUniqueId() int32 {
+	if x != nil {
+		return x.ColumnUniqueId
+	}
+	return 0
+}
+
+func (x *DeleteCondition) GetColumnName() string {
+	if x != nil {
+		return x.ColumnName
+	}
+	return ""
+}
+
+func (x *DeleteCondition) GetOp() string {
+	if x != nil {
+		return x.Op
+	}
+	return ""
+}
+
+func (x *DeleteCondition) GetValues() []string {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+// DeletePredicate is the conjunction of its conditions: a row is deleted when all hold.
+type DeletePredicate struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conditions    []*DeleteCondition     `protobuf:"bytes,1,rep,name=conditions,proto3" json:"conditions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePredicate) Reset() {
+	*x = DeletePredicate{}
+	mi := &file_commonpb_common_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePredicate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePredicate) ProtoMessage() {}
+
+func (x *DeletePredicate) ProtoReflect() protoreflect.Message {
+	mi := &file_commonpb_common_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePredicate.ProtoReflect.Descriptor instead.
+func (*DeletePredicate) Descriptor() ([]byte, []int) {
+	return file_commonpb_common_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *DeletePredicate) GetConditions() []*DeleteCondition {
+	if x != nil {
+		return x.Conditions
+	}
+	return nil
+}
+
 // Batch is a set of rows in columnar form. Every column has num_rows values.
 type Batch struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -456,7 +592,7 @@ type Batch struct {
 
 func (x *Batch) Reset() {
 	*x = Batch{}
-	mi := &file_commonpb_common_proto_msgTypes[3]
+	mi := &file_commonpb_common_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -468,7 +604,7 @@ func (x *Batch) String() string {
 func (*Batch) ProtoMessage() {}
 
 func (x *Batch) ProtoReflect() protoreflect.Message {
-	mi := &file_commonpb_common_proto_msgTypes[3]
+	mi := &file_commonpb_common_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -481,7 +617,7 @@ func (x *Batch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Batch.ProtoReflect.Descriptor instead.
 func (*Batch) Descriptor() ([]byte, []int) {
-	return file_commonpb_common_proto_rawDescGZIP(), []int{3}
+	return file_commonpb_common_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Batch) GetNumRows() int64 {
@@ -518,7 +654,7 @@ type ColumnData struct {
 
 func (x *ColumnData) Reset() {
 	*x = ColumnData{}
-	mi := &file_commonpb_common_proto_msgTypes[4]
+	mi := &file_commonpb_common_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -530,7 +666,7 @@ func (x *ColumnData) String() string {
 func (*ColumnData) ProtoMessage() {}
 
 func (x *ColumnData) ProtoReflect() protoreflect.Message {
-	mi := &file_commonpb_common_proto_msgTypes[4]
+	mi := &file_commonpb_common_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -543,7 +679,7 @@ func (x *ColumnData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ColumnData.ProtoReflect.Descriptor instead.
 func (*ColumnData) Descriptor() ([]byte, []int) {
-	return file_commonpb_common_proto_rawDescGZIP(), []int{4}
+	return file_commonpb_common_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ColumnData) GetType() *Type {
@@ -597,7 +733,7 @@ const file_commonpb_common_proto_rawDesc = "" +
 	"\x04kind\x18\x01 \x01(\x0e2\x16.doric.common.TypeKindR\x04kind\x12\x1c\n" +
 	"\tprecision\x18\x02 \x01(\x05R\tprecision\x12\x14\n" +
 	"\x05scale\x18\x03 \x01(\x05R\x05scale\x12\x16\n" +
-	"\x06length\x18\x04 \x01(\x05R\x06length\"\x96\x02\n" +
+	"\x06length\x18\x04 \x01(\x05R\x06length\"\xae\x02\n" +
 	"\x06Column\x12\x1b\n" +
 	"\tunique_id\x18\x01 \x01(\x05R\buniqueId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12&\n" +
@@ -608,7 +744,9 @@ const file_commonpb_common_proto_rawDesc = "" +
 	"hasDefault\x12#\n" +
 	"\rdefault_value\x18\a \x01(\tR\fdefaultValue\x12\x18\n" +
 	"\acomment\x18\b \x01(\tR\acomment\x12 \n" +
-	"\vaggregation\x18\t \x01(\tR\vaggregation\"\xa1\x03\n" +
+	"\vaggregation\x18\t \x01(\tR\vaggregation\x12\x16\n" +
+	"\x06hidden\x18\n" +
+	" \x01(\bR\x06hidden\"\xe2\x03\n" +
 	"\fTabletSchema\x123\n" +
 	"\tkeys_type\x18\x01 \x01(\x0e2\x16.doric.common.KeysTypeR\bkeysType\x12.\n" +
 	"\acolumns\x18\x02 \x03(\v2\x14.doric.common.ColumnR\acolumns\x12&\n" +
@@ -617,8 +755,20 @@ const file_commonpb_common_proto_rawDesc = "" +
 	"\vcompression\x18\x05 \x01(\tR\vcompression\x12-\n" +
 	"\x10sequence_col_idx\x18\x06 \x01(\x05H\x00R\x0esequenceColIdx\x88\x01\x01\x12E\n" +
 	" enable_unique_key_merge_on_write\x18\a \x01(\bR\x1benableUniqueKeyMergeOnWrite\x120\n" +
-	"\x14bloom_filter_columns\x18\b \x03(\x05R\x12bloomFilterColumnsB\x13\n" +
-	"\x11_sequence_col_idx\"V\n" +
+	"\x14bloom_filter_columns\x18\b \x03(\x05R\x12bloomFilterColumns\x12+\n" +
+	"\x0fdelete_sign_idx\x18\t \x01(\x05H\x01R\rdeleteSignIdx\x88\x01\x01B\x13\n" +
+	"\x11_sequence_col_idxB\x12\n" +
+	"\x10_delete_sign_idx\"\x84\x01\n" +
+	"\x0fDeleteCondition\x12(\n" +
+	"\x10column_unique_id\x18\x01 \x01(\x05R\x0ecolumnUniqueId\x12\x1f\n" +
+	"\vcolumn_name\x18\x02 \x01(\tR\n" +
+	"columnName\x12\x0e\n" +
+	"\x02op\x18\x03 \x01(\tR\x02op\x12\x16\n" +
+	"\x06values\x18\x04 \x03(\tR\x06values\"P\n" +
+	"\x0fDeletePredicate\x12=\n" +
+	"\n" +
+	"conditions\x18\x01 \x03(\v2\x1d.doric.common.DeleteConditionR\n" +
+	"conditions\"V\n" +
 	"\x05Batch\x12\x19\n" +
 	"\bnum_rows\x18\x01 \x01(\x03R\anumRows\x122\n" +
 	"\acolumns\x18\x02 \x03(\v2\x18.doric.common.ColumnDataR\acolumns\"\xb2\x01\n" +
@@ -669,28 +819,31 @@ func file_commonpb_common_proto_rawDescGZIP() []byte {
 }
 
 var file_commonpb_common_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_commonpb_common_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_commonpb_common_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_commonpb_common_proto_goTypes = []any{
-	(TypeKind)(0),        // 0: doric.common.TypeKind
-	(KeysType)(0),        // 1: doric.common.KeysType
-	(*Type)(nil),         // 2: doric.common.Type
-	(*Column)(nil),       // 3: doric.common.Column
-	(*TabletSchema)(nil), // 4: doric.common.TabletSchema
-	(*Batch)(nil),        // 5: doric.common.Batch
-	(*ColumnData)(nil),   // 6: doric.common.ColumnData
+	(TypeKind)(0),           // 0: doric.common.TypeKind
+	(KeysType)(0),           // 1: doric.common.KeysType
+	(*Type)(nil),            // 2: doric.common.Type
+	(*Column)(nil),          // 3: doric.common.Column
+	(*TabletSchema)(nil),    // 4: doric.common.TabletSchema
+	(*DeleteCondition)(nil), // 5: doric.common.DeleteCondition
+	(*DeletePredicate)(nil), // 6: doric.common.DeletePredicate
+	(*Batch)(nil),           // 7: doric.common.Batch
+	(*ColumnData)(nil),      // 8: doric.common.ColumnData
 }
 var file_commonpb_common_proto_depIdxs = []int32{
 	0, // 0: doric.common.Type.kind:type_name -> doric.common.TypeKind
 	2, // 1: doric.common.Column.type:type_name -> doric.common.Type
 	1, // 2: doric.common.TabletSchema.keys_type:type_name -> doric.common.KeysType
 	3, // 3: doric.common.TabletSchema.columns:type_name -> doric.common.Column
-	6, // 4: doric.common.Batch.columns:type_name -> doric.common.ColumnData
-	2, // 5: doric.common.ColumnData.type:type_name -> doric.common.Type
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	5, // 4: doric.common.DeletePredicate.conditions:type_name -> doric.common.DeleteCondition
+	8, // 5: doric.common.Batch.columns:type_name -> doric.common.ColumnData
+	2, // 6: doric.common.ColumnData.type:type_name -> doric.common.Type
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_commonpb_common_proto_init() }
@@ -705,7 +858,7 @@ func file_commonpb_common_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commonpb_common_proto_rawDesc), len(file_commonpb_common_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -292,13 +292,17 @@ func (x *TabletSink) GetVaultId() string {
 // sorts and writes segments to the vault, and registers each tablet's rowset as a tmp rowset of
 // the transaction. It does not commit the transaction.
 type WriteRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	LoadId        string                 `protobuf:"bytes,1,opt,name=load_id,json=loadId,proto3" json:"load_id,omitempty"`
-	TxnId         int64                  `protobuf:"varint,2,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
-	Sink          *TabletSink            `protobuf:"bytes,3,opt,name=sink,proto3" json:"sink,omitempty"`
-	Rows          *commonpb.Batch        `protobuf:"bytes,4,opt,name=rows,proto3" json:"rows,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	LoadId string                 `protobuf:"bytes,1,opt,name=load_id,json=loadId,proto3" json:"load_id,omitempty"`
+	TxnId  int64                  `protobuf:"varint,2,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
+	Sink   *TabletSink            `protobuf:"bytes,3,opt,name=sink,proto3" json:"sink,omitempty"`
+	Rows   *commonpb.Batch        `protobuf:"bytes,4,opt,name=rows,proto3" json:"rows,omitempty"`
+	// DELETE FROM t [PARTITION p] WHERE ... on a DUPLICATE or AGGREGATE table: rows is empty and
+	// every tablet of every partition of the sink gets a rowset without segments that carries
+	// this predicate (metapb.RowsetMeta.delete_predicates).
+	DeletePredicate *commonpb.DeletePredicate `protobuf:"bytes,5,opt,name=delete_predicate,json=deletePredicate,proto3" json:"delete_predicate,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *WriteRequest) Reset() {
@@ -355,6 +359,13 @@ func (x *WriteRequest) GetSink() *TabletSink {
 func (x *WriteRequest) GetRows() *commonpb.Batch {
 	if x != nil {
 		return x.Rows
+	}
+	return nil
+}
+
+func (x *WriteRequest) GetDeletePredicate() *commonpb.DeletePredicate {
+	if x != nil {
+		return x.DeletePredicate
 	}
 	return nil
 }
@@ -581,6 +592,222 @@ func (x *CheckVaultResponse) GetMessage() string {
 	return ""
 }
 
+// CompactRequest asks the node to compact tablets (ALTER TABLE t [CUMULATIVE|BASE] COMPACT; full
+// when type is COMPACTION_FULL or unknown). With wait the call returns when every tablet's
+// compaction finished (or failed); otherwise it returns once they are queued.
+type CompactRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TabletIds     []int64                `protobuf:"varint,1,rep,packed,name=tablet_ids,json=tabletIds,proto3" json:"tablet_ids,omitempty"`
+	Type          metapb.CompactionType  `protobuf:"varint,2,opt,name=type,proto3,enum=doric.meta.CompactionType" json:"type,omitempty"`
+	Wait          bool                   `protobuf:"varint,3,opt,name=wait,proto3" json:"wait,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompactRequest) Reset() {
+	*x = CompactRequest{}
+	mi := &file_computepb_compute_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompactRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompactRequest) ProtoMessage() {}
+
+func (x *CompactRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_computepb_compute_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompactRequest.ProtoReflect.Descriptor instead.
+func (*CompactRequest) Descriptor() ([]byte, []int) {
+	return file_computepb_compute_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CompactRequest) GetTabletIds() []int64 {
+	if x != nil {
+		return x.TabletIds
+	}
+	return nil
+}
+
+func (x *CompactRequest) GetType() metapb.CompactionType {
+	if x != nil {
+		return x.Type
+	}
+	return metapb.CompactionType(0)
+}
+
+func (x *CompactRequest) GetWait() bool {
+	if x != nil {
+		return x.Wait
+	}
+	return false
+}
+
+type CompactResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Submitted     int32                  `protobuf:"varint,1,opt,name=submitted,proto3" json:"submitted,omitempty"`
+	Errors        []string               `protobuf:"bytes,2,rep,name=errors,proto3" json:"errors,omitempty"` // with wait: one line per tablet whose compaction failed
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompactResponse) Reset() {
+	*x = CompactResponse{}
+	mi := &file_computepb_compute_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompactResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompactResponse) ProtoMessage() {}
+
+func (x *CompactResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_computepb_compute_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompactResponse.ProtoReflect.Descriptor instead.
+func (*CompactResponse) Descriptor() ([]byte, []int) {
+	return file_computepb_compute_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CompactResponse) GetSubmitted() int32 {
+	if x != nil {
+		return x.Submitted
+	}
+	return 0
+}
+
+func (x *CompactResponse) GetErrors() []string {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+// CommitTxnRequest commits a load transaction through a compute node: for the merge-on-write
+// tablets among its tmp rowsets the node takes the delete-bitmap lock of their partitions
+// (lock_id = txn_id), marks the rows the new rowsets supersede, writes the bitmaps and commits
+// with mow_table_ids; other transactions are committed as they are. A PRECOMMITTED (two-phase)
+// txn is committed the same way. Committing a visible txn again returns it.
+type CommitTxnRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DbId          int64                  `protobuf:"varint,1,opt,name=db_id,json=dbId,proto3" json:"db_id,omitempty"`
+	TxnId         int64                  `protobuf:"varint,2,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommitTxnRequest) Reset() {
+	*x = CommitTxnRequest{}
+	mi := &file_computepb_compute_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommitTxnRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommitTxnRequest) ProtoMessage() {}
+
+func (x *CommitTxnRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_computepb_compute_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommitTxnRequest.ProtoReflect.Descriptor instead.
+func (*CommitTxnRequest) Descriptor() ([]byte, []int) {
+	return file_computepb_compute_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CommitTxnRequest) GetDbId() int64 {
+	if x != nil {
+		return x.DbId
+	}
+	return 0
+}
+
+func (x *CommitTxnRequest) GetTxnId() int64 {
+	if x != nil {
+		return x.TxnId
+	}
+	return 0
+}
+
+type CommitTxnResponse struct {
+	state         protoimpl.MessageState    `protogen:"open.v1"`
+	Commit        *metapb.CommitTxnResponse `protobuf:"bytes,1,opt,name=commit,proto3" json:"commit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommitTxnResponse) Reset() {
+	*x = CommitTxnResponse{}
+	mi := &file_computepb_compute_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommitTxnResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommitTxnResponse) ProtoMessage() {}
+
+func (x *CommitTxnResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_computepb_compute_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommitTxnResponse.ProtoReflect.Descriptor instead.
+func (*CommitTxnResponse) Descriptor() ([]byte, []int) {
+	return file_computepb_compute_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CommitTxnResponse) GetCommit() *metapb.CommitTxnResponse {
+	if x != nil {
+		return x.Commit
+	}
+	return nil
+}
+
 var File_computepb_compute_proto protoreflect.FileDescriptor
 
 const file_computepb_compute_proto_rawDesc = "" +
@@ -609,12 +836,13 @@ const file_computepb_compute_proto_rawDesc = "" +
 	"\n" +
 	"partitions\x18\x06 \x03(\v2\x1c.doric.compute.PartitionSinkR\n" +
 	"partitions\x12\x19\n" +
-	"\bvault_id\x18\a \x01(\tR\avaultId\"\x96\x01\n" +
+	"\bvault_id\x18\a \x01(\tR\avaultId\"\xe0\x01\n" +
 	"\fWriteRequest\x12\x17\n" +
 	"\aload_id\x18\x01 \x01(\tR\x06loadId\x12\x15\n" +
 	"\x06txn_id\x18\x02 \x01(\x03R\x05txnId\x12-\n" +
 	"\x04sink\x18\x03 \x01(\v2\x19.doric.compute.TabletSinkR\x04sink\x12'\n" +
-	"\x04rows\x18\x04 \x01(\v2\x13.doric.common.BatchR\x04rows\"g\n" +
+	"\x04rows\x18\x04 \x01(\v2\x13.doric.common.BatchR\x04rows\x12H\n" +
+	"\x10delete_predicate\x18\x05 \x01(\v2\x1d.doric.common.DeletePredicateR\x0fdeletePredicate\"g\n" +
 	"\x10TabletCommitInfo\x12\x1b\n" +
 	"\ttablet_id\x18\x01 \x01(\x03R\btabletId\x12\x1b\n" +
 	"\trowset_id\x18\x02 \x01(\tR\browsetId\x12\x19\n" +
@@ -627,12 +855,27 @@ const file_computepb_compute_proto_rawDesc = "" +
 	"\x12CheckVaultResponse\x12\x0e\n" +
 	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x12\n" +
 	"\x04step\x18\x02 \x01(\tR\x04step\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage2\x82\x02\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"s\n" +
+	"\x0eCompactRequest\x12\x1d\n" +
+	"\n" +
+	"tablet_ids\x18\x01 \x03(\x03R\ttabletIds\x12.\n" +
+	"\x04type\x18\x02 \x01(\x0e2\x1a.doric.meta.CompactionTypeR\x04type\x12\x12\n" +
+	"\x04wait\x18\x03 \x01(\bR\x04wait\"G\n" +
+	"\x0fCompactResponse\x12\x1c\n" +
+	"\tsubmitted\x18\x01 \x01(\x05R\tsubmitted\x12\x16\n" +
+	"\x06errors\x18\x02 \x03(\tR\x06errors\">\n" +
+	"\x10CommitTxnRequest\x12\x13\n" +
+	"\x05db_id\x18\x01 \x01(\x03R\x04dbId\x12\x15\n" +
+	"\x06txn_id\x18\x02 \x01(\x03R\x05txnId\"J\n" +
+	"\x11CommitTxnResponse\x125\n" +
+	"\x06commit\x18\x01 \x01(\v2\x1d.doric.meta.CommitTxnResponseR\x06commit2\x9c\x03\n" +
 	"\x0eComputeService\x12Y\n" +
 	"\fExecFragment\x12\".doric.compute.ExecFragmentRequest\x1a#.doric.compute.ExecFragmentResponse0\x01\x12B\n" +
 	"\x05Write\x12\x1b.doric.compute.WriteRequest\x1a\x1c.doric.compute.WriteResponse\x12Q\n" +
 	"\n" +
-	"CheckVault\x12 .doric.compute.CheckVaultRequest\x1a!.doric.compute.CheckVaultResponseB(Z&github.com/doricdb/doric/api/computepbb\x06proto3"
+	"CheckVault\x12 .doric.compute.CheckVaultRequest\x1a!.doric.compute.CheckVaultResponse\x12H\n" +
+	"\aCompact\x12\x1d.doric.compute.CompactRequest\x1a\x1e.doric.compute.CompactResponse\x12N\n" +
+	"\tCommitTxn\x12\x1f.doric.compute.CommitTxnRequest\x1a .doric.compute.CommitTxnResponseB(Z&github.com/doricdb/doric/api/computepbb\x06proto3"
 
 var (
 	file_computepb_compute_proto_rawDescOnce sync.Once
@@ -646,44 +889,58 @@ func file_computepb_compute_proto_rawDescGZIP() []byte {
 	return file_computepb_compute_proto_rawDescData
 }
 
-var file_computepb_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_computepb_compute_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_computepb_compute_proto_goTypes = []any{
-	(*ExecFragmentRequest)(nil),   // 0: doric.compute.ExecFragmentRequest
-	(*ExecFragmentResponse)(nil),  // 1: doric.compute.ExecFragmentResponse
-	(*PartitionSink)(nil),         // 2: doric.compute.PartitionSink
-	(*TabletSink)(nil),            // 3: doric.compute.TabletSink
-	(*WriteRequest)(nil),          // 4: doric.compute.WriteRequest
-	(*TabletCommitInfo)(nil),      // 5: doric.compute.TabletCommitInfo
-	(*WriteResponse)(nil),         // 6: doric.compute.WriteResponse
-	(*CheckVaultRequest)(nil),     // 7: doric.compute.CheckVaultRequest
-	(*CheckVaultResponse)(nil),    // 8: doric.compute.CheckVaultResponse
-	(*planpb.Fragment)(nil),       // 9: doric.plan.Fragment
-	(*planpb.ScanRange)(nil),      // 10: doric.plan.ScanRange
-	(*commonpb.Batch)(nil),        // 11: doric.common.Batch
-	(*commonpb.TabletSchema)(nil), // 12: doric.common.TabletSchema
-	(*metapb.StorageVault)(nil),   // 13: doric.meta.StorageVault
+	(*ExecFragmentRequest)(nil),      // 0: doric.compute.ExecFragmentRequest
+	(*ExecFragmentResponse)(nil),     // 1: doric.compute.ExecFragmentResponse
+	(*PartitionSink)(nil),            // 2: doric.compute.PartitionSink
+	(*TabletSink)(nil),               // 3: doric.compute.TabletSink
+	(*WriteRequest)(nil),             // 4: doric.compute.WriteRequest
+	(*TabletCommitInfo)(nil),         // 5: doric.compute.TabletCommitInfo
+	(*WriteResponse)(nil),            // 6: doric.compute.WriteResponse
+	(*CheckVaultRequest)(nil),        // 7: doric.compute.CheckVaultRequest
+	(*CheckVaultResponse)(nil),       // 8: doric.compute.CheckVaultResponse
+	(*CompactRequest)(nil),           // 9: doric.compute.CompactRequest
+	(*CompactResponse)(nil),          // 10: doric.compute.CompactResponse
+	(*CommitTxnRequest)(nil),         // 11: doric.compute.CommitTxnRequest
+	(*CommitTxnResponse)(nil),        // 12: doric.compute.CommitTxnResponse
+	(*planpb.Fragment)(nil),          // 13: doric.plan.Fragment
+	(*planpb.ScanRange)(nil),         // 14: doric.plan.ScanRange
+	(*commonpb.Batch)(nil),           // 15: doric.common.Batch
+	(*commonpb.TabletSchema)(nil),    // 16: doric.common.TabletSchema
+	(*commonpb.DeletePredicate)(nil), // 17: doric.common.DeletePredicate
+	(*metapb.StorageVault)(nil),      // 18: doric.meta.StorageVault
+	(metapb.CompactionType)(0),       // 19: doric.meta.CompactionType
+	(*metapb.CommitTxnResponse)(nil), // 20: doric.meta.CommitTxnResponse
 }
 var file_computepb_compute_proto_depIdxs = []int32{
-	9,  // 0: doric.compute.ExecFragmentRequest.fragment:type_name -> doric.plan.Fragment
-	10, // 1: doric.compute.ExecFragmentRequest.scan_ranges:type_name -> doric.plan.ScanRange
-	11, // 2: doric.compute.ExecFragmentResponse.batch:type_name -> doric.common.Batch
-	12, // 3: doric.compute.TabletSink.schema:type_name -> doric.common.TabletSchema
+	13, // 0: doric.compute.ExecFragmentRequest.fragment:type_name -> doric.plan.Fragment
+	14, // 1: doric.compute.ExecFragmentRequest.scan_ranges:type_name -> doric.plan.ScanRange
+	15, // 2: doric.compute.ExecFragmentResponse.batch:type_name -> doric.common.Batch
+	16, // 3: doric.compute.TabletSink.schema:type_name -> doric.common.TabletSchema
 	2,  // 4: doric.compute.TabletSink.partitions:type_name -> doric.compute.PartitionSink
 	3,  // 5: doric.compute.WriteRequest.sink:type_name -> doric.compute.TabletSink
-	11, // 6: doric.compute.WriteRequest.rows:type_name -> doric.common.Batch
-	5,  // 7: doric.compute.WriteResponse.tablets:type_name -> doric.compute.TabletCommitInfo
-	13, // 8: doric.compute.CheckVaultRequest.vault:type_name -> doric.meta.StorageVault
-	0,  // 9: doric.compute.ComputeService.ExecFragment:input_type -> doric.compute.ExecFragmentRequest
-	4,  // 10: doric.compute.ComputeService.Write:input_type -> doric.compute.WriteRequest
-	7,  // 11: doric.compute.ComputeService.CheckVault:input_type -> doric.compute.CheckVaultRequest
-	1,  // 12: doric.compute.ComputeService.ExecFragment:output_type -> doric.compute.ExecFragmentResponse
-	6,  // 13: doric.compute.ComputeService.Write:output_type -> doric.compute.WriteResponse
-	8,  // 14: doric.compute.ComputeService.CheckVault:output_type -> doric.compute.CheckVaultResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	15, // 6: doric.compute.WriteRequest.rows:type_name -> doric.common.Batch
+	17, // 7: doric.compute.WriteRequest.delete_predicate:type_name -> doric.common.DeletePredicate
+	5,  // 8: doric.compute.WriteResponse.tablets:type_name -> doric.compute.TabletCommitInfo
+	18, // 9: doric.compute.CheckVaultRequest.vault:type_name -> doric.meta.StorageVault
+	19, // 10: doric.compute.CompactRequest.type:type_name -> doric.meta.CompactionType
+	20, // 11: doric.compute.CommitTxnResponse.commit:type_name -> doric.meta.CommitTxnResponse
+	0,  // 12: doric.compute.ComputeService.ExecFragment:input_type -> doric.compute.ExecFragmentRequest
+	4,  // 13: doric.compute.ComputeService.Write:input_type -> doric.compute.WriteRequest
+	7,  // 14: doric.compute.ComputeService.CheckVault:input_type -> doric.compute.CheckVaultRequest
+	9,  // 15: doric.compute.ComputeService.Compact:input_type -> doric.compute.CompactRequest
+	11, // 16: doric.compute.ComputeService.CommitTxn:input_type -> doric.compute.CommitTxnRequest
+	1,  // 17: doric.compute.ComputeService.ExecFragment:output_type -> doric.compute.ExecFragmentResponse
+	6,  // 18: doric.compute.ComputeService.Write:output_type -> doric.compute.WriteResponse
+	8,  // 19: doric.compute.ComputeService.CheckVault:output_type -> doric.compute.CheckVaultResponse
+	10, // 20: doric.compute.ComputeService.Compact:output_type -> doric.compute.CompactResponse
+	12, // 21: doric.compute.ComputeService.CommitTxn:output_type -> doric.compute.CommitTxnResponse
+	17, // [17:22] is the sub-list for method output_type
+	12, // [12:17] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_computepb_compute_proto_init() }
@@ -697,7 +954,7 @@ func file_computepb_compute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_computepb_compute_proto_rawDesc), len(file_computepb_compute_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,8 @@ const (
 	ComputeService_ExecFragment_FullMethodName = "/doric.compute.ComputeService/ExecFragment"
 	ComputeService_Write_FullMethodName        = "/doric.compute.ComputeService/Write"
 	ComputeService_CheckVault_FullMethodName   = "/doric.compute.ComputeService/CheckVault"
+	ComputeService_Compact_FullMethodName      = "/doric.compute.ComputeService/Compact"
+	ComputeService_CommitTxn_FullMethodName    = "/doric.compute.ComputeService/CommitTxn"
 )
 
 // ComputeServiceClient is the client API for ComputeService service.
@@ -34,6 +36,8 @@ type ComputeServiceClient interface {
 	ExecFragment(ctx context.Context, in *ExecFragmentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExecFragmentResponse], error)
 	Write(ctx context.Context, in *WriteRequest, opts ...grpc.CallOption) (*WriteResponse, error)
 	CheckVault(ctx context.Context, in *CheckVaultRequest, opts ...grpc.CallOption) (*CheckVaultResponse, error)
+	Compact(ctx context.Context, in *CompactRequest, opts ...grpc.CallOption) (*CompactResponse, error)
+	CommitTxn(ctx context.Context, in *CommitTxnRequest, opts ...grpc.CallOption) (*CommitTxnResponse, error)
 }
 
 type computeServiceClient struct {
@@ -83,6 +87,26 @@ func (c *computeServiceClient) CheckVault(ctx context.Context, in *CheckVaultReq
 	return out, nil
 }
 
+func (c *computeServiceClient) Compact(ctx context.Context, in *CompactRequest, opts ...grpc.CallOption) (*CompactResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CompactResponse)
+	err := c.cc.Invoke(ctx, ComputeService_Compact_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *computeServiceClient) CommitTxn(ctx context.Context, in *CommitTxnRequest, opts ...grpc.CallOption) (*CommitTxnResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommitTxnResponse)
+	err := c.cc.Invoke(ctx, ComputeService_CommitTxn_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ComputeServiceServer is the server API for ComputeService service.
 // All implementations must embed UnimplementedComputeServiceServer
 // for forward compatibility.
@@ -90,6 +114,8 @@ type ComputeServiceServer interface {
 	ExecFragment(*ExecFragmentRequest, grpc.ServerStreamingServer[ExecFragmentResponse]) error
 	Write(context.Context, *WriteRequest) (*WriteResponse, error)
 	CheckVault(context.Context, *CheckVaultRequest) (*CheckVaultResponse, error)
+	Compact(context.Context, *CompactRequest) (*CompactResponse, error)
+	CommitTxn(context.Context, *CommitTxnRequest) (*CommitTxnResponse, error)
 	mustEmbedUnimplementedComputeServiceServer()
 }
 
@@ -108,6 +134,12 @@ func (UnimplementedComputeServiceServer) Write(context.Context, *WriteRequest) (
 }
 func (UnimplementedComputeServiceServer) CheckVault(context.Context, *CheckVaultRequest) (*CheckVaultResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckVault not implemented")
+}
+func (UnimplementedComputeServiceServer) Compact(context.Context, *CompactRequest) (*CompactResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Compact not implemented")
+}
+func (UnimplementedComputeServiceServer) CommitTxn(context.Context, *CommitTxnRequest) (*CommitTxnResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CommitTxn not implemented")
 }
 func (UnimplementedComputeServiceServer) mustEmbedUnimplementedComputeServiceServer() {}
 func (UnimplementedComputeServiceServer) testEmbeddedByValue()                        {}
@@ -177,6 +209,42 @@ func _ComputeService_CheckVault_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ComputeService_Compact_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompactRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ComputeServiceServer).Compact(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ComputeService_Compact_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ComputeServiceServer).Compact(ctx, req.(*CompactRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ComputeService_CommitTxn_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CommitTxnRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ComputeServiceServer).CommitTxn(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ComputeService_CommitTxn_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ComputeServiceServer).CommitTxn(ctx, req.(*CommitTxnRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ComputeService_ServiceDesc is the grpc.ServiceDesc for ComputeService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -191,6 +259,14 @@ var ComputeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckVault",
 			Handler:    _ComputeService_CheckVault_Handler,
+		},
+		{
+			MethodName: "Compact",
+			Handler:    _ComputeService_Compact_Handler,
+		},
+		{
+			MethodName: "CommitTxn",
+			Handler:    _ComputeService_CommitTxn_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1061,8 +1061,13 @@ type RowsetMeta struct {
 	VaultId         string                 `protobuf:"bytes,12,opt,name=vault_id,json=vaultId,proto3" json:"vault_id,omitempty"`
 	CreationTimeMs  int64                  `protobuf:"varint,13,opt,name=creation_time_ms,json=creationTimeMs,proto3" json:"creation_time_ms,omitempty"`
 	SegmentsOverlap bool                   `protobuf:"varint,14,opt,name=segments_overlap,json=segmentsOverlap,proto3" json:"segments_overlap,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// DELETE FROM on DUPLICATE/AGGREGATE tables: a rowset without segments that carries the
+	// predicate. Rows of the tablet's rowsets whose end_version is below this rowset's
+	// start_version and that match it are deleted (applied at read, and by compaction; a compaction
+	// output that covered a delete rowset keeps its predicate, applied to the rowsets below it).
+	DeletePredicates []*commonpb.DeletePredicate `protobuf:"bytes,15,rep,name=delete_predicates,json=deletePredicates,proto3" json:"delete_predicates,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *RowsetMeta) Reset() {
@@ -1191,6 +1196,13 @@ func (x *RowsetMeta) GetSegmentsOverlap() bool {
 		return x.SegmentsOverlap
 	}
 	return false
+}
+
+func (x *RowsetMeta) GetDeletePredicates() []*commonpb.DeletePredicate {
+	if x != nil {
+		return x.DeletePredicates
+	}
+	return nil
 }
 
 type TxnInfo struct {
@@ -5565,8 +5577,13 @@ type FinishTabletJobRequest struct {
 	LeaseMs               int64                  `protobuf:"varint,5,opt,name=lease_ms,json=leaseMs,proto3" json:"lease_ms,omitempty"`
 	OutputRowset          *RowsetMeta            `protobuf:"bytes,6,opt,name=output_rowset,json=outputRowset,proto3" json:"output_rowset,omitempty"`                               // COMMIT: versions [start, end] of the job
 	OutputCumulativePoint int64                  `protobuf:"varint,7,opt,name=output_cumulative_point,json=outputCumulativePoint,proto3" json:"output_cumulative_point,omitempty"` // COMMIT: the new cumulative point (0: unchanged)
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// COMMIT of a merge-on-write tablet: the compactor holds the delete-bitmap lock of the tablet's
+	// partition with this (negative) lock id and has written the output's bitmaps under it; the
+	// commit fails with FailedPrecondition unless the lock is live and held by this id. The lock is
+	// not released by the commit.
+	DeleteBitmapLockId int64 `protobuf:"varint,8,opt,name=delete_bitmap_lock_id,json=deleteBitmapLockId,proto3" json:"delete_bitmap_lock_id,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *FinishTabletJobRequest) Reset() {
@@ -5644,6 +5661,13 @@ func (x *FinishTabletJobRequest) GetOutputRowset() *RowsetMeta {
 func (x *FinishTabletJobRequest) GetOutputCumulativePoint() int64 {
 	if x != nil {
 		return x.OutputCumulativePoint
+	}
+	return 0
+}
+
+func (x *FinishTabletJobRequest) GetDeleteBitmapLockId() int64 {
+	if x != nil {
+		return x.DeleteBitmapLockId
 	}
 	return 0
 }
@@ -6593,6 +6617,218 @@ func (x *PartitionResponse) GetTableVersion() *TableVersion {
 	return nil
 }
 
+// GetTxnRowsets lists the tmp rowsets of a txn (those commit_rowset registered and commit_txn
+// has not made visible yet), in tablet order: the merge-on-write publish reads them.
+type GetTxnRowsetsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId    string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	TxnId         int64                  `protobuf:"varint,2,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTxnRowsetsRequest) Reset() {
+	*x = GetTxnRowsetsRequest{}
+	mi := &file_metapb_meta_proto_msgTypes[99]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTxnRowsetsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTxnRowsetsRequest) ProtoMessage() {}
+
+func (x *GetTxnRowsetsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[99]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTxnRowsetsRequest.ProtoReflect.Descriptor instead.
+func (*GetTxnRowsetsRequest) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{99}
+}
+
+func (x *GetTxnRowsetsRequest) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
+}
+
+func (x *GetTxnRowsetsRequest) GetTxnId() int64 {
+	if x != nil {
+		return x.TxnId
+	}
+	return 0
+}
+
+type GetTxnRowsetsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rowsets       []*RowsetMeta          `protobuf:"bytes,1,rep,name=rowsets,proto3" json:"rowsets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTxnRowsetsResponse) Reset() {
+	*x = GetTxnRowsetsResponse{}
+	mi := &file_metapb_meta_proto_msgTypes[100]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTxnRowsetsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTxnRowsetsResponse) ProtoMessage() {}
+
+func (x *GetTxnRowsetsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[100]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTxnRowsetsResponse.ProtoReflect.Descriptor instead.
+func (*GetTxnRowsetsResponse) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{100}
+}
+
+func (x *GetTxnRowsetsResponse) GetRowsets() []*RowsetMeta {
+	if x != nil {
+		return x.Rowsets
+	}
+	return nil
+}
+
+// ListTxns lists the transactions of a database, newest (highest txn id) first: all of them, or
+// the one with `label` when set; at most `limit` (default 100). SHOW LOAD reads it.
+type ListTxnsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId    string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	DbId          int64                  `protobuf:"varint,2,opt,name=db_id,json=dbId,proto3" json:"db_id,omitempty"`
+	Label         string                 `protobuf:"bytes,3,opt,name=label,proto3" json:"label,omitempty"`
+	Limit         int32                  `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTxnsRequest) Reset() {
+	*x = ListTxnsRequest{}
+	mi := &file_metapb_meta_proto_msgTypes[101]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTxnsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTxnsRequest) ProtoMessage() {}
+
+func (x *ListTxnsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[101]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTxnsRequest.ProtoReflect.Descriptor instead.
+func (*ListTxnsRequest) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{101}
+}
+
+func (x *ListTxnsRequest) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
+}
+
+func (x *ListTxnsRequest) GetDbId() int64 {
+	if x != nil {
+		return x.DbId
+	}
+	return 0
+}
+
+func (x *ListTxnsRequest) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *ListTxnsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type ListTxnsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Txns          []*TxnInfo             `protobuf:"bytes,1,rep,name=txns,proto3" json:"txns,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTxnsResponse) Reset() {
+	*x = ListTxnsResponse{}
+	mi := &file_metapb_meta_proto_msgTypes[102]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTxnsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTxnsResponse) ProtoMessage() {}
+
+func (x *ListTxnsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[102]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTxnsResponse.ProtoReflect.Descriptor instead.
+func (*ListTxnsResponse) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{102}
+}
+
+func (x *ListTxnsResponse) GetTxns() []*TxnInfo {
+	if x != nil {
+		return x.Txns
+	}
+	return nil
+}
+
 var File_metapb_meta_proto protoreflect.FileDescriptor
 
 const file_metapb_meta_proto_rawDesc = "" +
@@ -6663,7 +6899,7 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\bvault_id\x18\x06 \x01(\tR\avaultId\x122\n" +
 	"\x06schema\x18\a \x01(\v2\x1a.doric.common.TabletSchemaR\x06schema\x12(\n" +
 	"\x10creation_time_ms\x18\b \x01(\x03R\x0ecreationTimeMs\x12)\n" +
-	"\x10cumulative_point\x18\t \x01(\x03R\x0fcumulativePoint\"\xd3\x03\n" +
+	"\x10cumulative_point\x18\t \x01(\x03R\x0fcumulativePoint\"\x9f\x04\n" +
 	"\n" +
 	"RowsetMeta\x12\x1b\n" +
 	"\trowset_id\x18\x01 \x01(\tR\browsetId\x12\x1b\n" +
@@ -6682,7 +6918,8 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\rsegment_sizes\x18\v \x03(\x03R\fsegmentSizes\x12\x19\n" +
 	"\bvault_id\x18\f \x01(\tR\avaultId\x12(\n" +
 	"\x10creation_time_ms\x18\r \x01(\x03R\x0ecreationTimeMs\x12)\n" +
-	"\x10segments_overlap\x18\x0e \x01(\bR\x0fsegmentsOverlap\"\xf4\x03\n" +
+	"\x10segments_overlap\x18\x0e \x01(\bR\x0fsegmentsOverlap\x12J\n" +
+	"\x11delete_predicates\x18\x0f \x03(\v2\x1d.doric.common.DeletePredicateR\x10deletePredicates\"\xf4\x03\n" +
 	"\aTxnInfo\x12\x15\n" +
 	"\x06txn_id\x18\x01 \x01(\x03R\x05txnId\x12\x13\n" +
 	"\x05db_id\x18\x02 \x01(\x03R\x04dbId\x12\x14\n" +
@@ -7023,7 +7260,7 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\n" +
 	"compaction\x18\x01 \x01(\v2\x19.doric.meta.CompactionJobR\n" +
 	"compaction\x12-\n" +
-	"\x05stats\x18\x02 \x01(\v2\x17.doric.meta.TabletStatsR\x05stats\"\xb2\x02\n" +
+	"\x05stats\x18\x02 \x01(\v2\x17.doric.meta.TabletStatsR\x05stats\"\xe5\x02\n" +
 	"\x16FinishTabletJobRequest\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\tR\n" +
 	"instanceId\x12\x1b\n" +
@@ -7032,7 +7269,8 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\x06action\x18\x04 \x01(\x0e2\x1b.doric.meta.TabletJobActionR\x06action\x12\x19\n" +
 	"\blease_ms\x18\x05 \x01(\x03R\aleaseMs\x12;\n" +
 	"\routput_rowset\x18\x06 \x01(\v2\x16.doric.meta.RowsetMetaR\foutputRowset\x126\n" +
-	"\x17output_cumulative_point\x18\a \x01(\x03R\x15outputCumulativePoint\"\x83\x01\n" +
+	"\x17output_cumulative_point\x18\a \x01(\x03R\x15outputCumulativePoint\x121\n" +
+	"\x15delete_bitmap_lock_id\x18\b \x01(\x03R\x12deleteBitmapLockId\"\x83\x01\n" +
 	"\x17FinishTabletJobResponse\x129\n" +
 	"\n" +
 	"compaction\x18\x01 \x01(\v2\x19.doric.meta.CompactionJobR\n" +
@@ -7103,7 +7341,21 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\rexpiration_ms\x18\x06 \x01(\x03R\fexpirationMs\x120\n" +
 	"\x14update_table_version\x18\a \x01(\bR\x12updateTableVersion\"R\n" +
 	"\x11PartitionResponse\x12=\n" +
-	"\rtable_version\x18\x01 \x01(\v2\x18.doric.meta.TableVersionR\ftableVersion*I\n" +
+	"\rtable_version\x18\x01 \x01(\v2\x18.doric.meta.TableVersionR\ftableVersion\"N\n" +
+	"\x14GetTxnRowsetsRequest\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\tR\n" +
+	"instanceId\x12\x15\n" +
+	"\x06txn_id\x18\x02 \x01(\x03R\x05txnId\"I\n" +
+	"\x15GetTxnRowsetsResponse\x120\n" +
+	"\arowsets\x18\x01 \x03(\v2\x16.doric.meta.RowsetMetaR\arowsets\"s\n" +
+	"\x0fListTxnsRequest\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\tR\n" +
+	"instanceId\x12\x13\n" +
+	"\x05db_id\x18\x02 \x01(\x03R\x04dbId\x12\x14\n" +
+	"\x05label\x18\x03 \x01(\tR\x05label\x12\x14\n" +
+	"\x05limit\x18\x04 \x01(\x05R\x05limit\";\n" +
+	"\x10ListTxnsResponse\x12'\n" +
+	"\x04txns\x18\x01 \x03(\v2\x13.doric.meta.TxnInfoR\x04txns*I\n" +
 	"\n" +
 	"NodeStatus\x12\x10\n" +
 	"\fNODE_UNKNOWN\x10\x00\x12\x10\n" +
@@ -7134,7 +7386,7 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\n" +
 	"JOB_COMMIT\x10\x01\x12\r\n" +
 	"\tJOB_ABORT\x10\x02\x12\r\n" +
-	"\tJOB_LEASE\x10\x032\xdb\x1c\n" +
+	"\tJOB_LEASE\x10\x032\xf8\x1d\n" +
 	"\vMetaService\x12W\n" +
 	"\x0eCreateInstance\x12!.doric.meta.CreateInstanceRequest\x1a\".doric.meta.CreateInstanceResponse\x12N\n" +
 	"\vGetInstance\x12\x1e.doric.meta.GetInstanceRequest\x1a\x1f.doric.meta.GetInstanceResponse\x12Z\n" +
@@ -7180,7 +7432,9 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\tDropIndex\x12\x18.doric.meta.IndexRequest\x1a\x19.doric.meta.IndexResponse\x12O\n" +
 	"\x10PreparePartition\x12\x1c.doric.meta.PartitionRequest\x1a\x1d.doric.meta.PartitionResponse\x12N\n" +
 	"\x0fCommitPartition\x12\x1c.doric.meta.PartitionRequest\x1a\x1d.doric.meta.PartitionResponse\x12L\n" +
-	"\rDropPartition\x12\x1c.doric.meta.PartitionRequest\x1a\x1d.doric.meta.PartitionResponseB%Z#github.com/doricdb/doric/api/metapbb\x06proto3"
+	"\rDropPartition\x12\x1c.doric.meta.PartitionRequest\x1a\x1d.doric.meta.PartitionResponse\x12T\n" +
+	"\rGetTxnRowsets\x12 .doric.meta.GetTxnRowsetsRequest\x1a!.doric.meta.GetTxnRowsetsResponse\x12E\n" +
+	"\bListTxns\x12\x1b.doric.meta.ListTxnsRequest\x1a\x1c.doric.meta.ListTxnsResponseB%Z#github.com/doricdb/doric/api/metapbb\x06proto3"
 
 var (
 	file_metapb_meta_proto_rawDescOnce sync.Once
@@ -7195,7 +7449,7 @@ func file_metapb_meta_proto_rawDescGZIP() []byte {
 }
 
 var file_metapb_meta_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_metapb_meta_proto_msgTypes = make([]protoimpl.MessageInfo, 99)
+var file_metapb_meta_proto_msgTypes = make([]protoimpl.MessageInfo, 103)
 var file_metapb_meta_proto_goTypes = []any{
 	(NodeStatus)(0),                              // 0: doric.meta.NodeStatus
 	(ComputeGroupStatus)(0),                      // 1: doric.meta.ComputeGroupStatus
@@ -7302,7 +7556,12 @@ var file_metapb_meta_proto_goTypes = []any{
 	(*IndexResponse)(nil),                        // 102: doric.meta.IndexResponse
 	(*PartitionRequest)(nil),                     // 103: doric.meta.PartitionRequest
 	(*PartitionResponse)(nil),                    // 104: doric.meta.PartitionResponse
-	(*commonpb.TabletSchema)(nil),                // 105: doric.common.TabletSchema
+	(*GetTxnRowsetsRequest)(nil),                 // 105: doric.meta.GetTxnRowsetsRequest
+	(*GetTxnRowsetsResponse)(nil),                // 106: doric.meta.GetTxnRowsetsResponse
+	(*ListTxnsRequest)(nil),                      // 107: doric.meta.ListTxnsRequest
+	(*ListTxnsResponse)(nil),                     // 108: doric.meta.ListTxnsResponse
+	(*commonpb.TabletSchema)(nil),                // 109: doric.common.TabletSchema
+	(*commonpb.DeletePredicate)(nil),             // 110: doric.common.DeletePredicate
 }
 var file_metapb_meta_proto_depIdxs = []int32{
 	7,   // 0: doric.meta.StorageVault.local:type_name -> doric.meta.LocalVault
@@ -7311,157 +7570,164 @@ var file_metapb_meta_proto_depIdxs = []int32{
 	0,   // 3: doric.meta.NodeInfo.status:type_name -> doric.meta.NodeStatus
 	11,  // 4: doric.meta.ComputeGroup.nodes:type_name -> doric.meta.NodeInfo
 	1,   // 5: doric.meta.ComputeGroup.status:type_name -> doric.meta.ComputeGroupStatus
-	105, // 6: doric.meta.TabletMeta.schema:type_name -> doric.common.TabletSchema
-	2,   // 7: doric.meta.TxnInfo.status:type_name -> doric.meta.TxnStatus
-	60,  // 8: doric.meta.TxnInfo.versions:type_name -> doric.meta.PartitionVersion
-	14,  // 9: doric.meta.RecycleRowset.rowset:type_name -> doric.meta.RowsetMeta
-	2,   // 10: doric.meta.RecycleTxn.status:type_name -> doric.meta.TxnStatus
-	3,   // 11: doric.meta.RecycleIndex.state:type_name -> doric.meta.RecycleState
-	3,   // 12: doric.meta.RecyclePartition.state:type_name -> doric.meta.RecycleState
-	4,   // 13: doric.meta.CompactionJob.type:type_name -> doric.meta.CompactionType
-	21,  // 14: doric.meta.TabletJob.compaction:type_name -> doric.meta.CompactionJob
-	24,  // 15: doric.meta.DeleteBitmapPending.refs:type_name -> doric.meta.DeleteBitmapEntry
-	10,  // 16: doric.meta.CreateInstanceRequest.default_vault:type_name -> doric.meta.StorageVault
-	12,  // 17: doric.meta.CreateInstanceRequest.default_compute_group:type_name -> doric.meta.ComputeGroup
-	6,   // 18: doric.meta.CreateInstanceResponse.instance:type_name -> doric.meta.InstanceInfo
-	6,   // 19: doric.meta.GetInstanceResponse.instance:type_name -> doric.meta.InstanceInfo
-	10,  // 20: doric.meta.GetStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
-	10,  // 21: doric.meta.ListStorageVaultsResponse.vaults:type_name -> doric.meta.StorageVault
-	12,  // 22: doric.meta.CreateComputeGroupRequest.group:type_name -> doric.meta.ComputeGroup
-	12,  // 23: doric.meta.CreateComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
-	12,  // 24: doric.meta.GetComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
-	12,  // 25: doric.meta.ListComputeGroupsResponse.groups:type_name -> doric.meta.ComputeGroup
-	11,  // 26: doric.meta.AddNodeRequest.node:type_name -> doric.meta.NodeInfo
-	12,  // 27: doric.meta.AddNodeResponse.group:type_name -> doric.meta.ComputeGroup
-	1,   // 28: doric.meta.HeartbeatResponse.group_status:type_name -> doric.meta.ComputeGroupStatus
-	13,  // 29: doric.meta.CreateTabletsRequest.tablets:type_name -> doric.meta.TabletMeta
-	13,  // 30: doric.meta.GetTabletResponse.tablet:type_name -> doric.meta.TabletMeta
-	15,  // 31: doric.meta.BeginTxnResponse.existing:type_name -> doric.meta.TxnInfo
-	14,  // 32: doric.meta.PrepareRowsetRequest.rowset:type_name -> doric.meta.RowsetMeta
-	14,  // 33: doric.meta.CommitRowsetRequest.rowset:type_name -> doric.meta.RowsetMeta
-	15,  // 34: doric.meta.CommitTxnResponse.txn:type_name -> doric.meta.TxnInfo
-	60,  // 35: doric.meta.CommitTxnResponse.versions:type_name -> doric.meta.PartitionVersion
-	15,  // 36: doric.meta.AbortTxnResponse.txn:type_name -> doric.meta.TxnInfo
-	15,  // 37: doric.meta.GetTxnResponse.txn:type_name -> doric.meta.TxnInfo
-	60,  // 38: doric.meta.GetVersionRequest.partitions:type_name -> doric.meta.PartitionVersion
-	61,  // 39: doric.meta.GetVersionRequest.tables:type_name -> doric.meta.TableVersion
-	60,  // 40: doric.meta.GetVersionResponse.versions:type_name -> doric.meta.PartitionVersion
-	61,  // 41: doric.meta.GetVersionResponse.table_versions:type_name -> doric.meta.TableVersion
-	14,  // 42: doric.meta.GetRowsetsResponse.rowsets:type_name -> doric.meta.RowsetMeta
-	10,  // 43: doric.meta.CreateStorageVaultRequest.vault:type_name -> doric.meta.StorageVault
-	10,  // 44: doric.meta.CreateStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
-	8,   // 45: doric.meta.AlterStorageVaultRequest.s3:type_name -> doric.meta.S3Vault
-	9,   // 46: doric.meta.AlterStorageVaultRequest.hdfs:type_name -> doric.meta.HdfsVault
-	10,  // 47: doric.meta.AlterStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
-	6,   // 48: doric.meta.SetDefaultStorageVaultResponse.instance:type_name -> doric.meta.InstanceInfo
-	12,  // 49: doric.meta.SuspendComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
-	12,  // 50: doric.meta.ResumeComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
-	12,  // 51: doric.meta.RemoveNodeResponse.group:type_name -> doric.meta.ComputeGroup
-	11,  // 52: doric.meta.ListNodesResponse.nodes:type_name -> doric.meta.NodeInfo
-	17,  // 53: doric.meta.GetTabletStatsResponse.stats:type_name -> doric.meta.TabletStats
-	15,  // 54: doric.meta.PrecommitTxnResponse.txn:type_name -> doric.meta.TxnInfo
-	21,  // 55: doric.meta.StartTabletJobRequest.compaction:type_name -> doric.meta.CompactionJob
-	21,  // 56: doric.meta.StartTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
-	17,  // 57: doric.meta.StartTabletJobResponse.stats:type_name -> doric.meta.TabletStats
-	5,   // 58: doric.meta.FinishTabletJobRequest.action:type_name -> doric.meta.TabletJobAction
-	14,  // 59: doric.meta.FinishTabletJobRequest.output_rowset:type_name -> doric.meta.RowsetMeta
-	21,  // 60: doric.meta.FinishTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
-	17,  // 61: doric.meta.FinishTabletJobResponse.stats:type_name -> doric.meta.TabletStats
-	24,  // 62: doric.meta.UpdateDeleteBitmapRequest.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
-	96,  // 63: doric.meta.GetDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
-	24,  // 64: doric.meta.GetDeleteBitmapResponse.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
-	96,  // 65: doric.meta.RemoveDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
-	61,  // 66: doric.meta.IndexResponse.table_version:type_name -> doric.meta.TableVersion
-	61,  // 67: doric.meta.PartitionResponse.table_version:type_name -> doric.meta.TableVersion
-	26,  // 68: doric.meta.MetaService.CreateInstance:input_type -> doric.meta.CreateInstanceRequest
-	28,  // 69: doric.meta.MetaService.GetInstance:input_type -> doric.meta.GetInstanceRequest
-	30,  // 70: doric.meta.MetaService.GetStorageVault:input_type -> doric.meta.GetStorageVaultRequest
-	32,  // 71: doric.meta.MetaService.ListStorageVaults:input_type -> doric.meta.ListStorageVaultsRequest
-	34,  // 72: doric.meta.MetaService.CreateComputeGroup:input_type -> doric.meta.CreateComputeGroupRequest
-	36,  // 73: doric.meta.MetaService.GetComputeGroup:input_type -> doric.meta.GetComputeGroupRequest
-	38,  // 74: doric.meta.MetaService.ListComputeGroups:input_type -> doric.meta.ListComputeGroupsRequest
-	40,  // 75: doric.meta.MetaService.AddNode:input_type -> doric.meta.AddNodeRequest
-	42,  // 76: doric.meta.MetaService.Heartbeat:input_type -> doric.meta.HeartbeatRequest
-	44,  // 77: doric.meta.MetaService.CreateTablets:input_type -> doric.meta.CreateTabletsRequest
-	46,  // 78: doric.meta.MetaService.GetTablet:input_type -> doric.meta.GetTabletRequest
-	48,  // 79: doric.meta.MetaService.BeginTxn:input_type -> doric.meta.BeginTxnRequest
-	50,  // 80: doric.meta.MetaService.PrepareRowset:input_type -> doric.meta.PrepareRowsetRequest
-	52,  // 81: doric.meta.MetaService.CommitRowset:input_type -> doric.meta.CommitRowsetRequest
-	54,  // 82: doric.meta.MetaService.CommitTxn:input_type -> doric.meta.CommitTxnRequest
-	56,  // 83: doric.meta.MetaService.AbortTxn:input_type -> doric.meta.AbortTxnRequest
-	58,  // 84: doric.meta.MetaService.GetTxn:input_type -> doric.meta.GetTxnRequest
-	62,  // 85: doric.meta.MetaService.GetVersion:input_type -> doric.meta.GetVersionRequest
-	64,  // 86: doric.meta.MetaService.GetRowsets:input_type -> doric.meta.GetRowsetsRequest
-	66,  // 87: doric.meta.MetaService.CreateStorageVault:input_type -> doric.meta.CreateStorageVaultRequest
-	68,  // 88: doric.meta.MetaService.AlterStorageVault:input_type -> doric.meta.AlterStorageVaultRequest
-	70,  // 89: doric.meta.MetaService.SetDefaultStorageVault:input_type -> doric.meta.SetDefaultStorageVaultRequest
-	72,  // 90: doric.meta.MetaService.DropComputeGroup:input_type -> doric.meta.DropComputeGroupRequest
-	74,  // 91: doric.meta.MetaService.SuspendComputeGroup:input_type -> doric.meta.SuspendComputeGroupRequest
-	76,  // 92: doric.meta.MetaService.ResumeComputeGroup:input_type -> doric.meta.ResumeComputeGroupRequest
-	78,  // 93: doric.meta.MetaService.RemoveNode:input_type -> doric.meta.RemoveNodeRequest
-	80,  // 94: doric.meta.MetaService.ListNodes:input_type -> doric.meta.ListNodesRequest
-	82,  // 95: doric.meta.MetaService.GetTabletStats:input_type -> doric.meta.GetTabletStatsRequest
-	84,  // 96: doric.meta.MetaService.PrecommitTxn:input_type -> doric.meta.PrecommitTxnRequest
-	86,  // 97: doric.meta.MetaService.StartTabletJob:input_type -> doric.meta.StartTabletJobRequest
-	88,  // 98: doric.meta.MetaService.FinishTabletJob:input_type -> doric.meta.FinishTabletJobRequest
-	90,  // 99: doric.meta.MetaService.GetDeleteBitmapUpdateLock:input_type -> doric.meta.GetDeleteBitmapUpdateLockRequest
-	92,  // 100: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:input_type -> doric.meta.RemoveDeleteBitmapUpdateLockRequest
-	94,  // 101: doric.meta.MetaService.UpdateDeleteBitmap:input_type -> doric.meta.UpdateDeleteBitmapRequest
-	97,  // 102: doric.meta.MetaService.GetDeleteBitmap:input_type -> doric.meta.GetDeleteBitmapRequest
-	99,  // 103: doric.meta.MetaService.RemoveDeleteBitmap:input_type -> doric.meta.RemoveDeleteBitmapRequest
-	101, // 104: doric.meta.MetaService.PrepareIndex:input_type -> doric.meta.IndexRequest
-	101, // 105: doric.meta.MetaService.CommitIndex:input_type -> doric.meta.IndexRequest
-	101, // 106: doric.meta.MetaService.DropIndex:input_type -> doric.meta.IndexRequest
-	103, // 107: doric.meta.MetaService.PreparePartition:input_type -> doric.meta.PartitionRequest
-	103, // 108: doric.meta.MetaService.CommitPartition:input_type -> doric.meta.PartitionRequest
-	103, // 109: doric.meta.MetaService.DropPartition:input_type -> doric.meta.PartitionRequest
-	27,  // 110: doric.meta.MetaService.CreateInstance:output_type -> doric.meta.CreateInstanceResponse
-	29,  // 111: doric.meta.MetaService.GetInstance:output_type -> doric.meta.GetInstanceResponse
-	31,  // 112: doric.meta.MetaService.GetStorageVault:output_type -> doric.meta.GetStorageVaultResponse
-	33,  // 113: doric.meta.MetaService.ListStorageVaults:output_type -> doric.meta.ListStorageVaultsResponse
-	35,  // 114: doric.meta.MetaService.CreateComputeGroup:output_type -> doric.meta.CreateComputeGroupResponse
-	37,  // 115: doric.meta.MetaService.GetComputeGroup:output_type -> doric.meta.GetComputeGroupResponse
-	39,  // 116: doric.meta.MetaService.ListComputeGroups:output_type -> doric.meta.ListComputeGroupsResponse
-	41,  // 117: doric.meta.MetaService.AddNode:output_type -> doric.meta.AddNodeResponse
-	43,  // 118: doric.meta.MetaService.Heartbeat:output_type -> doric.meta.HeartbeatResponse
-	45,  // 119: doric.meta.MetaService.CreateTablets:output_type -> doric.meta.CreateTabletsResponse
-	47,  // 120: doric.meta.MetaService.GetTablet:output_type -> doric.meta.GetTabletResponse
-	49,  // 121: doric.meta.MetaService.BeginTxn:output_type -> doric.meta.BeginTxnResponse
-	51,  // 122: doric.meta.MetaService.PrepareRowset:output_type -> doric.meta.PrepareRowsetResponse
-	53,  // 123: doric.meta.MetaService.CommitRowset:output_type -> doric.meta.CommitRowsetResponse
-	55,  // 124: doric.meta.MetaService.CommitTxn:output_type -> doric.meta.CommitTxnResponse
-	57,  // 125: doric.meta.MetaService.AbortTxn:output_type -> doric.meta.AbortTxnResponse
-	59,  // 126: doric.meta.MetaService.GetTxn:output_type -> doric.meta.GetTxnResponse
-	63,  // 127: doric.meta.MetaService.GetVersion:output_type -> doric.meta.GetVersionResponse
-	65,  // 128: doric.meta.MetaService.GetRowsets:output_type -> doric.meta.GetRowsetsResponse
-	67,  // 129: doric.meta.MetaService.CreateStorageVault:output_type -> doric.meta.CreateStorageVaultResponse
-	69,  // 130: doric.meta.MetaService.AlterStorageVault:output_type -> doric.meta.AlterStorageVaultResponse
-	71,  // 131: doric.meta.MetaService.SetDefaultStorageVault:output_type -> doric.meta.SetDefaultStorageVaultResponse
-	73,  // 132: doric.meta.MetaService.DropComputeGroup:output_type -> doric.meta.DropComputeGroupResponse
-	75,  // 133: doric.meta.MetaService.SuspendComputeGroup:output_type -> doric.meta.SuspendComputeGroupResponse
-	77,  // 134: doric.meta.MetaService.ResumeComputeGroup:output_type -> doric.meta.ResumeComputeGroupResponse
-	79,  // 135: doric.meta.MetaService.RemoveNode:output_type -> doric.meta.RemoveNodeResponse
-	81,  // 136: doric.meta.MetaService.ListNodes:output_type -> doric.meta.ListNodesResponse
-	83,  // 137: doric.meta.MetaService.GetTabletStats:output_type -> doric.meta.GetTabletStatsResponse
-	85,  // 138: doric.meta.MetaService.PrecommitTxn:output_type -> doric.meta.PrecommitTxnResponse
-	87,  // 139: doric.meta.MetaService.StartTabletJob:output_type -> doric.meta.StartTabletJobResponse
-	89,  // 140: doric.meta.MetaService.FinishTabletJob:output_type -> doric.meta.FinishTabletJobResponse
-	91,  // 141: doric.meta.MetaService.GetDeleteBitmapUpdateLock:output_type -> doric.meta.GetDeleteBitmapUpdateLockResponse
-	93,  // 142: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:output_type -> doric.meta.RemoveDeleteBitmapUpdateLockResponse
-	95,  // 143: doric.meta.MetaService.UpdateDeleteBitmap:output_type -> doric.meta.UpdateDeleteBitmapResponse
-	98,  // 144: doric.meta.MetaService.GetDeleteBitmap:output_type -> doric.meta.GetDeleteBitmapResponse
-	100, // 145: doric.meta.MetaService.RemoveDeleteBitmap:output_type -> doric.meta.RemoveDeleteBitmapResponse
-	102, // 146: doric.meta.MetaService.PrepareIndex:output_type -> doric.meta.IndexResponse
-	102, // 147: doric.meta.MetaService.CommitIndex:output_type -> doric.meta.IndexResponse
-	102, // 148: doric.meta.MetaService.DropIndex:output_type -> doric.meta.IndexResponse
-	104, // 149: doric.meta.MetaService.PreparePartition:output_type -> doric.meta.PartitionResponse
-	104, // 150: doric.meta.MetaService.CommitPartition:output_type -> doric.meta.PartitionResponse
-	104, // 151: doric.meta.MetaService.DropPartition:output_type -> doric.meta.PartitionResponse
-	110, // [110:152] is the sub-list for method output_type
-	68,  // [68:110] is the sub-list for method input_type
-	68,  // [68:68] is the sub-list for extension type_name
-	68,  // [68:68] is the sub-list for extension extendee
-	0,   // [0:68] is the sub-list for field type_name
+	109, // 6: doric.meta.TabletMeta.schema:type_name -> doric.common.TabletSchema
+	110, // 7: doric.meta.RowsetMeta.delete_predicates:type_name -> doric.common.DeletePredicate
+	2,   // 8: doric.meta.TxnInfo.status:type_name -> doric.meta.TxnStatus
+	60,  // 9: doric.meta.TxnInfo.versions:type_name -> doric.meta.PartitionVersion
+	14,  // 10: doric.meta.RecycleRowset.rowset:type_name -> doric.meta.RowsetMeta
+	2,   // 11: doric.meta.RecycleTxn.status:type_name -> doric.meta.TxnStatus
+	3,   // 12: doric.meta.RecycleIndex.state:type_name -> doric.meta.RecycleState
+	3,   // 13: doric.meta.RecyclePartition.state:type_name -> doric.meta.RecycleState
+	4,   // 14: doric.meta.CompactionJob.type:type_name -> doric.meta.CompactionType
+	21,  // 15: doric.meta.TabletJob.compaction:type_name -> doric.meta.CompactionJob
+	24,  // 16: doric.meta.DeleteBitmapPending.refs:type_name -> doric.meta.DeleteBitmapEntry
+	10,  // 17: doric.meta.CreateInstanceRequest.default_vault:type_name -> doric.meta.StorageVault
+	12,  // 18: doric.meta.CreateInstanceRequest.default_compute_group:type_name -> doric.meta.ComputeGroup
+	6,   // 19: doric.meta.CreateInstanceResponse.instance:type_name -> doric.meta.InstanceInfo
+	6,   // 20: doric.meta.GetInstanceResponse.instance:type_name -> doric.meta.InstanceInfo
+	10,  // 21: doric.meta.GetStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
+	10,  // 22: doric.meta.ListStorageVaultsResponse.vaults:type_name -> doric.meta.StorageVault
+	12,  // 23: doric.meta.CreateComputeGroupRequest.group:type_name -> doric.meta.ComputeGroup
+	12,  // 24: doric.meta.CreateComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
+	12,  // 25: doric.meta.GetComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
+	12,  // 26: doric.meta.ListComputeGroupsResponse.groups:type_name -> doric.meta.ComputeGroup
+	11,  // 27: doric.meta.AddNodeRequest.node:type_name -> doric.meta.NodeInfo
+	12,  // 28: doric.meta.AddNodeResponse.group:type_name -> doric.meta.ComputeGroup
+	1,   // 29: doric.meta.HeartbeatResponse.group_status:type_name -> doric.meta.ComputeGroupStatus
+	13,  // 30: doric.meta.CreateTabletsRequest.tablets:type_name -> doric.meta.TabletMeta
+	13,  // 31: doric.meta.GetTabletResponse.tablet:type_name -> doric.meta.TabletMeta
+	15,  // 32: doric.meta.BeginTxnResponse.existing:type_name -> doric.meta.TxnInfo
+	14,  // 33: doric.meta.PrepareRowsetRequest.rowset:type_name -> doric.meta.RowsetMeta
+	14,  // 34: doric.meta.CommitRowsetRequest.rowset:type_name -> doric.meta.RowsetMeta
+	15,  // 35: doric.meta.CommitTxnResponse.txn:type_name -> doric.meta.TxnInfo
+	60,  // 36: doric.meta.CommitTxnResponse.versions:type_name -> doric.meta.PartitionVersion
+	15,  // 37: doric.meta.AbortTxnResponse.txn:type_name -> doric.meta.TxnInfo
+	15,  // 38: doric.meta.GetTxnResponse.txn:type_name -> doric.meta.TxnInfo
+	60,  // 39: doric.meta.GetVersionRequest.partitions:type_name -> doric.meta.PartitionVersion
+	61,  // 40: doric.meta.GetVersionRequest.tables:type_name -> doric.meta.TableVersion
+	60,  // 41: doric.meta.GetVersionResponse.versions:type_name -> doric.meta.PartitionVersion
+	61,  // 42: doric.meta.GetVersionResponse.table_versions:type_name -> doric.meta.TableVersion
+	14,  // 43: doric.meta.GetRowsetsResponse.rowsets:type_name -> doric.meta.RowsetMeta
+	10,  // 44: doric.meta.CreateStorageVaultRequest.vault:type_name -> doric.meta.StorageVault
+	10,  // 45: doric.meta.CreateStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
+	8,   // 46: doric.meta.AlterStorageVaultRequest.s3:type_name -> doric.meta.S3Vault
+	9,   // 47: doric.meta.AlterStorageVaultRequest.hdfs:type_name -> doric.meta.HdfsVault
+	10,  // 48: doric.meta.AlterStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
+	6,   // 49: doric.meta.SetDefaultStorageVaultResponse.instance:type_name -> doric.meta.InstanceInfo
+	12,  // 50: doric.meta.SuspendComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
+	12,  // 51: doric.meta.ResumeComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
+	12,  // 52: doric.meta.RemoveNodeResponse.group:type_name -> doric.meta.ComputeGroup
+	11,  // 53: doric.meta.ListNodesResponse.nodes:type_name -> doric.meta.NodeInfo
+	17,  // 54: doric.meta.GetTabletStatsResponse.stats:type_name -> doric.meta.TabletStats
+	15,  // 55: doric.meta.PrecommitTxnResponse.txn:type_name -> doric.meta.TxnInfo
+	21,  // 56: doric.meta.StartTabletJobRequest.compaction:type_name -> doric.meta.CompactionJob
+	21,  // 57: doric.meta.StartTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
+	17,  // 58: doric.meta.StartTabletJobResponse.stats:type_name -> doric.meta.TabletStats
+	5,   // 59: doric.meta.FinishTabletJobRequest.action:type_name -> doric.meta.TabletJobAction
+	14,  // 60: doric.meta.FinishTabletJobRequest.output_rowset:type_name -> doric.meta.RowsetMeta
+	21,  // 61: doric.meta.FinishTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
+	17,  // 62: doric.meta.FinishTabletJobResponse.stats:type_name -> doric.meta.TabletStats
+	24,  // 63: doric.meta.UpdateDeleteBitmapRequest.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
+	96,  // 64: doric.meta.GetDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
+	24,  // 65: doric.meta.GetDeleteBitmapResponse.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
+	96,  // 66: doric.meta.RemoveDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
+	61,  // 67: doric.meta.IndexResponse.table_version:type_name -> doric.meta.TableVersion
+	61,  // 68: doric.meta.PartitionResponse.table_version:type_name -> doric.meta.TableVersion
+	14,  // 69: doric.meta.GetTxnRowsetsResponse.rowsets:type_name -> doric.meta.RowsetMeta
+	15,  // 70: doric.meta.ListTxnsResponse.txns:type_name -> doric.meta.TxnInfo
+	26,  // 71: doric.meta.MetaService.CreateInstance:input_type -> doric.meta.CreateInstanceRequest
+	28,  // 72: doric.meta.MetaService.GetInstance:input_type -> doric.meta.GetInstanceRequest
+	30,  // 73: doric.meta.MetaService.GetStorageVault:input_type -> doric.meta.GetStorageVaultRequest
+	32,  // 74: doric.meta.MetaService.ListStorageVaults:input_type -> doric.meta.ListStorageVaultsRequest
+	34,  // 75: doric.meta.MetaService.CreateComputeGroup:input_type -> doric.meta.CreateComputeGroupRequest
+	36,  // 76: doric.meta.MetaService.GetComputeGroup:input_type -> doric.meta.GetComputeGroupRequest
+	38,  // 77: doric.meta.MetaService.ListComputeGroups:input_type -> doric.meta.ListComputeGroupsRequest
+	40,  // 78: doric.meta.MetaService.AddNode:input_type -> doric.meta.AddNodeRequest
+	42,  // 79: doric.meta.MetaService.Heartbeat:input_type -> doric.meta.HeartbeatRequest
+	44,  // 80: doric.meta.MetaService.CreateTablets:input_type -> doric.meta.CreateTabletsRequest
+	46,  // 81: doric.meta.MetaService.GetTablet:input_type -> doric.meta.GetTabletRequest
+	48,  // 82: doric.meta.MetaService.BeginTxn:input_type -> doric.meta.BeginTxnRequest
+	50,  // 83: doric.meta.MetaService.PrepareRowset:input_type -> doric.meta.PrepareRowsetRequest
+	52,  // 84: doric.meta.MetaService.CommitRowset:input_type -> doric.meta.CommitRowsetRequest
+	54,  // 85: doric.meta.MetaService.CommitTxn:input_type -> doric.meta.CommitTxnRequest
+	56,  // 86: doric.meta.MetaService.AbortTxn:input_type -> doric.meta.AbortTxnRequest
+	58,  // 87: doric.meta.MetaService.GetTxn:input_type -> doric.meta.GetTxnRequest
+	62,  // 88: doric.meta.MetaService.GetVersion:input_type -> doric.meta.GetVersionRequest
+	64,  // 89: doric.meta.MetaService.GetRowsets:input_type -> doric.meta.GetRowsetsRequest
+	66,  // 90: doric.meta.MetaService.CreateStorageVault:input_type -> doric.meta.CreateStorageVaultRequest
+	68,  // 91: doric.meta.MetaService.AlterStorageVault:input_type -> doric.meta.AlterStorageVaultRequest
+	70,  // 92: doric.meta.MetaService.SetDefaultStorageVault:input_type -> doric.meta.SetDefaultStorageVaultRequest
+	72,  // 93: doric.meta.MetaService.DropComputeGroup:input_type -> doric.meta.DropComputeGroupRequest
+	74,  // 94: doric.meta.MetaService.SuspendComputeGroup:input_type -> doric.meta.SuspendComputeGroupRequest
+	76,  // 95: doric.meta.MetaService.ResumeComputeGroup:input_type -> doric.meta.ResumeComputeGroupRequest
+	78,  // 96: doric.meta.MetaService.RemoveNode:input_type -> doric.meta.RemoveNodeRequest
+	80,  // 97: doric.meta.MetaService.ListNodes:input_type -> doric.meta.ListNodesRequest
+	82,  // 98: doric.meta.MetaService.GetTabletStats:input_type -> doric.meta.GetTabletStatsRequest
+	84,  // 99: doric.meta.MetaService.PrecommitTxn:input_type -> doric.meta.PrecommitTxnRequest
+	86,  // 100: doric.meta.MetaService.StartTabletJob:input_type -> doric.meta.StartTabletJobRequest
+	88,  // 101: doric.meta.MetaService.FinishTabletJob:input_type -> doric.meta.FinishTabletJobRequest
+	90,  // 102: doric.meta.MetaService.GetDeleteBitmapUpdateLock:input_type -> doric.meta.GetDeleteBitmapUpdateLockRequest
+	92,  // 103: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:input_type -> doric.meta.RemoveDeleteBitmapUpdateLockRequest
+	94,  // 104: doric.meta.MetaService.UpdateDeleteBitmap:input_type -> doric.meta.UpdateDeleteBitmapRequest
+	97,  // 105: doric.meta.MetaService.GetDeleteBitmap:input_type -> doric.meta.GetDeleteBitmapRequest
+	99,  // 106: doric.meta.MetaService.RemoveDeleteBitmap:input_type -> doric.meta.RemoveDeleteBitmapRequest
+	101, // 107: doric.meta.MetaService.PrepareIndex:input_type -> doric.meta.IndexRequest
+	101, // 108: doric.meta.MetaService.CommitIndex:input_type -> doric.meta.IndexRequest
+	101, // 109: doric.meta.MetaService.DropIndex:input_type -> doric.meta.IndexRequest
+	103, // 110: doric.meta.MetaService.PreparePartition:input_type -> doric.meta.PartitionRequest
+	103, // 111: doric.meta.MetaService.CommitPartition:input_type -> doric.meta.PartitionRequest
+	103, // 112: doric.meta.MetaService.DropPartition:input_type -> doric.meta.PartitionRequest
+	105, // 113: doric.meta.MetaService.GetTxnRowsets:input_type -> doric.meta.GetTxnRowsetsRequest
+	107, // 114: doric.meta.MetaService.ListTxns:input_type -> doric.meta.ListTxnsRequest
+	27,  // 115: doric.meta.MetaService.CreateInstance:output_type -> doric.meta.CreateInstanceResponse
+	29,  // 116: doric.meta.MetaService.GetInstance:output_type -> doric.meta.GetInstanceResponse
+	31,  // 117: doric.meta.MetaService.GetStorageVault:output_type -> doric.meta.GetStorageVaultResponse
+	33,  // 118: doric.meta.MetaService.ListStorageVaults:output_type -> doric.meta.ListStorageVaultsResponse
+	35,  // 119: doric.meta.MetaService.CreateComputeGroup:output_type -> doric.meta.CreateComputeGroupResponse
+	37,  // 120: doric.meta.MetaService.GetComputeGroup:output_type -> doric.meta.GetComputeGroupResponse
+	39,  // 121: doric.meta.MetaService.ListComputeGroups:output_type -> doric.meta.ListComputeGroupsResponse
+	41,  // 122: doric.meta.MetaService.AddNode:output_type -> doric.meta.AddNodeResponse
+	43,  // 123: doric.meta.MetaService.Heartbeat:output_type -> doric.meta.HeartbeatResponse
+	45,  // 124: doric.meta.MetaService.CreateTablets:output_type -> doric.meta.CreateTabletsResponse
+	47,  // 125: doric.meta.MetaService.GetTablet:output_type -> doric.meta.GetTabletResponse
+	49,  // 126: doric.meta.MetaService.BeginTxn:output_type -> doric.meta.BeginTxnResponse
+	51,  // 127: doric.meta.MetaService.PrepareRowset:output_type -> doric.meta.PrepareRowsetResponse
+	53,  // 128: doric.meta.MetaService.CommitRowset:output_type -> doric.meta.CommitRowsetResponse
+	55,  // 129: doric.meta.MetaService.CommitTxn:output_type -> doric.meta.CommitTxnResponse
+	57,  // 130: doric.meta.MetaService.AbortTxn:output_type -> doric.meta.AbortTxnResponse
+	59,  // 131: doric.meta.MetaService.GetTxn:output_type -> doric.meta.GetTxnResponse
+	63,  // 132: doric.meta.MetaService.GetVersion:output_type -> doric.meta.GetVersionResponse
+	65,  // 133: doric.meta.MetaService.GetRowsets:output_type -> doric.meta.GetRowsetsResponse
+	67,  // 134: doric.meta.MetaService.CreateStorageVault:output_type -> doric.meta.CreateStorageVaultResponse
+	69,  // 135: doric.meta.MetaService.AlterStorageVault:output_type -> doric.meta.AlterStorageVaultResponse
+	71,  // 136: doric.meta.MetaService.SetDefaultStorageVault:output_type -> doric.meta.SetDefaultStorageVaultResponse
+	73,  // 137: doric.meta.MetaService.DropComputeGroup:output_type -> doric.meta.DropComputeGroupResponse
+	75,  // 138: doric.meta.MetaService.SuspendComputeGroup:output_type -> doric.meta.SuspendComputeGroupResponse
+	77,  // 139: doric.meta.MetaService.ResumeComputeGroup:output_type -> doric.meta.ResumeComputeGroupResponse
+	79,  // 140: doric.meta.MetaService.RemoveNode:output_type -> doric.meta.RemoveNodeResponse
+	81,  // 141: doric.meta.MetaService.ListNodes:output_type -> doric.meta.ListNodesResponse
+	83,  // 142: doric.meta.MetaService.GetTabletStats:output_type -> doric.meta.GetTabletStatsResponse
+	85,  // 143: doric.meta.MetaService.PrecommitTxn:output_type -> doric.meta.PrecommitTxnResponse
+	87,  // 144: doric.meta.MetaService.StartTabletJob:output_type -> doric.meta.StartTabletJobResponse
+	89,  // 145: doric.meta.MetaService.FinishTabletJob:output_type -> doric.meta.FinishTabletJobResponse
+	91,  // 146: doric.meta.MetaService.GetDeleteBitmapUpdateLock:output_type -> doric.meta.GetDeleteBitmapUpdateLockResponse
+	93,  // 147: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:output_type -> doric.meta.RemoveDeleteBitmapUpdateLockResponse
+	95,  // 148: doric.meta.MetaService.UpdateDeleteBitmap:output_type -> doric.meta.UpdateDeleteBitmapResponse
+	98,  // 149: doric.meta.MetaService.GetDeleteBitmap:output_type -> doric.meta.GetDeleteBitmapResponse
+	100, // 150: doric.meta.MetaService.RemoveDeleteBitmap:output_type -> doric.meta.RemoveDeleteBitmapResponse
+	102, // 151: doric.meta.MetaService.PrepareIndex:output_type -> doric.meta.IndexResponse
+	102, // 152: doric.meta.MetaService.CommitIndex:output_type -> doric.meta.IndexResponse
+	102, // 153: doric.meta.MetaService.DropIndex:output_type -> doric.meta.IndexResponse
+	104, // 154: doric.meta.MetaService.PreparePartition:output_type -> doric.meta.PartitionResponse
+	104, // 155: doric.meta.MetaService.CommitPartition:output_type -> doric.meta.PartitionResponse
+	104, // 156: doric.meta.MetaService.DropPartition:output_type -> doric.meta.PartitionResponse
+	106, // 157: doric.meta.MetaService.GetTxnRowsets:output_type -> doric.meta.GetTxnRowsetsResponse
+	108, // 158: doric.meta.MetaService.ListTxns:output_type -> doric.meta.ListTxnsResponse
+	115, // [115:159] is the sub-list for method output_type
+	71,  // [71:115] is the sub-list for method input_type
+	71,  // [71:71] is the sub-list for extension type_name
+	71,  // [71:71] is the sub-list for extension extendee
+	0,   // [0:71] is the sub-list for field type_name
 }
 
 func init() { file_metapb_meta_proto_init() }
@@ -7480,7 +7746,7 @@ func file_metapb_meta_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_metapb_meta_proto_rawDesc), len(file_metapb_meta_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   99,
+			NumMessages:   103,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -69,6 +69,8 @@ const (
 	MetaService_PreparePartition_FullMethodName             = "/doric.meta.MetaService/PreparePartition"
 	MetaService_CommitPartition_FullMethodName              = "/doric.meta.MetaService/CommitPartition"
 	MetaService_DropPartition_FullMethodName                = "/doric.meta.MetaService/DropPartition"
+	MetaService_GetTxnRowsets_FullMethodName                = "/doric.meta.MetaService/GetTxnRowsets"
+	MetaService_ListTxns_FullMethodName                     = "/doric.meta.MetaService/ListTxns"
 )
 
 // MetaServiceClient is the client API for MetaService service.
@@ -117,6 +119,8 @@ type MetaServiceClient interface {
 	PreparePartition(ctx context.Context, in *PartitionRequest, opts ...grpc.CallOption) (*PartitionResponse, error)
 	CommitPartition(ctx context.Context, in *PartitionRequest, opts ...grpc.CallOption) (*PartitionResponse, error)
 	DropPartition(ctx context.Context, in *PartitionRequest, opts ...grpc.CallOption) (*PartitionResponse, error)
+	GetTxnRowsets(ctx context.Context, in *GetTxnRowsetsRequest, opts ...grpc.CallOption) (*GetTxnRowsetsResponse, error)
+	ListTxns(ctx context.Context, in *ListTxnsRequest, opts ...grpc.CallOption) (*ListTxnsResponse, error)
 }
 
 type metaServiceClient struct {
@@ -547,6 +551,26 @@ func (c *metaServiceClient) DropPartition(ctx context.Context, in *PartitionRequ
 	return out, nil
 }
 
+func (c *metaServiceClient) GetTxnRowsets(ctx context.Context, in *GetTxnRowsetsRequest, opts ...grpc.CallOption) (*GetTxnRowsetsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetTxnRowsetsResponse)
+	err := c.cc.Invoke(ctx, MetaService_GetTxnRowsets_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metaServiceClient) ListTxns(ctx context.Context, in *ListTxnsRequest, opts ...grpc.CallOption) (*ListTxnsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTxnsResponse)
+	err := c.cc.Invoke(ctx, MetaService_ListTxns_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MetaServiceServer is the server API for MetaService service.
 // All implementations must embed UnimplementedMetaServiceServer
 // for forward compatibility.
@@ -593,6 +617,8 @@ type MetaServiceServer interface {
 	PreparePartition(context.Context, *PartitionRequest) (*PartitionResponse, error)
 	CommitPartition(context.Context, *PartitionRequest) (*PartitionResponse, error)
 	DropPartition(context.Context, *PartitionRequest) (*PartitionResponse, error)
+	GetTxnRowsets(context.Context, *GetTxnRowsetsRequest) (*GetTxnRowsetsResponse, error)
+	ListTxns(context.Context, *ListTxnsRequest) (*ListTxnsResponse, error)
 	mustEmbedUnimplementedMetaServiceServer()
 }
 
@@ -728,6 +754,12 @@ func (UnimplementedMetaServiceServer) CommitPartition(context.Context, *Partitio
 }
 func (UnimplementedMetaServiceServer) DropPartition(context.Context, *PartitionRequest) (*PartitionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DropPartition not implemented")
+}
+func (UnimplementedMetaServiceServer) GetTxnRowsets(context.Context, *GetTxnRowsetsRequest) (*GetTxnRowsetsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetTxnRowsets not implemented")
+}
+func (UnimplementedMetaServiceServer) ListTxns(context.Context, *ListTxnsRequest) (*ListTxnsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTxns not implemented")
 }
 func (UnimplementedMetaServiceServer) mustEmbedUnimplementedMetaServiceServer() {}
 func (UnimplementedMetaServiceServer) testEmbeddedByValue()                     {}
@@ -1506,6 +1538,42 @@ func _MetaService_DropPartition_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MetaService_GetTxnRowsets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetTxnRowsetsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetaServiceServer).GetTxnRowsets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MetaService_GetTxnRowsets_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetaServiceServer).GetTxnRowsets(ctx, req.(*GetTxnRowsetsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MetaService_ListTxns_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTxnsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetaServiceServer).ListTxns(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MetaService_ListTxns_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetaServiceServer).ListTxns(ctx, req.(*ListTxnsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MetaService_ServiceDesc is the grpc.ServiceDesc for MetaService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1680,6 +1748,14 @@ var MetaService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DropPartition",
 			Handler:    _MetaService_DropPartition_Handler,
+		},
+		{
+			MethodName: "GetTxnRowsets",
+			Handler:    _MetaService_GetTxnRowsets_Handler,
+		},
+		{
+			MethodName: "ListTxns",
+			Handler:    _MetaService_ListTxns_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

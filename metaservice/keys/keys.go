@@ -759,6 +759,12 @@ func TxnInfo(instanceID string, dbID, txnID int64) []byte {
 	return appendInt64(appendInt64(head(familyTxn, instanceID, infixTxnInfo), dbID), txnID)
 }
 
+// TxnInfoRange is the range of every TxnInfo key of a database, in txn id order.
+func TxnInfoRange(instanceID string, dbID int64) (begin, end []byte) {
+	p := appendInt64(head(familyTxn, instanceID, infixTxnInfo), dbID)
+	return p, prefixEnd(p)
+}
+
 // ParseTxnInfo decodes a TxnInfo key.
 func ParseTxnInfo(key []byte) (TxnInfoKey, error) {
 	inst, ids, err := shapeTxnInfo.parse(key)

@@ -172,6 +172,11 @@ func TestTxnRPCs(t *testing.T) {
 	rs := &metapb.RowsetMeta{RowsetId: "2pc-r", TabletId: tabletID(1, 0), TxnId: b.GetTxnId(), NumRows: 10, TotalSize: 1000, NumSegments: 2}
 	_, err = c.CommitRowset(ctx, &metapb.CommitRowsetRequest{Rowset: rs})
 	cl.must(err, "commit rowset")
+	tmp, err := c.GetTxnRowsets(ctx, &metapb.GetTxnRowsetsRequest{TxnId: b.GetTxnId()})
+	cl.must(err, "get txn rowsets")
+	if got := tmp.GetRowsets(); len(got) != 1 || got[0].GetRowsetId() != "2pc-r" || got[0].GetTabletId() != tabletID(1, 0) {
+		t.Fatalf("tmp rowsets of the txn: %v", got)
+	}
 	pc, err := c.PrecommitTxn(ctx, &metapb.PrecommitTxnRequest{DbId: dbID, TxnId: b.GetTxnId(), PrecommitTimeoutMs: 60_000})
 	cl.must(err, "precommit")
 	if pc.GetTxn().GetStatus() != metapb.TxnStatus_TXN_PRECOMMITTED {
@@ -222,6 +227,23 @@ func TestTxnRPCs(t *testing.T) {
 	cl.must(err, "begin on the expired label")
 	if b3.GetLabelExists() || b3.GetTxnId() == b2.GetTxnId() {
 		t.Fatalf("label of an expired txn: %v", b3)
+	}
+
+	// ListTxns: newest first, by limit or by label.
+	lt, err := c.ListTxns(ctx, &metapb.ListTxnsRequest{DbId: dbID})
+	cl.must(err, "list txns")
+	if got := lt.GetTxns(); len(got) != 3 || got[0].GetTxnId() != b3.GetTxnId() || got[1].GetTxnId() != b2.GetTxnId() || got[2].GetTxnId() != b.GetTxnId() {
+		t.Fatalf("list txns: %v", got)
+	}
+	lt, err = c.ListTxns(ctx, &metapb.ListTxnsRequest{DbId: dbID, Limit: 1})
+	cl.must(err, "list txns, limit 1")
+	if got := lt.GetTxns(); len(got) != 1 || got[0].GetTxnId() != b3.GetTxnId() {
+		t.Fatalf("list txns, limit 1: %v", got)
+	}
+	lt, err = c.ListTxns(ctx, &metapb.ListTxnsRequest{DbId: dbID, Label: "2pc"})
+	cl.must(err, "list txns by label")
+	if got := lt.GetTxns(); len(got) != 1 || got[0].GetTxnId() != b.GetTxnId() || got[0].GetStatus() != metapb.TxnStatus_TXN_VISIBLE {
+		t.Fatalf("list txns by label: %v", got)
 	}
 }
 

@@ -109,6 +109,31 @@ func (s *Server) GetTxn(ctx context.Context, req *metapb.GetTxnRequest) (*metapb
 	})
 }
 
+func (s *Server) GetTxnRowsets(ctx context.Context, req *metapb.GetTxnRowsetsRequest) (*metapb.GetTxnRowsetsResponse, error) {
+	return view(ctx, s, req.GetInstanceId(), func(tx kv.ReadTxn, _ *metapb.InstanceInfo) (*metapb.GetTxnRowsetsResponse, error) {
+		rs, err := rowset.Tmp(tx, req.GetInstanceId(), req.GetTxnId())
+		return &metapb.GetTxnRowsetsResponse{Rowsets: rs}, err
+	})
+}
+
+func (s *Server) ListTxns(ctx context.Context, req *metapb.ListTxnsRequest) (*metapb.ListTxnsResponse, error) {
+	return view(ctx, s, req.GetInstanceId(), func(tx kv.ReadTxn, _ *metapb.InstanceInfo) (*metapb.ListTxnsResponse, error) {
+		if req.GetLabel() != "" {
+			info, err := txn.ByLabel(tx, req.GetInstanceId(), req.GetDbId(), req.GetLabel())
+			if err != nil {
+				return nil, err
+			}
+			return &metapb.ListTxnsResponse{Txns: []*metapb.TxnInfo{info}}, nil
+		}
+		limit := int(req.GetLimit())
+		if limit <= 0 {
+			limit = 100
+		}
+		txns, err := txn.List(tx, req.GetInstanceId(), req.GetDbId(), limit)
+		return &metapb.ListTxnsResponse{Txns: txns}, err
+	})
+}
+
 // ---------------------------------------------------------------- readers of versions and rowsets
 
 // lazyTxn is a lazy commit a reader found in progress.

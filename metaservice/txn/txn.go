@@ -201,6 +201,24 @@ func Get(tx kv.ReadTxn, instanceID string, dbID, txnID int64) (*metapb.TxnInfo, 
 	return info, nil
 }
 
+// List returns the txns of a database, newest (highest id) first, at most limit of them.
+func List(tx kv.ReadTxn, instanceID string, dbID int64, limit int) ([]*metapb.TxnInfo, error) {
+	begin, end := keys.TxnInfoRange(instanceID, dbID)
+	kvs, err := tx.GetRange(begin, end, limit, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*metapb.TxnInfo, 0, len(kvs))
+	for _, e := range kvs {
+		info := &metapb.TxnInfo{}
+		if err := proto.Unmarshal(e.Value, info); err != nil {
+			return nil, fmt.Errorf("txn info %x: %w", e.Key, err)
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
 // ByLabel returns the latest txn that used label in the db, or an error wrapping
 // metaerr.ErrNotFound.
 func ByLabel(tx kv.ReadTxn, instanceID string, dbID int64, label string) (*metapb.TxnInfo, error) {
