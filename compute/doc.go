@@ -11,6 +11,13 @@
 // metrics (doric_filecache_*, labelled vault="<id>") are on /metrics and their admin API (stats,
 // clear) on /api/file_cache (see server.Vaults.Handler).
 //
+// Loads the node coordinates (Stream Load, group commit) stamp their txns with the node id and
+// the start time of this process (metapb.TxnCoordinator). A node that starts again under the same
+// NodeID aborts, in New, the PREPARED txns its earlier runs left (AbortTxnsOfCoordinator): a
+// load killed with its node is never half-visible, its label is free for a retry at once, and its
+// uploaded files go to the recycler. NodeID must therefore be stable across restarts (it defaults
+// to the listen address, which is only stable with a fixed port).
+//
 // New binds the listeners and connects to the Meta Service; Run serves until its context ends,
 // then stops gracefully (in-flight RPCs get 5 s) and closes everything. A Node is used by one
 // owner; Run is called once.

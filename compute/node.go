@@ -63,6 +63,7 @@ type Node struct {
 	httpLis   net.Listener
 	registry  *prometheus.Registry
 	vaults    *server.Vaults
+	startMs   int64 // when this incarnation started (the coordinator stamp of its loads)
 	stream    *stream.Service
 	closeOnce sync.Once
 	closeErr  error
@@ -77,7 +78,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if cfg.HeartbeatInterval <= 0 {
 		cfg.HeartbeatInterval = 3 * time.Second
 	}
-	n = &Node{cfg: cfg, log: cfg.Logger, registry: httpserve.NewRegistry()}
+	n = &Node{cfg: cfg, log: cfg.Logger, registry: httpserve.NewRegistry(), startMs: time.Now().UnixMilli()}
 	if n.log == nil {
 		n.log = slog.Default()
 	}
@@ -115,7 +116,8 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 	n.stream = stream.New(stream.Config{Meta: n.meta, InstanceID: cfg.InstanceID,
 		Writer:   &load.Loader{Meta: n.meta, InstanceID: cfg.InstanceID, Vaults: n.vaults.Resolve},
-		Frontend: cfg.FrontendHTTPAddr, Logger: n.log.With("node", n.cfg.NodeID)})
+		Frontend: cfg.FrontendHTTPAddr, Logger: n.log.With("node", n.cfg.NodeID),
+		Coordinator: &metapb.TxnCoordinator{NodeId: n.cfg.NodeID, StartMs: n.startMs}})
 	rpcs := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "doric_compute_rpc_total", Help: "ComputeService RPCs by method and status code.",
 	}, []string{"method", "code"})
@@ -151,6 +153,16 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		if err := n.register(ctx); err != nil {
 			return nil, err
 		}
+	}
+	// The loads an earlier incarnation of this node coordinated died with it: abort them now, so
+	// their labels can be retried at once and their files go to the recycler.
+	aborted, err := n.meta.AbortTxnsOfCoordinator(ctx, &metapb.AbortTxnsOfCoordinatorRequest{
+		InstanceId: cfg.InstanceID, NodeId: n.cfg.NodeID, BeforeStartMs: n.startMs})
+	if err != nil {
+		return nil, fmt.Errorf("compute: abort the loads of the node's previous run: %w", err)
+	}
+	if ids := aborted.GetAbortedTxnIds(); len(ids) > 0 {
+		n.log.Warn("aborted the loads of the node's previous run", "node", n.cfg.NodeID, "txns", ids)
 	}
 	return n, nil
 }

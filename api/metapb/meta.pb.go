@@ -1205,6 +1205,62 @@ func (x *RowsetMeta) GetDeletePredicates() []*commonpb.DeletePredicate {
 	return nil
 }
 
+// TxnCoordinator names the process that runs a load: a compute node (node_id) in one incarnation
+// (start_ms, the process's start time). When the node restarts, the txns its earlier incarnations
+// left PREPARED can never finish; AbortTxnsOfCoordinator aborts them (Doris aborts the txns of a
+// restarted coordinator backend the same way).
+type TxnCoordinator struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	StartMs       int64                  `protobuf:"varint,2,opt,name=start_ms,json=startMs,proto3" json:"start_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TxnCoordinator) Reset() {
+	*x = TxnCoordinator{}
+	mi := &file_metapb_meta_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TxnCoordinator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TxnCoordinator) ProtoMessage() {}
+
+func (x *TxnCoordinator) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TxnCoordinator.ProtoReflect.Descriptor instead.
+func (*TxnCoordinator) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *TxnCoordinator) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *TxnCoordinator) GetStartMs() int64 {
+	if x != nil {
+		return x.StartMs
+	}
+	return 0
+}
+
 type TxnInfo struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
 	TxnId              int64                  `protobuf:"varint,1,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
@@ -1222,13 +1278,14 @@ type TxnInfo struct {
 	// The version each touched partition got (COMMITTED: reserved by a lazy commit; VISIBLE: final).
 	Versions      []*PartitionVersion `protobuf:"bytes,13,rep,name=versions,proto3" json:"versions,omitempty"`
 	DeadlineMs    int64               `protobuf:"varint,14,opt,name=deadline_ms,json=deadlineMs,proto3" json:"deadline_ms,omitempty"` // a PREPARED (PRECOMMITTED) txn past this instant has expired
+	Coordinator   *TxnCoordinator     `protobuf:"bytes,15,opt,name=coordinator,proto3" json:"coordinator,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TxnInfo) Reset() {
 	*x = TxnInfo{}
-	mi := &file_metapb_meta_proto_msgTypes[9]
+	mi := &file_metapb_meta_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1240,7 +1297,7 @@ func (x *TxnInfo) String() string {
 func (*TxnInfo) ProtoMessage() {}
 
 func (x *TxnInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[9]
+	mi := &file_metapb_meta_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1253,7 +1310,7 @@ func (x *TxnInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TxnInfo.ProtoReflect.Descriptor instead.
 func (*TxnInfo) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{9}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *TxnInfo) GetTxnId() int64 {
@@ -1354,6 +1411,13 @@ func (x *TxnInfo) GetDeadlineMs() int64 {
 	return 0
 }
 
+func (x *TxnInfo) GetCoordinator() *TxnCoordinator {
+	if x != nil {
+		return x.Coordinator
+	}
+	return nil
+}
+
 // Marker written by prepare_rowset before a segment is uploaded, removed by commit; the recycler
 // deletes the files of markers whose commit never came.
 type RecycleRowset struct {
@@ -1367,7 +1431,7 @@ type RecycleRowset struct {
 
 func (x *RecycleRowset) Reset() {
 	*x = RecycleRowset{}
-	mi := &file_metapb_meta_proto_msgTypes[10]
+	mi := &file_metapb_meta_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1379,7 +1443,7 @@ func (x *RecycleRowset) String() string {
 func (*RecycleRowset) ProtoMessage() {}
 
 func (x *RecycleRowset) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[10]
+	mi := &file_metapb_meta_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1392,7 +1456,7 @@ func (x *RecycleRowset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecycleRowset.ProtoReflect.Descriptor instead.
 func (*RecycleRowset) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{10}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RecycleRowset) GetRowset() *RowsetMeta {
@@ -1443,7 +1507,7 @@ type TabletStats struct {
 
 func (x *TabletStats) Reset() {
 	*x = TabletStats{}
-	mi := &file_metapb_meta_proto_msgTypes[11]
+	mi := &file_metapb_meta_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1455,7 +1519,7 @@ func (x *TabletStats) String() string {
 func (*TabletStats) ProtoMessage() {}
 
 func (x *TabletStats) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[11]
+	mi := &file_metapb_meta_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1468,7 +1532,7 @@ func (x *TabletStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TabletStats.ProtoReflect.Descriptor instead.
 func (*TabletStats) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{11}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *TabletStats) GetTabletId() int64 {
@@ -1599,7 +1663,7 @@ type RecycleTxn struct {
 
 func (x *RecycleTxn) Reset() {
 	*x = RecycleTxn{}
-	mi := &file_metapb_meta_proto_msgTypes[12]
+	mi := &file_metapb_meta_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1611,7 +1675,7 @@ func (x *RecycleTxn) String() string {
 func (*RecycleTxn) ProtoMessage() {}
 
 func (x *RecycleTxn) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[12]
+	mi := &file_metapb_meta_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1624,7 +1688,7 @@ func (x *RecycleTxn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecycleTxn.ProtoReflect.Descriptor instead.
 func (*RecycleTxn) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{12}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RecycleTxn) GetDbId() int64 {
@@ -1684,7 +1748,7 @@ type RecycleIndex struct {
 
 func (x *RecycleIndex) Reset() {
 	*x = RecycleIndex{}
-	mi := &file_metapb_meta_proto_msgTypes[13]
+	mi := &file_metapb_meta_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1696,7 +1760,7 @@ func (x *RecycleIndex) String() string {
 func (*RecycleIndex) ProtoMessage() {}
 
 func (x *RecycleIndex) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[13]
+	mi := &file_metapb_meta_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1709,7 +1773,7 @@ func (x *RecycleIndex) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecycleIndex.ProtoReflect.Descriptor instead.
 func (*RecycleIndex) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{13}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RecycleIndex) GetDbId() int64 {
@@ -1770,7 +1834,7 @@ type RecyclePartition struct {
 
 func (x *RecyclePartition) Reset() {
 	*x = RecyclePartition{}
-	mi := &file_metapb_meta_proto_msgTypes[14]
+	mi := &file_metapb_meta_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1782,7 +1846,7 @@ func (x *RecyclePartition) String() string {
 func (*RecyclePartition) ProtoMessage() {}
 
 func (x *RecyclePartition) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[14]
+	mi := &file_metapb_meta_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1795,7 +1859,7 @@ func (x *RecyclePartition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecyclePartition.ProtoReflect.Descriptor instead.
 func (*RecyclePartition) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{14}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RecyclePartition) GetDbId() int64 {
@@ -1866,7 +1930,7 @@ type CompactionJob struct {
 
 func (x *CompactionJob) Reset() {
 	*x = CompactionJob{}
-	mi := &file_metapb_meta_proto_msgTypes[15]
+	mi := &file_metapb_meta_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1878,7 +1942,7 @@ func (x *CompactionJob) String() string {
 func (*CompactionJob) ProtoMessage() {}
 
 func (x *CompactionJob) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[15]
+	mi := &file_metapb_meta_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1891,7 +1955,7 @@ func (x *CompactionJob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompactionJob.ProtoReflect.Descriptor instead.
 func (*CompactionJob) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{15}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CompactionJob) GetId() string {
@@ -1971,7 +2035,7 @@ type TabletJob struct {
 
 func (x *TabletJob) Reset() {
 	*x = TabletJob{}
-	mi := &file_metapb_meta_proto_msgTypes[16]
+	mi := &file_metapb_meta_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1983,7 +2047,7 @@ func (x *TabletJob) String() string {
 func (*TabletJob) ProtoMessage() {}
 
 func (x *TabletJob) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[16]
+	mi := &file_metapb_meta_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1996,7 +2060,7 @@ func (x *TabletJob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TabletJob.ProtoReflect.Descriptor instead.
 func (*TabletJob) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{16}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *TabletJob) GetTabletId() int64 {
@@ -2048,7 +2112,7 @@ type DeleteBitmapLock struct {
 
 func (x *DeleteBitmapLock) Reset() {
 	*x = DeleteBitmapLock{}
-	mi := &file_metapb_meta_proto_msgTypes[17]
+	mi := &file_metapb_meta_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2060,7 +2124,7 @@ func (x *DeleteBitmapLock) String() string {
 func (*DeleteBitmapLock) ProtoMessage() {}
 
 func (x *DeleteBitmapLock) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[17]
+	mi := &file_metapb_meta_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2073,7 +2137,7 @@ func (x *DeleteBitmapLock) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBitmapLock.ProtoReflect.Descriptor instead.
 func (*DeleteBitmapLock) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{17}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeleteBitmapLock) GetTableId() int64 {
@@ -2125,7 +2189,7 @@ type DeleteBitmapEntry struct {
 
 func (x *DeleteBitmapEntry) Reset() {
 	*x = DeleteBitmapEntry{}
-	mi := &file_metapb_meta_proto_msgTypes[18]
+	mi := &file_metapb_meta_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2137,7 +2201,7 @@ func (x *DeleteBitmapEntry) String() string {
 func (*DeleteBitmapEntry) ProtoMessage() {}
 
 func (x *DeleteBitmapEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[18]
+	mi := &file_metapb_meta_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2150,7 +2214,7 @@ func (x *DeleteBitmapEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBitmapEntry.ProtoReflect.Descriptor instead.
 func (*DeleteBitmapEntry) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{18}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeleteBitmapEntry) GetRowsetId() string {
@@ -2193,7 +2257,7 @@ type DeleteBitmapPending struct {
 
 func (x *DeleteBitmapPending) Reset() {
 	*x = DeleteBitmapPending{}
-	mi := &file_metapb_meta_proto_msgTypes[19]
+	mi := &file_metapb_meta_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2205,7 +2269,7 @@ func (x *DeleteBitmapPending) String() string {
 func (*DeleteBitmapPending) ProtoMessage() {}
 
 func (x *DeleteBitmapPending) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[19]
+	mi := &file_metapb_meta_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2218,7 +2282,7 @@ func (x *DeleteBitmapPending) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBitmapPending.ProtoReflect.Descriptor instead.
 func (*DeleteBitmapPending) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{19}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeleteBitmapPending) GetLockId() int64 {
@@ -2247,7 +2311,7 @@ type CreateInstanceRequest struct {
 
 func (x *CreateInstanceRequest) Reset() {
 	*x = CreateInstanceRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[20]
+	mi := &file_metapb_meta_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2259,7 +2323,7 @@ func (x *CreateInstanceRequest) String() string {
 func (*CreateInstanceRequest) ProtoMessage() {}
 
 func (x *CreateInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[20]
+	mi := &file_metapb_meta_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2272,7 +2336,7 @@ func (x *CreateInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInstanceRequest.ProtoReflect.Descriptor instead.
 func (*CreateInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{20}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateInstanceRequest) GetInstanceId() string {
@@ -2313,7 +2377,7 @@ type CreateInstanceResponse struct {
 
 func (x *CreateInstanceResponse) Reset() {
 	*x = CreateInstanceResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[21]
+	mi := &file_metapb_meta_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2325,7 +2389,7 @@ func (x *CreateInstanceResponse) String() string {
 func (*CreateInstanceResponse) ProtoMessage() {}
 
 func (x *CreateInstanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[21]
+	mi := &file_metapb_meta_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2338,7 +2402,7 @@ func (x *CreateInstanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInstanceResponse.ProtoReflect.Descriptor instead.
 func (*CreateInstanceResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{21}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CreateInstanceResponse) GetInstance() *InstanceInfo {
@@ -2364,7 +2428,7 @@ type GetInstanceRequest struct {
 
 func (x *GetInstanceRequest) Reset() {
 	*x = GetInstanceRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[22]
+	mi := &file_metapb_meta_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2376,7 +2440,7 @@ func (x *GetInstanceRequest) String() string {
 func (*GetInstanceRequest) ProtoMessage() {}
 
 func (x *GetInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[22]
+	mi := &file_metapb_meta_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2389,7 +2453,7 @@ func (x *GetInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInstanceRequest.ProtoReflect.Descriptor instead.
 func (*GetInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{22}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetInstanceRequest) GetInstanceId() string {
@@ -2408,7 +2472,7 @@ type GetInstanceResponse struct {
 
 func (x *GetInstanceResponse) Reset() {
 	*x = GetInstanceResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[23]
+	mi := &file_metapb_meta_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2420,7 +2484,7 @@ func (x *GetInstanceResponse) String() string {
 func (*GetInstanceResponse) ProtoMessage() {}
 
 func (x *GetInstanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[23]
+	mi := &file_metapb_meta_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2433,7 +2497,7 @@ func (x *GetInstanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInstanceResponse.ProtoReflect.Descriptor instead.
 func (*GetInstanceResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{23}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetInstanceResponse) GetInstance() *InstanceInfo {
@@ -2455,7 +2519,7 @@ type GetStorageVaultRequest struct {
 
 func (x *GetStorageVaultRequest) Reset() {
 	*x = GetStorageVaultRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[24]
+	mi := &file_metapb_meta_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2467,7 +2531,7 @@ func (x *GetStorageVaultRequest) String() string {
 func (*GetStorageVaultRequest) ProtoMessage() {}
 
 func (x *GetStorageVaultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[24]
+	mi := &file_metapb_meta_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2480,7 +2544,7 @@ func (x *GetStorageVaultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStorageVaultRequest.ProtoReflect.Descriptor instead.
 func (*GetStorageVaultRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{24}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetStorageVaultRequest) GetInstanceId() string {
@@ -2520,7 +2584,7 @@ type GetStorageVaultResponse struct {
 
 func (x *GetStorageVaultResponse) Reset() {
 	*x = GetStorageVaultResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[25]
+	mi := &file_metapb_meta_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2532,7 +2596,7 @@ func (x *GetStorageVaultResponse) String() string {
 func (*GetStorageVaultResponse) ProtoMessage() {}
 
 func (x *GetStorageVaultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[25]
+	mi := &file_metapb_meta_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2545,7 +2609,7 @@ func (x *GetStorageVaultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStorageVaultResponse.ProtoReflect.Descriptor instead.
 func (*GetStorageVaultResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{25}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetStorageVaultResponse) GetVault() *StorageVault {
@@ -2565,7 +2629,7 @@ type ListStorageVaultsRequest struct {
 
 func (x *ListStorageVaultsRequest) Reset() {
 	*x = ListStorageVaultsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[26]
+	mi := &file_metapb_meta_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2577,7 +2641,7 @@ func (x *ListStorageVaultsRequest) String() string {
 func (*ListStorageVaultsRequest) ProtoMessage() {}
 
 func (x *ListStorageVaultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[26]
+	mi := &file_metapb_meta_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2590,7 +2654,7 @@ func (x *ListStorageVaultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStorageVaultsRequest.ProtoReflect.Descriptor instead.
 func (*ListStorageVaultsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{26}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListStorageVaultsRequest) GetInstanceId() string {
@@ -2617,7 +2681,7 @@ type ListStorageVaultsResponse struct {
 
 func (x *ListStorageVaultsResponse) Reset() {
 	*x = ListStorageVaultsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[27]
+	mi := &file_metapb_meta_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2629,7 +2693,7 @@ func (x *ListStorageVaultsResponse) String() string {
 func (*ListStorageVaultsResponse) ProtoMessage() {}
 
 func (x *ListStorageVaultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[27]
+	mi := &file_metapb_meta_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2642,7 +2706,7 @@ func (x *ListStorageVaultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStorageVaultsResponse.ProtoReflect.Descriptor instead.
 func (*ListStorageVaultsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{27}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListStorageVaultsResponse) GetVaults() []*StorageVault {
@@ -2669,7 +2733,7 @@ type CreateComputeGroupRequest struct {
 
 func (x *CreateComputeGroupRequest) Reset() {
 	*x = CreateComputeGroupRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[28]
+	mi := &file_metapb_meta_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2681,7 +2745,7 @@ func (x *CreateComputeGroupRequest) String() string {
 func (*CreateComputeGroupRequest) ProtoMessage() {}
 
 func (x *CreateComputeGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[28]
+	mi := &file_metapb_meta_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2694,7 +2758,7 @@ func (x *CreateComputeGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateComputeGroupRequest.ProtoReflect.Descriptor instead.
 func (*CreateComputeGroupRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{28}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateComputeGroupRequest) GetInstanceId() string {
@@ -2721,7 +2785,7 @@ type CreateComputeGroupResponse struct {
 
 func (x *CreateComputeGroupResponse) Reset() {
 	*x = CreateComputeGroupResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[29]
+	mi := &file_metapb_meta_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2733,7 +2797,7 @@ func (x *CreateComputeGroupResponse) String() string {
 func (*CreateComputeGroupResponse) ProtoMessage() {}
 
 func (x *CreateComputeGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[29]
+	mi := &file_metapb_meta_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2746,7 +2810,7 @@ func (x *CreateComputeGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateComputeGroupResponse.ProtoReflect.Descriptor instead.
 func (*CreateComputeGroupResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{29}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateComputeGroupResponse) GetGroup() *ComputeGroup {
@@ -2773,7 +2837,7 @@ type GetComputeGroupRequest struct {
 
 func (x *GetComputeGroupRequest) Reset() {
 	*x = GetComputeGroupRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[30]
+	mi := &file_metapb_meta_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2785,7 +2849,7 @@ func (x *GetComputeGroupRequest) String() string {
 func (*GetComputeGroupRequest) ProtoMessage() {}
 
 func (x *GetComputeGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[30]
+	mi := &file_metapb_meta_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2798,7 +2862,7 @@ func (x *GetComputeGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetComputeGroupRequest.ProtoReflect.Descriptor instead.
 func (*GetComputeGroupRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{30}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetComputeGroupRequest) GetInstanceId() string {
@@ -2824,7 +2888,7 @@ type GetComputeGroupResponse struct {
 
 func (x *GetComputeGroupResponse) Reset() {
 	*x = GetComputeGroupResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[31]
+	mi := &file_metapb_meta_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2836,7 +2900,7 @@ func (x *GetComputeGroupResponse) String() string {
 func (*GetComputeGroupResponse) ProtoMessage() {}
 
 func (x *GetComputeGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[31]
+	mi := &file_metapb_meta_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2849,7 +2913,7 @@ func (x *GetComputeGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetComputeGroupResponse.ProtoReflect.Descriptor instead.
 func (*GetComputeGroupResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{31}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetComputeGroupResponse) GetGroup() *ComputeGroup {
@@ -2868,7 +2932,7 @@ type ListComputeGroupsRequest struct {
 
 func (x *ListComputeGroupsRequest) Reset() {
 	*x = ListComputeGroupsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[32]
+	mi := &file_metapb_meta_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2880,7 +2944,7 @@ func (x *ListComputeGroupsRequest) String() string {
 func (*ListComputeGroupsRequest) ProtoMessage() {}
 
 func (x *ListComputeGroupsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[32]
+	mi := &file_metapb_meta_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2893,7 +2957,7 @@ func (x *ListComputeGroupsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComputeGroupsRequest.ProtoReflect.Descriptor instead.
 func (*ListComputeGroupsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{32}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListComputeGroupsRequest) GetInstanceId() string {
@@ -2912,7 +2976,7 @@ type ListComputeGroupsResponse struct {
 
 func (x *ListComputeGroupsResponse) Reset() {
 	*x = ListComputeGroupsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[33]
+	mi := &file_metapb_meta_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2924,7 +2988,7 @@ func (x *ListComputeGroupsResponse) String() string {
 func (*ListComputeGroupsResponse) ProtoMessage() {}
 
 func (x *ListComputeGroupsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[33]
+	mi := &file_metapb_meta_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2937,7 +3001,7 @@ func (x *ListComputeGroupsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComputeGroupsResponse.ProtoReflect.Descriptor instead.
 func (*ListComputeGroupsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{33}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListComputeGroupsResponse) GetGroups() []*ComputeGroup {
@@ -2959,7 +3023,7 @@ type AddNodeRequest struct {
 
 func (x *AddNodeRequest) Reset() {
 	*x = AddNodeRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[34]
+	mi := &file_metapb_meta_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2971,7 +3035,7 @@ func (x *AddNodeRequest) String() string {
 func (*AddNodeRequest) ProtoMessage() {}
 
 func (x *AddNodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[34]
+	mi := &file_metapb_meta_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2984,7 +3048,7 @@ func (x *AddNodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddNodeRequest.ProtoReflect.Descriptor instead.
 func (*AddNodeRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{34}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *AddNodeRequest) GetInstanceId() string {
@@ -3017,7 +3081,7 @@ type AddNodeResponse struct {
 
 func (x *AddNodeResponse) Reset() {
 	*x = AddNodeResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[35]
+	mi := &file_metapb_meta_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3029,7 +3093,7 @@ func (x *AddNodeResponse) String() string {
 func (*AddNodeResponse) ProtoMessage() {}
 
 func (x *AddNodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[35]
+	mi := &file_metapb_meta_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3042,7 +3106,7 @@ func (x *AddNodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddNodeResponse.ProtoReflect.Descriptor instead.
 func (*AddNodeResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{35}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *AddNodeResponse) GetGroup() *ComputeGroup {
@@ -3063,7 +3127,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[36]
+	mi := &file_metapb_meta_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3075,7 +3139,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[36]
+	mi := &file_metapb_meta_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3088,7 +3152,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{36}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *HeartbeatRequest) GetInstanceId() string {
@@ -3121,7 +3185,7 @@ type HeartbeatResponse struct {
 
 func (x *HeartbeatResponse) Reset() {
 	*x = HeartbeatResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[37]
+	mi := &file_metapb_meta_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3133,7 +3197,7 @@ func (x *HeartbeatResponse) String() string {
 func (*HeartbeatResponse) ProtoMessage() {}
 
 func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[37]
+	mi := &file_metapb_meta_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3146,7 +3210,7 @@ func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{37}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *HeartbeatResponse) GetGroupStatus() ComputeGroupStatus {
@@ -3166,7 +3230,7 @@ type CreateTabletsRequest struct {
 
 func (x *CreateTabletsRequest) Reset() {
 	*x = CreateTabletsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[38]
+	mi := &file_metapb_meta_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3178,7 +3242,7 @@ func (x *CreateTabletsRequest) String() string {
 func (*CreateTabletsRequest) ProtoMessage() {}
 
 func (x *CreateTabletsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[38]
+	mi := &file_metapb_meta_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3191,7 +3255,7 @@ func (x *CreateTabletsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTabletsRequest.ProtoReflect.Descriptor instead.
 func (*CreateTabletsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{38}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *CreateTabletsRequest) GetInstanceId() string {
@@ -3216,7 +3280,7 @@ type CreateTabletsResponse struct {
 
 func (x *CreateTabletsResponse) Reset() {
 	*x = CreateTabletsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[39]
+	mi := &file_metapb_meta_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3228,7 +3292,7 @@ func (x *CreateTabletsResponse) String() string {
 func (*CreateTabletsResponse) ProtoMessage() {}
 
 func (x *CreateTabletsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[39]
+	mi := &file_metapb_meta_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3241,7 +3305,7 @@ func (x *CreateTabletsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTabletsResponse.ProtoReflect.Descriptor instead.
 func (*CreateTabletsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{39}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{40}
 }
 
 type GetTabletRequest struct {
@@ -3254,7 +3318,7 @@ type GetTabletRequest struct {
 
 func (x *GetTabletRequest) Reset() {
 	*x = GetTabletRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[40]
+	mi := &file_metapb_meta_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3266,7 +3330,7 @@ func (x *GetTabletRequest) String() string {
 func (*GetTabletRequest) ProtoMessage() {}
 
 func (x *GetTabletRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[40]
+	mi := &file_metapb_meta_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3279,7 +3343,7 @@ func (x *GetTabletRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTabletRequest.ProtoReflect.Descriptor instead.
 func (*GetTabletRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{40}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *GetTabletRequest) GetInstanceId() string {
@@ -3305,7 +3369,7 @@ type GetTabletResponse struct {
 
 func (x *GetTabletResponse) Reset() {
 	*x = GetTabletResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[41]
+	mi := &file_metapb_meta_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3317,7 +3381,7 @@ func (x *GetTabletResponse) String() string {
 func (*GetTabletResponse) ProtoMessage() {}
 
 func (x *GetTabletResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[41]
+	mi := &file_metapb_meta_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3330,7 +3394,7 @@ func (x *GetTabletResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTabletResponse.ProtoReflect.Descriptor instead.
 func (*GetTabletResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{41}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetTabletResponse) GetTablet() *TabletMeta {
@@ -3349,14 +3413,15 @@ type BeginTxnRequest struct {
 	TimeoutMs  int64                  `protobuf:"varint,5,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
 	// Identifies this request across retries: a label held by a txn begun with the same request id
 	// returns that txn as new (label_exists false). Empty: the server makes one per call.
-	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId     string          `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Coordinator   *TxnCoordinator `protobuf:"bytes,7,opt,name=coordinator,proto3" json:"coordinator,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BeginTxnRequest) Reset() {
 	*x = BeginTxnRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[42]
+	mi := &file_metapb_meta_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3368,7 +3433,7 @@ func (x *BeginTxnRequest) String() string {
 func (*BeginTxnRequest) ProtoMessage() {}
 
 func (x *BeginTxnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[42]
+	mi := &file_metapb_meta_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3381,7 +3446,7 @@ func (x *BeginTxnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginTxnRequest.ProtoReflect.Descriptor instead.
 func (*BeginTxnRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{42}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *BeginTxnRequest) GetInstanceId() string {
@@ -3426,6 +3491,13 @@ func (x *BeginTxnRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *BeginTxnRequest) GetCoordinator() *TxnCoordinator {
+	if x != nil {
+		return x.Coordinator
+	}
+	return nil
+}
+
 // A label already used by a live or visible txn returns that txn with label_exists set.
 type BeginTxnResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -3438,7 +3510,7 @@ type BeginTxnResponse struct {
 
 func (x *BeginTxnResponse) Reset() {
 	*x = BeginTxnResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[43]
+	mi := &file_metapb_meta_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3450,7 +3522,7 @@ func (x *BeginTxnResponse) String() string {
 func (*BeginTxnResponse) ProtoMessage() {}
 
 func (x *BeginTxnResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[43]
+	mi := &file_metapb_meta_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3463,7 +3535,7 @@ func (x *BeginTxnResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginTxnResponse.ProtoReflect.Descriptor instead.
 func (*BeginTxnResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{43}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *BeginTxnResponse) GetTxnId() int64 {
@@ -3500,7 +3572,7 @@ type PrepareRowsetRequest struct {
 
 func (x *PrepareRowsetRequest) Reset() {
 	*x = PrepareRowsetRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[44]
+	mi := &file_metapb_meta_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3512,7 +3584,7 @@ func (x *PrepareRowsetRequest) String() string {
 func (*PrepareRowsetRequest) ProtoMessage() {}
 
 func (x *PrepareRowsetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[44]
+	mi := &file_metapb_meta_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3525,7 +3597,7 @@ func (x *PrepareRowsetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepareRowsetRequest.ProtoReflect.Descriptor instead.
 func (*PrepareRowsetRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{44}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *PrepareRowsetRequest) GetInstanceId() string {
@@ -3557,7 +3629,7 @@ type PrepareRowsetResponse struct {
 
 func (x *PrepareRowsetResponse) Reset() {
 	*x = PrepareRowsetResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[45]
+	mi := &file_metapb_meta_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3569,7 +3641,7 @@ func (x *PrepareRowsetResponse) String() string {
 func (*PrepareRowsetResponse) ProtoMessage() {}
 
 func (x *PrepareRowsetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[45]
+	mi := &file_metapb_meta_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3582,7 +3654,7 @@ func (x *PrepareRowsetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepareRowsetResponse.ProtoReflect.Descriptor instead.
 func (*PrepareRowsetResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{45}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{46}
 }
 
 type CommitRowsetRequest struct {
@@ -3595,7 +3667,7 @@ type CommitRowsetRequest struct {
 
 func (x *CommitRowsetRequest) Reset() {
 	*x = CommitRowsetRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[46]
+	mi := &file_metapb_meta_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3607,7 +3679,7 @@ func (x *CommitRowsetRequest) String() string {
 func (*CommitRowsetRequest) ProtoMessage() {}
 
 func (x *CommitRowsetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[46]
+	mi := &file_metapb_meta_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3620,7 +3692,7 @@ func (x *CommitRowsetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitRowsetRequest.ProtoReflect.Descriptor instead.
 func (*CommitRowsetRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{46}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *CommitRowsetRequest) GetInstanceId() string {
@@ -3645,7 +3717,7 @@ type CommitRowsetResponse struct {
 
 func (x *CommitRowsetResponse) Reset() {
 	*x = CommitRowsetResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[47]
+	mi := &file_metapb_meta_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3657,7 +3729,7 @@ func (x *CommitRowsetResponse) String() string {
 func (*CommitRowsetResponse) ProtoMessage() {}
 
 func (x *CommitRowsetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[47]
+	mi := &file_metapb_meta_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3670,7 +3742,7 @@ func (x *CommitRowsetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitRowsetResponse.ProtoReflect.Descriptor instead.
 func (*CommitRowsetResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{47}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{48}
 }
 
 // CommitTxn makes every tmp rowset of the txn visible at the next version of its partition, in one
@@ -3691,7 +3763,7 @@ type CommitTxnRequest struct {
 
 func (x *CommitTxnRequest) Reset() {
 	*x = CommitTxnRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[48]
+	mi := &file_metapb_meta_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3703,7 +3775,7 @@ func (x *CommitTxnRequest) String() string {
 func (*CommitTxnRequest) ProtoMessage() {}
 
 func (x *CommitTxnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[48]
+	mi := &file_metapb_meta_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3716,7 +3788,7 @@ func (x *CommitTxnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitTxnRequest.ProtoReflect.Descriptor instead.
 func (*CommitTxnRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{48}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CommitTxnRequest) GetInstanceId() string {
@@ -3758,7 +3830,7 @@ type CommitTxnResponse struct {
 
 func (x *CommitTxnResponse) Reset() {
 	*x = CommitTxnResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[49]
+	mi := &file_metapb_meta_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3770,7 +3842,7 @@ func (x *CommitTxnResponse) String() string {
 func (*CommitTxnResponse) ProtoMessage() {}
 
 func (x *CommitTxnResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[49]
+	mi := &file_metapb_meta_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3783,7 +3855,7 @@ func (x *CommitTxnResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitTxnResponse.ProtoReflect.Descriptor instead.
 func (*CommitTxnResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{49}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CommitTxnResponse) GetTxn() *TxnInfo {
@@ -3813,7 +3885,7 @@ type AbortTxnRequest struct {
 
 func (x *AbortTxnRequest) Reset() {
 	*x = AbortTxnRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[50]
+	mi := &file_metapb_meta_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3825,7 +3897,7 @@ func (x *AbortTxnRequest) String() string {
 func (*AbortTxnRequest) ProtoMessage() {}
 
 func (x *AbortTxnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[50]
+	mi := &file_metapb_meta_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3838,7 +3910,7 @@ func (x *AbortTxnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortTxnRequest.ProtoReflect.Descriptor instead.
 func (*AbortTxnRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{50}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *AbortTxnRequest) GetInstanceId() string {
@@ -3885,7 +3957,7 @@ type AbortTxnResponse struct {
 
 func (x *AbortTxnResponse) Reset() {
 	*x = AbortTxnResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[51]
+	mi := &file_metapb_meta_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3897,7 +3969,7 @@ func (x *AbortTxnResponse) String() string {
 func (*AbortTxnResponse) ProtoMessage() {}
 
 func (x *AbortTxnResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[51]
+	mi := &file_metapb_meta_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3910,7 +3982,7 @@ func (x *AbortTxnResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortTxnResponse.ProtoReflect.Descriptor instead.
 func (*AbortTxnResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{51}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *AbortTxnResponse) GetTxn() *TxnInfo {
@@ -3932,7 +4004,7 @@ type GetTxnRequest struct {
 
 func (x *GetTxnRequest) Reset() {
 	*x = GetTxnRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[52]
+	mi := &file_metapb_meta_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3944,7 +4016,7 @@ func (x *GetTxnRequest) String() string {
 func (*GetTxnRequest) ProtoMessage() {}
 
 func (x *GetTxnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[52]
+	mi := &file_metapb_meta_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3957,7 +4029,7 @@ func (x *GetTxnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTxnRequest.ProtoReflect.Descriptor instead.
 func (*GetTxnRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{52}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *GetTxnRequest) GetInstanceId() string {
@@ -3997,7 +4069,7 @@ type GetTxnResponse struct {
 
 func (x *GetTxnResponse) Reset() {
 	*x = GetTxnResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[53]
+	mi := &file_metapb_meta_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4009,7 +4081,7 @@ func (x *GetTxnResponse) String() string {
 func (*GetTxnResponse) ProtoMessage() {}
 
 func (x *GetTxnResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[53]
+	mi := &file_metapb_meta_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4022,7 +4094,7 @@ func (x *GetTxnResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTxnResponse.ProtoReflect.Descriptor instead.
 func (*GetTxnResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{53}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *GetTxnResponse) GetTxn() *TxnInfo {
@@ -4047,7 +4119,7 @@ type PartitionVersion struct {
 
 func (x *PartitionVersion) Reset() {
 	*x = PartitionVersion{}
-	mi := &file_metapb_meta_proto_msgTypes[54]
+	mi := &file_metapb_meta_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4059,7 +4131,7 @@ func (x *PartitionVersion) String() string {
 func (*PartitionVersion) ProtoMessage() {}
 
 func (x *PartitionVersion) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[54]
+	mi := &file_metapb_meta_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4072,7 +4144,7 @@ func (x *PartitionVersion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionVersion.ProtoReflect.Descriptor instead.
 func (*PartitionVersion) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{54}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *PartitionVersion) GetDbId() int64 {
@@ -4123,7 +4195,7 @@ type TableVersion struct {
 
 func (x *TableVersion) Reset() {
 	*x = TableVersion{}
-	mi := &file_metapb_meta_proto_msgTypes[55]
+	mi := &file_metapb_meta_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4135,7 +4207,7 @@ func (x *TableVersion) String() string {
 func (*TableVersion) ProtoMessage() {}
 
 func (x *TableVersion) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[55]
+	mi := &file_metapb_meta_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4148,7 +4220,7 @@ func (x *TableVersion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TableVersion.ProtoReflect.Descriptor instead.
 func (*TableVersion) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{55}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *TableVersion) GetDbId() int64 {
@@ -4185,7 +4257,7 @@ type GetVersionRequest struct {
 
 func (x *GetVersionRequest) Reset() {
 	*x = GetVersionRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[56]
+	mi := &file_metapb_meta_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4197,7 +4269,7 @@ func (x *GetVersionRequest) String() string {
 func (*GetVersionRequest) ProtoMessage() {}
 
 func (x *GetVersionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[56]
+	mi := &file_metapb_meta_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4210,7 +4282,7 @@ func (x *GetVersionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVersionRequest.ProtoReflect.Descriptor instead.
 func (*GetVersionRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{56}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *GetVersionRequest) GetInstanceId() string {
@@ -4244,7 +4316,7 @@ type GetVersionResponse struct {
 
 func (x *GetVersionResponse) Reset() {
 	*x = GetVersionResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[57]
+	mi := &file_metapb_meta_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4256,7 +4328,7 @@ func (x *GetVersionResponse) String() string {
 func (*GetVersionResponse) ProtoMessage() {}
 
 func (x *GetVersionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[57]
+	mi := &file_metapb_meta_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4269,7 +4341,7 @@ func (x *GetVersionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVersionResponse.ProtoReflect.Descriptor instead.
 func (*GetVersionResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{57}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *GetVersionResponse) GetVersions() []*PartitionVersion {
@@ -4298,7 +4370,7 @@ type GetRowsetsRequest struct {
 
 func (x *GetRowsetsRequest) Reset() {
 	*x = GetRowsetsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[58]
+	mi := &file_metapb_meta_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4310,7 +4382,7 @@ func (x *GetRowsetsRequest) String() string {
 func (*GetRowsetsRequest) ProtoMessage() {}
 
 func (x *GetRowsetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[58]
+	mi := &file_metapb_meta_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4323,7 +4395,7 @@ func (x *GetRowsetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRowsetsRequest.ProtoReflect.Descriptor instead.
 func (*GetRowsetsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{58}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *GetRowsetsRequest) GetInstanceId() string {
@@ -4363,7 +4435,7 @@ type GetRowsetsResponse struct {
 
 func (x *GetRowsetsResponse) Reset() {
 	*x = GetRowsetsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[59]
+	mi := &file_metapb_meta_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4375,7 +4447,7 @@ func (x *GetRowsetsResponse) String() string {
 func (*GetRowsetsResponse) ProtoMessage() {}
 
 func (x *GetRowsetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[59]
+	mi := &file_metapb_meta_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4388,7 +4460,7 @@ func (x *GetRowsetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRowsetsResponse.ProtoReflect.Descriptor instead.
 func (*GetRowsetsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{59}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *GetRowsetsResponse) GetRowsets() []*RowsetMeta {
@@ -4411,7 +4483,7 @@ type CreateStorageVaultRequest struct {
 
 func (x *CreateStorageVaultRequest) Reset() {
 	*x = CreateStorageVaultRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[60]
+	mi := &file_metapb_meta_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4423,7 +4495,7 @@ func (x *CreateStorageVaultRequest) String() string {
 func (*CreateStorageVaultRequest) ProtoMessage() {}
 
 func (x *CreateStorageVaultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[60]
+	mi := &file_metapb_meta_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4436,7 +4508,7 @@ func (x *CreateStorageVaultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStorageVaultRequest.ProtoReflect.Descriptor instead.
 func (*CreateStorageVaultRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{60}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *CreateStorageVaultRequest) GetInstanceId() string {
@@ -4470,7 +4542,7 @@ type CreateStorageVaultResponse struct {
 
 func (x *CreateStorageVaultResponse) Reset() {
 	*x = CreateStorageVaultResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[61]
+	mi := &file_metapb_meta_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4482,7 +4554,7 @@ func (x *CreateStorageVaultResponse) String() string {
 func (*CreateStorageVaultResponse) ProtoMessage() {}
 
 func (x *CreateStorageVaultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[61]
+	mi := &file_metapb_meta_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4495,7 +4567,7 @@ func (x *CreateStorageVaultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStorageVaultResponse.ProtoReflect.Descriptor instead.
 func (*CreateStorageVaultResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{61}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *CreateStorageVaultResponse) GetVault() *StorageVault {
@@ -4528,7 +4600,7 @@ type AlterStorageVaultRequest struct {
 
 func (x *AlterStorageVaultRequest) Reset() {
 	*x = AlterStorageVaultRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[62]
+	mi := &file_metapb_meta_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4540,7 +4612,7 @@ func (x *AlterStorageVaultRequest) String() string {
 func (*AlterStorageVaultRequest) ProtoMessage() {}
 
 func (x *AlterStorageVaultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[62]
+	mi := &file_metapb_meta_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4553,7 +4625,7 @@ func (x *AlterStorageVaultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterStorageVaultRequest.ProtoReflect.Descriptor instead.
 func (*AlterStorageVaultRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{62}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *AlterStorageVaultRequest) GetInstanceId() string {
@@ -4607,7 +4679,7 @@ type AlterStorageVaultResponse struct {
 
 func (x *AlterStorageVaultResponse) Reset() {
 	*x = AlterStorageVaultResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[63]
+	mi := &file_metapb_meta_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4619,7 +4691,7 @@ func (x *AlterStorageVaultResponse) String() string {
 func (*AlterStorageVaultResponse) ProtoMessage() {}
 
 func (x *AlterStorageVaultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[63]
+	mi := &file_metapb_meta_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4632,7 +4704,7 @@ func (x *AlterStorageVaultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterStorageVaultResponse.ProtoReflect.Descriptor instead.
 func (*AlterStorageVaultResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{63}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *AlterStorageVaultResponse) GetVault() *StorageVault {
@@ -4653,7 +4725,7 @@ type SetDefaultStorageVaultRequest struct {
 
 func (x *SetDefaultStorageVaultRequest) Reset() {
 	*x = SetDefaultStorageVaultRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[64]
+	mi := &file_metapb_meta_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4665,7 +4737,7 @@ func (x *SetDefaultStorageVaultRequest) String() string {
 func (*SetDefaultStorageVaultRequest) ProtoMessage() {}
 
 func (x *SetDefaultStorageVaultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[64]
+	mi := &file_metapb_meta_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4678,7 +4750,7 @@ func (x *SetDefaultStorageVaultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDefaultStorageVaultRequest.ProtoReflect.Descriptor instead.
 func (*SetDefaultStorageVaultRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{64}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *SetDefaultStorageVaultRequest) GetInstanceId() string {
@@ -4711,7 +4783,7 @@ type SetDefaultStorageVaultResponse struct {
 
 func (x *SetDefaultStorageVaultResponse) Reset() {
 	*x = SetDefaultStorageVaultResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[65]
+	mi := &file_metapb_meta_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4723,7 +4795,7 @@ func (x *SetDefaultStorageVaultResponse) String() string {
 func (*SetDefaultStorageVaultResponse) ProtoMessage() {}
 
 func (x *SetDefaultStorageVaultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[65]
+	mi := &file_metapb_meta_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4736,7 +4808,7 @@ func (x *SetDefaultStorageVaultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDefaultStorageVaultResponse.ProtoReflect.Descriptor instead.
 func (*SetDefaultStorageVaultResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{65}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *SetDefaultStorageVaultResponse) GetInstance() *InstanceInfo {
@@ -4757,7 +4829,7 @@ type DropComputeGroupRequest struct {
 
 func (x *DropComputeGroupRequest) Reset() {
 	*x = DropComputeGroupRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[66]
+	mi := &file_metapb_meta_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4769,7 +4841,7 @@ func (x *DropComputeGroupRequest) String() string {
 func (*DropComputeGroupRequest) ProtoMessage() {}
 
 func (x *DropComputeGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[66]
+	mi := &file_metapb_meta_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4782,7 +4854,7 @@ func (x *DropComputeGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DropComputeGroupRequest.ProtoReflect.Descriptor instead.
 func (*DropComputeGroupRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{66}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *DropComputeGroupRequest) GetInstanceId() string {
@@ -4808,7 +4880,7 @@ type DropComputeGroupResponse struct {
 
 func (x *DropComputeGroupResponse) Reset() {
 	*x = DropComputeGroupResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[67]
+	mi := &file_metapb_meta_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4820,7 +4892,7 @@ func (x *DropComputeGroupResponse) String() string {
 func (*DropComputeGroupResponse) ProtoMessage() {}
 
 func (x *DropComputeGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[67]
+	mi := &file_metapb_meta_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4833,7 +4905,7 @@ func (x *DropComputeGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DropComputeGroupResponse.ProtoReflect.Descriptor instead.
 func (*DropComputeGroupResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{67}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *DropComputeGroupResponse) GetExisted() bool {
@@ -4853,7 +4925,7 @@ type SuspendComputeGroupRequest struct {
 
 func (x *SuspendComputeGroupRequest) Reset() {
 	*x = SuspendComputeGroupRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[68]
+	mi := &file_metapb_meta_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4865,7 +4937,7 @@ func (x *SuspendComputeGroupRequest) String() string {
 func (*SuspendComputeGroupRequest) ProtoMessage() {}
 
 func (x *SuspendComputeGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[68]
+	mi := &file_metapb_meta_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4878,7 +4950,7 @@ func (x *SuspendComputeGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendComputeGroupRequest.ProtoReflect.Descriptor instead.
 func (*SuspendComputeGroupRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{68}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *SuspendComputeGroupRequest) GetInstanceId() string {
@@ -4904,7 +4976,7 @@ type SuspendComputeGroupResponse struct {
 
 func (x *SuspendComputeGroupResponse) Reset() {
 	*x = SuspendComputeGroupResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[69]
+	mi := &file_metapb_meta_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4916,7 +4988,7 @@ func (x *SuspendComputeGroupResponse) String() string {
 func (*SuspendComputeGroupResponse) ProtoMessage() {}
 
 func (x *SuspendComputeGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[69]
+	mi := &file_metapb_meta_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4929,7 +5001,7 @@ func (x *SuspendComputeGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendComputeGroupResponse.ProtoReflect.Descriptor instead.
 func (*SuspendComputeGroupResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{69}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *SuspendComputeGroupResponse) GetGroup() *ComputeGroup {
@@ -4949,7 +5021,7 @@ type ResumeComputeGroupRequest struct {
 
 func (x *ResumeComputeGroupRequest) Reset() {
 	*x = ResumeComputeGroupRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[70]
+	mi := &file_metapb_meta_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4961,7 +5033,7 @@ func (x *ResumeComputeGroupRequest) String() string {
 func (*ResumeComputeGroupRequest) ProtoMessage() {}
 
 func (x *ResumeComputeGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[70]
+	mi := &file_metapb_meta_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4974,7 +5046,7 @@ func (x *ResumeComputeGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeComputeGroupRequest.ProtoReflect.Descriptor instead.
 func (*ResumeComputeGroupRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{70}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ResumeComputeGroupRequest) GetInstanceId() string {
@@ -5000,7 +5072,7 @@ type ResumeComputeGroupResponse struct {
 
 func (x *ResumeComputeGroupResponse) Reset() {
 	*x = ResumeComputeGroupResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[71]
+	mi := &file_metapb_meta_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5012,7 +5084,7 @@ func (x *ResumeComputeGroupResponse) String() string {
 func (*ResumeComputeGroupResponse) ProtoMessage() {}
 
 func (x *ResumeComputeGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[71]
+	mi := &file_metapb_meta_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5025,7 +5097,7 @@ func (x *ResumeComputeGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeComputeGroupResponse.ProtoReflect.Descriptor instead.
 func (*ResumeComputeGroupResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{71}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ResumeComputeGroupResponse) GetGroup() *ComputeGroup {
@@ -5046,7 +5118,7 @@ type RemoveNodeRequest struct {
 
 func (x *RemoveNodeRequest) Reset() {
 	*x = RemoveNodeRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[72]
+	mi := &file_metapb_meta_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5058,7 +5130,7 @@ func (x *RemoveNodeRequest) String() string {
 func (*RemoveNodeRequest) ProtoMessage() {}
 
 func (x *RemoveNodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[72]
+	mi := &file_metapb_meta_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5071,7 +5143,7 @@ func (x *RemoveNodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveNodeRequest.ProtoReflect.Descriptor instead.
 func (*RemoveNodeRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{72}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *RemoveNodeRequest) GetInstanceId() string {
@@ -5105,7 +5177,7 @@ type RemoveNodeResponse struct {
 
 func (x *RemoveNodeResponse) Reset() {
 	*x = RemoveNodeResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[73]
+	mi := &file_metapb_meta_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5117,7 +5189,7 @@ func (x *RemoveNodeResponse) String() string {
 func (*RemoveNodeResponse) ProtoMessage() {}
 
 func (x *RemoveNodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[73]
+	mi := &file_metapb_meta_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5130,7 +5202,7 @@ func (x *RemoveNodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveNodeResponse.ProtoReflect.Descriptor instead.
 func (*RemoveNodeResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{73}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *RemoveNodeResponse) GetGroup() *ComputeGroup {
@@ -5157,7 +5229,7 @@ type ListNodesRequest struct {
 
 func (x *ListNodesRequest) Reset() {
 	*x = ListNodesRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[74]
+	mi := &file_metapb_meta_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5169,7 +5241,7 @@ func (x *ListNodesRequest) String() string {
 func (*ListNodesRequest) ProtoMessage() {}
 
 func (x *ListNodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[74]
+	mi := &file_metapb_meta_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5182,7 +5254,7 @@ func (x *ListNodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNodesRequest.ProtoReflect.Descriptor instead.
 func (*ListNodesRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{74}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ListNodesRequest) GetInstanceId() string {
@@ -5208,7 +5280,7 @@ type ListNodesResponse struct {
 
 func (x *ListNodesResponse) Reset() {
 	*x = ListNodesResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[75]
+	mi := &file_metapb_meta_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5220,7 +5292,7 @@ func (x *ListNodesResponse) String() string {
 func (*ListNodesResponse) ProtoMessage() {}
 
 func (x *ListNodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[75]
+	mi := &file_metapb_meta_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5233,7 +5305,7 @@ func (x *ListNodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNodesResponse.ProtoReflect.Descriptor instead.
 func (*ListNodesResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{75}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ListNodesResponse) GetNodes() []*NodeInfo {
@@ -5253,7 +5325,7 @@ type GetTabletStatsRequest struct {
 
 func (x *GetTabletStatsRequest) Reset() {
 	*x = GetTabletStatsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[76]
+	mi := &file_metapb_meta_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5265,7 +5337,7 @@ func (x *GetTabletStatsRequest) String() string {
 func (*GetTabletStatsRequest) ProtoMessage() {}
 
 func (x *GetTabletStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[76]
+	mi := &file_metapb_meta_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5278,7 +5350,7 @@ func (x *GetTabletStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTabletStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetTabletStatsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{76}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *GetTabletStatsRequest) GetInstanceId() string {
@@ -5304,7 +5376,7 @@ type GetTabletStatsResponse struct {
 
 func (x *GetTabletStatsResponse) Reset() {
 	*x = GetTabletStatsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[77]
+	mi := &file_metapb_meta_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5316,7 +5388,7 @@ func (x *GetTabletStatsResponse) String() string {
 func (*GetTabletStatsResponse) ProtoMessage() {}
 
 func (x *GetTabletStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[77]
+	mi := &file_metapb_meta_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5329,7 +5401,7 @@ func (x *GetTabletStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTabletStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetTabletStatsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{77}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *GetTabletStatsResponse) GetStats() []*TabletStats {
@@ -5353,7 +5425,7 @@ type PrecommitTxnRequest struct {
 
 func (x *PrecommitTxnRequest) Reset() {
 	*x = PrecommitTxnRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[78]
+	mi := &file_metapb_meta_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5365,7 +5437,7 @@ func (x *PrecommitTxnRequest) String() string {
 func (*PrecommitTxnRequest) ProtoMessage() {}
 
 func (x *PrecommitTxnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[78]
+	mi := &file_metapb_meta_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5378,7 +5450,7 @@ func (x *PrecommitTxnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrecommitTxnRequest.ProtoReflect.Descriptor instead.
 func (*PrecommitTxnRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{78}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *PrecommitTxnRequest) GetInstanceId() string {
@@ -5418,7 +5490,7 @@ type PrecommitTxnResponse struct {
 
 func (x *PrecommitTxnResponse) Reset() {
 	*x = PrecommitTxnResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[79]
+	mi := &file_metapb_meta_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5430,7 +5502,7 @@ func (x *PrecommitTxnResponse) String() string {
 func (*PrecommitTxnResponse) ProtoMessage() {}
 
 func (x *PrecommitTxnResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[79]
+	mi := &file_metapb_meta_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5443,7 +5515,7 @@ func (x *PrecommitTxnResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrecommitTxnResponse.ProtoReflect.Descriptor instead.
 func (*PrecommitTxnResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{79}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *PrecommitTxnResponse) GetTxn() *TxnInfo {
@@ -5467,7 +5539,7 @@ type StartTabletJobRequest struct {
 
 func (x *StartTabletJobRequest) Reset() {
 	*x = StartTabletJobRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[80]
+	mi := &file_metapb_meta_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5479,7 +5551,7 @@ func (x *StartTabletJobRequest) String() string {
 func (*StartTabletJobRequest) ProtoMessage() {}
 
 func (x *StartTabletJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[80]
+	mi := &file_metapb_meta_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5492,7 +5564,7 @@ func (x *StartTabletJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartTabletJobRequest.ProtoReflect.Descriptor instead.
 func (*StartTabletJobRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{80}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *StartTabletJobRequest) GetInstanceId() string {
@@ -5526,7 +5598,7 @@ type StartTabletJobResponse struct {
 
 func (x *StartTabletJobResponse) Reset() {
 	*x = StartTabletJobResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[81]
+	mi := &file_metapb_meta_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5538,7 +5610,7 @@ func (x *StartTabletJobResponse) String() string {
 func (*StartTabletJobResponse) ProtoMessage() {}
 
 func (x *StartTabletJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[81]
+	mi := &file_metapb_meta_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5551,7 +5623,7 @@ func (x *StartTabletJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartTabletJobResponse.ProtoReflect.Descriptor instead.
 func (*StartTabletJobResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{81}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *StartTabletJobResponse) GetCompaction() *CompactionJob {
@@ -5588,7 +5660,7 @@ type FinishTabletJobRequest struct {
 
 func (x *FinishTabletJobRequest) Reset() {
 	*x = FinishTabletJobRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[82]
+	mi := &file_metapb_meta_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5600,7 +5672,7 @@ func (x *FinishTabletJobRequest) String() string {
 func (*FinishTabletJobRequest) ProtoMessage() {}
 
 func (x *FinishTabletJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[82]
+	mi := &file_metapb_meta_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5613,7 +5685,7 @@ func (x *FinishTabletJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishTabletJobRequest.ProtoReflect.Descriptor instead.
 func (*FinishTabletJobRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{82}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *FinishTabletJobRequest) GetInstanceId() string {
@@ -5682,7 +5754,7 @@ type FinishTabletJobResponse struct {
 
 func (x *FinishTabletJobResponse) Reset() {
 	*x = FinishTabletJobResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[83]
+	mi := &file_metapb_meta_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5694,7 +5766,7 @@ func (x *FinishTabletJobResponse) String() string {
 func (*FinishTabletJobResponse) ProtoMessage() {}
 
 func (x *FinishTabletJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[83]
+	mi := &file_metapb_meta_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5707,7 +5779,7 @@ func (x *FinishTabletJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishTabletJobResponse.ProtoReflect.Descriptor instead.
 func (*FinishTabletJobResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{83}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *FinishTabletJobResponse) GetCompaction() *CompactionJob {
@@ -5740,7 +5812,7 @@ type GetDeleteBitmapUpdateLockRequest struct {
 
 func (x *GetDeleteBitmapUpdateLockRequest) Reset() {
 	*x = GetDeleteBitmapUpdateLockRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[84]
+	mi := &file_metapb_meta_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5752,7 +5824,7 @@ func (x *GetDeleteBitmapUpdateLockRequest) String() string {
 func (*GetDeleteBitmapUpdateLockRequest) ProtoMessage() {}
 
 func (x *GetDeleteBitmapUpdateLockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[84]
+	mi := &file_metapb_meta_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5765,7 +5837,7 @@ func (x *GetDeleteBitmapUpdateLockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeleteBitmapUpdateLockRequest.ProtoReflect.Descriptor instead.
 func (*GetDeleteBitmapUpdateLockRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{84}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *GetDeleteBitmapUpdateLockRequest) GetInstanceId() string {
@@ -5818,7 +5890,7 @@ type GetDeleteBitmapUpdateLockResponse struct {
 
 func (x *GetDeleteBitmapUpdateLockResponse) Reset() {
 	*x = GetDeleteBitmapUpdateLockResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[85]
+	mi := &file_metapb_meta_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5830,7 +5902,7 @@ func (x *GetDeleteBitmapUpdateLockResponse) String() string {
 func (*GetDeleteBitmapUpdateLockResponse) ProtoMessage() {}
 
 func (x *GetDeleteBitmapUpdateLockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[85]
+	mi := &file_metapb_meta_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5843,7 +5915,7 @@ func (x *GetDeleteBitmapUpdateLockResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use GetDeleteBitmapUpdateLockResponse.ProtoReflect.Descriptor instead.
 func (*GetDeleteBitmapUpdateLockResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{85}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{86}
 }
 
 // Releases the initiator's hold; the lock goes when no initiator is left. A lock held by another
@@ -5861,7 +5933,7 @@ type RemoveDeleteBitmapUpdateLockRequest struct {
 
 func (x *RemoveDeleteBitmapUpdateLockRequest) Reset() {
 	*x = RemoveDeleteBitmapUpdateLockRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[86]
+	mi := &file_metapb_meta_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5873,7 +5945,7 @@ func (x *RemoveDeleteBitmapUpdateLockRequest) String() string {
 func (*RemoveDeleteBitmapUpdateLockRequest) ProtoMessage() {}
 
 func (x *RemoveDeleteBitmapUpdateLockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[86]
+	mi := &file_metapb_meta_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5886,7 +5958,7 @@ func (x *RemoveDeleteBitmapUpdateLockRequest) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use RemoveDeleteBitmapUpdateLockRequest.ProtoReflect.Descriptor instead.
 func (*RemoveDeleteBitmapUpdateLockRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{86}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *RemoveDeleteBitmapUpdateLockRequest) GetInstanceId() string {
@@ -5932,7 +6004,7 @@ type RemoveDeleteBitmapUpdateLockResponse struct {
 
 func (x *RemoveDeleteBitmapUpdateLockResponse) Reset() {
 	*x = RemoveDeleteBitmapUpdateLockResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[87]
+	mi := &file_metapb_meta_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5944,7 +6016,7 @@ func (x *RemoveDeleteBitmapUpdateLockResponse) String() string {
 func (*RemoveDeleteBitmapUpdateLockResponse) ProtoMessage() {}
 
 func (x *RemoveDeleteBitmapUpdateLockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[87]
+	mi := &file_metapb_meta_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5957,7 +6029,7 @@ func (x *RemoveDeleteBitmapUpdateLockResponse) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use RemoveDeleteBitmapUpdateLockResponse.ProtoReflect.Descriptor instead.
 func (*RemoveDeleteBitmapUpdateLockResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{87}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{88}
 }
 
 // Writes bitmaps of one tablet; the caller must hold the live lock of the tablet's partition.
@@ -5976,7 +6048,7 @@ type UpdateDeleteBitmapRequest struct {
 
 func (x *UpdateDeleteBitmapRequest) Reset() {
 	*x = UpdateDeleteBitmapRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[88]
+	mi := &file_metapb_meta_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5988,7 +6060,7 @@ func (x *UpdateDeleteBitmapRequest) String() string {
 func (*UpdateDeleteBitmapRequest) ProtoMessage() {}
 
 func (x *UpdateDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[88]
+	mi := &file_metapb_meta_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6001,7 +6073,7 @@ func (x *UpdateDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDeleteBitmapRequest.ProtoReflect.Descriptor instead.
 func (*UpdateDeleteBitmapRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{88}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *UpdateDeleteBitmapRequest) GetInstanceId() string {
@@ -6061,7 +6133,7 @@ type UpdateDeleteBitmapResponse struct {
 
 func (x *UpdateDeleteBitmapResponse) Reset() {
 	*x = UpdateDeleteBitmapResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[89]
+	mi := &file_metapb_meta_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6073,7 +6145,7 @@ func (x *UpdateDeleteBitmapResponse) String() string {
 func (*UpdateDeleteBitmapResponse) ProtoMessage() {}
 
 func (x *UpdateDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[89]
+	mi := &file_metapb_meta_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6086,7 +6158,7 @@ func (x *UpdateDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDeleteBitmapResponse.ProtoReflect.Descriptor instead.
 func (*UpdateDeleteBitmapResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{89}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{90}
 }
 
 // The bitmaps of rowset_id whose version is in [start_version, end_version].
@@ -6101,7 +6173,7 @@ type DeleteBitmapRange struct {
 
 func (x *DeleteBitmapRange) Reset() {
 	*x = DeleteBitmapRange{}
-	mi := &file_metapb_meta_proto_msgTypes[90]
+	mi := &file_metapb_meta_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6113,7 +6185,7 @@ func (x *DeleteBitmapRange) String() string {
 func (*DeleteBitmapRange) ProtoMessage() {}
 
 func (x *DeleteBitmapRange) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[90]
+	mi := &file_metapb_meta_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6126,7 +6198,7 @@ func (x *DeleteBitmapRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBitmapRange.ProtoReflect.Descriptor instead.
 func (*DeleteBitmapRange) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{90}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *DeleteBitmapRange) GetRowsetId() string {
@@ -6161,7 +6233,7 @@ type GetDeleteBitmapRequest struct {
 
 func (x *GetDeleteBitmapRequest) Reset() {
 	*x = GetDeleteBitmapRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[91]
+	mi := &file_metapb_meta_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6173,7 +6245,7 @@ func (x *GetDeleteBitmapRequest) String() string {
 func (*GetDeleteBitmapRequest) ProtoMessage() {}
 
 func (x *GetDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[91]
+	mi := &file_metapb_meta_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6186,7 +6258,7 @@ func (x *GetDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeleteBitmapRequest.ProtoReflect.Descriptor instead.
 func (*GetDeleteBitmapRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{91}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *GetDeleteBitmapRequest) GetInstanceId() string {
@@ -6219,7 +6291,7 @@ type GetDeleteBitmapResponse struct {
 
 func (x *GetDeleteBitmapResponse) Reset() {
 	*x = GetDeleteBitmapResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[92]
+	mi := &file_metapb_meta_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6231,7 +6303,7 @@ func (x *GetDeleteBitmapResponse) String() string {
 func (*GetDeleteBitmapResponse) ProtoMessage() {}
 
 func (x *GetDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[92]
+	mi := &file_metapb_meta_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6244,7 +6316,7 @@ func (x *GetDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeleteBitmapResponse.ProtoReflect.Descriptor instead.
 func (*GetDeleteBitmapResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{92}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *GetDeleteBitmapResponse) GetBitmaps() []*DeleteBitmapEntry {
@@ -6265,7 +6337,7 @@ type RemoveDeleteBitmapRequest struct {
 
 func (x *RemoveDeleteBitmapRequest) Reset() {
 	*x = RemoveDeleteBitmapRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[93]
+	mi := &file_metapb_meta_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6277,7 +6349,7 @@ func (x *RemoveDeleteBitmapRequest) String() string {
 func (*RemoveDeleteBitmapRequest) ProtoMessage() {}
 
 func (x *RemoveDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[93]
+	mi := &file_metapb_meta_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6290,7 +6362,7 @@ func (x *RemoveDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveDeleteBitmapRequest.ProtoReflect.Descriptor instead.
 func (*RemoveDeleteBitmapRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{93}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *RemoveDeleteBitmapRequest) GetInstanceId() string {
@@ -6322,7 +6394,7 @@ type RemoveDeleteBitmapResponse struct {
 
 func (x *RemoveDeleteBitmapResponse) Reset() {
 	*x = RemoveDeleteBitmapResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[94]
+	mi := &file_metapb_meta_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6334,7 +6406,7 @@ func (x *RemoveDeleteBitmapResponse) String() string {
 func (*RemoveDeleteBitmapResponse) ProtoMessage() {}
 
 func (x *RemoveDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[94]
+	mi := &file_metapb_meta_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6347,7 +6419,7 @@ func (x *RemoveDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveDeleteBitmapResponse.ProtoReflect.Descriptor instead.
 func (*RemoveDeleteBitmapResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{94}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{95}
 }
 
 // prepare_index writes a PREPARED recycle entry per index (reclaimed after expiration_ms unless
@@ -6367,7 +6439,7 @@ type IndexRequest struct {
 
 func (x *IndexRequest) Reset() {
 	*x = IndexRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[95]
+	mi := &file_metapb_meta_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6379,7 +6451,7 @@ func (x *IndexRequest) String() string {
 func (*IndexRequest) ProtoMessage() {}
 
 func (x *IndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[95]
+	mi := &file_metapb_meta_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6392,7 +6464,7 @@ func (x *IndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IndexRequest.ProtoReflect.Descriptor instead.
 func (*IndexRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{95}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *IndexRequest) GetInstanceId() string {
@@ -6446,7 +6518,7 @@ type IndexResponse struct {
 
 func (x *IndexResponse) Reset() {
 	*x = IndexResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[96]
+	mi := &file_metapb_meta_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6458,7 +6530,7 @@ func (x *IndexResponse) String() string {
 func (*IndexResponse) ProtoMessage() {}
 
 func (x *IndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[96]
+	mi := &file_metapb_meta_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6471,7 +6543,7 @@ func (x *IndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IndexResponse.ProtoReflect.Descriptor instead.
 func (*IndexResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{96}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *IndexResponse) GetTableVersion() *TableVersion {
@@ -6496,7 +6568,7 @@ type PartitionRequest struct {
 
 func (x *PartitionRequest) Reset() {
 	*x = PartitionRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[97]
+	mi := &file_metapb_meta_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6508,7 +6580,7 @@ func (x *PartitionRequest) String() string {
 func (*PartitionRequest) ProtoMessage() {}
 
 func (x *PartitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[97]
+	mi := &file_metapb_meta_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6521,7 +6593,7 @@ func (x *PartitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionRequest.ProtoReflect.Descriptor instead.
 func (*PartitionRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{97}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *PartitionRequest) GetInstanceId() string {
@@ -6582,7 +6654,7 @@ type PartitionResponse struct {
 
 func (x *PartitionResponse) Reset() {
 	*x = PartitionResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[98]
+	mi := &file_metapb_meta_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6594,7 +6666,7 @@ func (x *PartitionResponse) String() string {
 func (*PartitionResponse) ProtoMessage() {}
 
 func (x *PartitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[98]
+	mi := &file_metapb_meta_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6607,7 +6679,7 @@ func (x *PartitionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionResponse.ProtoReflect.Descriptor instead.
 func (*PartitionResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{98}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *PartitionResponse) GetTableVersion() *TableVersion {
@@ -6629,7 +6701,7 @@ type GetTxnRowsetsRequest struct {
 
 func (x *GetTxnRowsetsRequest) Reset() {
 	*x = GetTxnRowsetsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[99]
+	mi := &file_metapb_meta_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6641,7 +6713,7 @@ func (x *GetTxnRowsetsRequest) String() string {
 func (*GetTxnRowsetsRequest) ProtoMessage() {}
 
 func (x *GetTxnRowsetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[99]
+	mi := &file_metapb_meta_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6654,7 +6726,7 @@ func (x *GetTxnRowsetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTxnRowsetsRequest.ProtoReflect.Descriptor instead.
 func (*GetTxnRowsetsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{99}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *GetTxnRowsetsRequest) GetInstanceId() string {
@@ -6680,7 +6752,7 @@ type GetTxnRowsetsResponse struct {
 
 func (x *GetTxnRowsetsResponse) Reset() {
 	*x = GetTxnRowsetsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[100]
+	mi := &file_metapb_meta_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6692,7 +6764,7 @@ func (x *GetTxnRowsetsResponse) String() string {
 func (*GetTxnRowsetsResponse) ProtoMessage() {}
 
 func (x *GetTxnRowsetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[100]
+	mi := &file_metapb_meta_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6705,7 +6777,7 @@ func (x *GetTxnRowsetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTxnRowsetsResponse.ProtoReflect.Descriptor instead.
 func (*GetTxnRowsetsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{100}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *GetTxnRowsetsResponse) GetRowsets() []*RowsetMeta {
@@ -6729,7 +6801,7 @@ type ListTxnsRequest struct {
 
 func (x *ListTxnsRequest) Reset() {
 	*x = ListTxnsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[101]
+	mi := &file_metapb_meta_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6741,7 +6813,7 @@ func (x *ListTxnsRequest) String() string {
 func (*ListTxnsRequest) ProtoMessage() {}
 
 func (x *ListTxnsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[101]
+	mi := &file_metapb_meta_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6754,7 +6826,7 @@ func (x *ListTxnsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTxnsRequest.ProtoReflect.Descriptor instead.
 func (*ListTxnsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{101}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *ListTxnsRequest) GetInstanceId() string {
@@ -6794,7 +6866,7 @@ type ListTxnsResponse struct {
 
 func (x *ListTxnsResponse) Reset() {
 	*x = ListTxnsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[102]
+	mi := &file_metapb_meta_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6806,7 +6878,7 @@ func (x *ListTxnsResponse) String() string {
 func (*ListTxnsResponse) ProtoMessage() {}
 
 func (x *ListTxnsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[102]
+	mi := &file_metapb_meta_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6819,12 +6891,120 @@ func (x *ListTxnsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTxnsResponse.ProtoReflect.Descriptor instead.
 func (*ListTxnsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{102}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *ListTxnsResponse) GetTxns() []*TxnInfo {
 	if x != nil {
 		return x.Txns
+	}
+	return nil
+}
+
+// AbortTxnsOfCoordinator aborts every PREPARED txn (of every database of the instance) whose
+// coordinator is node_id with a start_ms before before_start_ms, with reason
+// "coordinator restarted". PRECOMMITTED txns are left alone: a two-phase load survives its
+// coordinator, as in Doris. Returns the ids it aborted.
+type AbortTxnsOfCoordinatorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId    string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	NodeId        string                 `protobuf:"bytes,2,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	BeforeStartMs int64                  `protobuf:"varint,3,opt,name=before_start_ms,json=beforeStartMs,proto3" json:"before_start_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AbortTxnsOfCoordinatorRequest) Reset() {
+	*x = AbortTxnsOfCoordinatorRequest{}
+	mi := &file_metapb_meta_proto_msgTypes[104]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AbortTxnsOfCoordinatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AbortTxnsOfCoordinatorRequest) ProtoMessage() {}
+
+func (x *AbortTxnsOfCoordinatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[104]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AbortTxnsOfCoordinatorRequest.ProtoReflect.Descriptor instead.
+func (*AbortTxnsOfCoordinatorRequest) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{104}
+}
+
+func (x *AbortTxnsOfCoordinatorRequest) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
+}
+
+func (x *AbortTxnsOfCoordinatorRequest) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *AbortTxnsOfCoordinatorRequest) GetBeforeStartMs() int64 {
+	if x != nil {
+		return x.BeforeStartMs
+	}
+	return 0
+}
+
+type AbortTxnsOfCoordinatorResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AbortedTxnIds []int64                `protobuf:"varint,1,rep,packed,name=aborted_txn_ids,json=abortedTxnIds,proto3" json:"aborted_txn_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AbortTxnsOfCoordinatorResponse) Reset() {
+	*x = AbortTxnsOfCoordinatorResponse{}
+	mi := &file_metapb_meta_proto_msgTypes[105]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AbortTxnsOfCoordinatorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AbortTxnsOfCoordinatorResponse) ProtoMessage() {}
+
+func (x *AbortTxnsOfCoordinatorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[105]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AbortTxnsOfCoordinatorResponse.ProtoReflect.Descriptor instead.
+func (*AbortTxnsOfCoordinatorResponse) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{105}
+}
+
+func (x *AbortTxnsOfCoordinatorResponse) GetAbortedTxnIds() []int64 {
+	if x != nil {
+		return x.AbortedTxnIds
 	}
 	return nil
 }
@@ -6919,7 +7099,10 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\bvault_id\x18\f \x01(\tR\avaultId\x12(\n" +
 	"\x10creation_time_ms\x18\r \x01(\x03R\x0ecreationTimeMs\x12)\n" +
 	"\x10segments_overlap\x18\x0e \x01(\bR\x0fsegmentsOverlap\x12J\n" +
-	"\x11delete_predicates\x18\x0f \x03(\v2\x1d.doric.common.DeletePredicateR\x10deletePredicates\"\xf4\x03\n" +
+	"\x11delete_predicates\x18\x0f \x03(\v2\x1d.doric.common.DeletePredicateR\x10deletePredicates\"D\n" +
+	"\x0eTxnCoordinator\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x19\n" +
+	"\bstart_ms\x18\x02 \x01(\x03R\astartMs\"\xb2\x04\n" +
 	"\aTxnInfo\x12\x15\n" +
 	"\x06txn_id\x18\x01 \x01(\x03R\x05txnId\x12\x13\n" +
 	"\x05db_id\x18\x02 \x01(\x03R\x04dbId\x12\x14\n" +
@@ -6938,7 +7121,8 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"request_id\x18\f \x01(\tR\trequestId\x128\n" +
 	"\bversions\x18\r \x03(\v2\x1c.doric.meta.PartitionVersionR\bversions\x12\x1f\n" +
 	"\vdeadline_ms\x18\x0e \x01(\x03R\n" +
-	"deadlineMs\"\x8e\x01\n" +
+	"deadlineMs\x12<\n" +
+	"\vcoordinator\x18\x0f \x01(\v2\x1a.doric.meta.TxnCoordinatorR\vcoordinator\"\x8e\x01\n" +
 	"\rRecycleRowset\x12.\n" +
 	"\x06rowset\x18\x01 \x01(\v2\x16.doric.meta.RowsetMetaR\x06rowset\x12(\n" +
 	"\x10creation_time_ms\x18\x02 \x01(\x03R\x0ecreationTimeMs\x12#\n" +
@@ -7094,7 +7278,7 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"instanceId\x12\x1b\n" +
 	"\ttablet_id\x18\x02 \x01(\x03R\btabletId\"C\n" +
 	"\x11GetTabletResponse\x12.\n" +
-	"\x06tablet\x18\x01 \x01(\v2\x16.doric.meta.TabletMetaR\x06tablet\"\xb8\x01\n" +
+	"\x06tablet\x18\x01 \x01(\v2\x16.doric.meta.TabletMetaR\x06tablet\"\xf6\x01\n" +
 	"\x0fBeginTxnRequest\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\tR\n" +
 	"instanceId\x12\x13\n" +
@@ -7104,7 +7288,8 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\n" +
 	"timeout_ms\x18\x05 \x01(\x03R\ttimeoutMs\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tR\trequestId\"}\n" +
+	"request_id\x18\x06 \x01(\tR\trequestId\x12<\n" +
+	"\vcoordinator\x18\a \x01(\v2\x1a.doric.meta.TxnCoordinatorR\vcoordinator\"}\n" +
 	"\x10BeginTxnResponse\x12\x15\n" +
 	"\x06txn_id\x18\x01 \x01(\x03R\x05txnId\x12!\n" +
 	"\flabel_exists\x18\x02 \x01(\bR\vlabelExists\x12/\n" +
@@ -7355,7 +7540,14 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\x05label\x18\x03 \x01(\tR\x05label\x12\x14\n" +
 	"\x05limit\x18\x04 \x01(\x05R\x05limit\";\n" +
 	"\x10ListTxnsResponse\x12'\n" +
-	"\x04txns\x18\x01 \x03(\v2\x13.doric.meta.TxnInfoR\x04txns*I\n" +
+	"\x04txns\x18\x01 \x03(\v2\x13.doric.meta.TxnInfoR\x04txns\"\x81\x01\n" +
+	"\x1dAbortTxnsOfCoordinatorRequest\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\tR\n" +
+	"instanceId\x12\x17\n" +
+	"\anode_id\x18\x02 \x01(\tR\x06nodeId\x12&\n" +
+	"\x0fbefore_start_ms\x18\x03 \x01(\x03R\rbeforeStartMs\"H\n" +
+	"\x1eAbortTxnsOfCoordinatorResponse\x12&\n" +
+	"\x0faborted_txn_ids\x18\x01 \x03(\x03R\rabortedTxnIds*I\n" +
 	"\n" +
 	"NodeStatus\x12\x10\n" +
 	"\fNODE_UNKNOWN\x10\x00\x12\x10\n" +
@@ -7386,7 +7578,7 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\n" +
 	"JOB_COMMIT\x10\x01\x12\r\n" +
 	"\tJOB_ABORT\x10\x02\x12\r\n" +
-	"\tJOB_LEASE\x10\x032\xf8\x1d\n" +
+	"\tJOB_LEASE\x10\x032\xe9\x1e\n" +
 	"\vMetaService\x12W\n" +
 	"\x0eCreateInstance\x12!.doric.meta.CreateInstanceRequest\x1a\".doric.meta.CreateInstanceResponse\x12N\n" +
 	"\vGetInstance\x12\x1e.doric.meta.GetInstanceRequest\x1a\x1f.doric.meta.GetInstanceResponse\x12Z\n" +
@@ -7434,7 +7626,8 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\x0fCommitPartition\x12\x1c.doric.meta.PartitionRequest\x1a\x1d.doric.meta.PartitionResponse\x12L\n" +
 	"\rDropPartition\x12\x1c.doric.meta.PartitionRequest\x1a\x1d.doric.meta.PartitionResponse\x12T\n" +
 	"\rGetTxnRowsets\x12 .doric.meta.GetTxnRowsetsRequest\x1a!.doric.meta.GetTxnRowsetsResponse\x12E\n" +
-	"\bListTxns\x12\x1b.doric.meta.ListTxnsRequest\x1a\x1c.doric.meta.ListTxnsResponseB%Z#github.com/doricdb/doric/api/metapbb\x06proto3"
+	"\bListTxns\x12\x1b.doric.meta.ListTxnsRequest\x1a\x1c.doric.meta.ListTxnsResponse\x12o\n" +
+	"\x16AbortTxnsOfCoordinator\x12).doric.meta.AbortTxnsOfCoordinatorRequest\x1a*.doric.meta.AbortTxnsOfCoordinatorResponseB%Z#github.com/doricdb/doric/api/metapbb\x06proto3"
 
 var (
 	file_metapb_meta_proto_rawDescOnce sync.Once
@@ -7449,7 +7642,7 @@ func file_metapb_meta_proto_rawDescGZIP() []byte {
 }
 
 var file_metapb_meta_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_metapb_meta_proto_msgTypes = make([]protoimpl.MessageInfo, 103)
+var file_metapb_meta_proto_msgTypes = make([]protoimpl.MessageInfo, 106)
 var file_metapb_meta_proto_goTypes = []any{
 	(NodeStatus)(0),                              // 0: doric.meta.NodeStatus
 	(ComputeGroupStatus)(0),                      // 1: doric.meta.ComputeGroupStatus
@@ -7466,102 +7659,105 @@ var file_metapb_meta_proto_goTypes = []any{
 	(*ComputeGroup)(nil),                         // 12: doric.meta.ComputeGroup
 	(*TabletMeta)(nil),                           // 13: doric.meta.TabletMeta
 	(*RowsetMeta)(nil),                           // 14: doric.meta.RowsetMeta
-	(*TxnInfo)(nil),                              // 15: doric.meta.TxnInfo
-	(*RecycleRowset)(nil),                        // 16: doric.meta.RecycleRowset
-	(*TabletStats)(nil),                          // 17: doric.meta.TabletStats
-	(*RecycleTxn)(nil),                           // 18: doric.meta.RecycleTxn
-	(*RecycleIndex)(nil),                         // 19: doric.meta.RecycleIndex
-	(*RecyclePartition)(nil),                     // 20: doric.meta.RecyclePartition
-	(*CompactionJob)(nil),                        // 21: doric.meta.CompactionJob
-	(*TabletJob)(nil),                            // 22: doric.meta.TabletJob
-	(*DeleteBitmapLock)(nil),                     // 23: doric.meta.DeleteBitmapLock
-	(*DeleteBitmapEntry)(nil),                    // 24: doric.meta.DeleteBitmapEntry
-	(*DeleteBitmapPending)(nil),                  // 25: doric.meta.DeleteBitmapPending
-	(*CreateInstanceRequest)(nil),                // 26: doric.meta.CreateInstanceRequest
-	(*CreateInstanceResponse)(nil),               // 27: doric.meta.CreateInstanceResponse
-	(*GetInstanceRequest)(nil),                   // 28: doric.meta.GetInstanceRequest
-	(*GetInstanceResponse)(nil),                  // 29: doric.meta.GetInstanceResponse
-	(*GetStorageVaultRequest)(nil),               // 30: doric.meta.GetStorageVaultRequest
-	(*GetStorageVaultResponse)(nil),              // 31: doric.meta.GetStorageVaultResponse
-	(*ListStorageVaultsRequest)(nil),             // 32: doric.meta.ListStorageVaultsRequest
-	(*ListStorageVaultsResponse)(nil),            // 33: doric.meta.ListStorageVaultsResponse
-	(*CreateComputeGroupRequest)(nil),            // 34: doric.meta.CreateComputeGroupRequest
-	(*CreateComputeGroupResponse)(nil),           // 35: doric.meta.CreateComputeGroupResponse
-	(*GetComputeGroupRequest)(nil),               // 36: doric.meta.GetComputeGroupRequest
-	(*GetComputeGroupResponse)(nil),              // 37: doric.meta.GetComputeGroupResponse
-	(*ListComputeGroupsRequest)(nil),             // 38: doric.meta.ListComputeGroupsRequest
-	(*ListComputeGroupsResponse)(nil),            // 39: doric.meta.ListComputeGroupsResponse
-	(*AddNodeRequest)(nil),                       // 40: doric.meta.AddNodeRequest
-	(*AddNodeResponse)(nil),                      // 41: doric.meta.AddNodeResponse
-	(*HeartbeatRequest)(nil),                     // 42: doric.meta.HeartbeatRequest
-	(*HeartbeatResponse)(nil),                    // 43: doric.meta.HeartbeatResponse
-	(*CreateTabletsRequest)(nil),                 // 44: doric.meta.CreateTabletsRequest
-	(*CreateTabletsResponse)(nil),                // 45: doric.meta.CreateTabletsResponse
-	(*GetTabletRequest)(nil),                     // 46: doric.meta.GetTabletRequest
-	(*GetTabletResponse)(nil),                    // 47: doric.meta.GetTabletResponse
-	(*BeginTxnRequest)(nil),                      // 48: doric.meta.BeginTxnRequest
-	(*BeginTxnResponse)(nil),                     // 49: doric.meta.BeginTxnResponse
-	(*PrepareRowsetRequest)(nil),                 // 50: doric.meta.PrepareRowsetRequest
-	(*PrepareRowsetResponse)(nil),                // 51: doric.meta.PrepareRowsetResponse
-	(*CommitRowsetRequest)(nil),                  // 52: doric.meta.CommitRowsetRequest
-	(*CommitRowsetResponse)(nil),                 // 53: doric.meta.CommitRowsetResponse
-	(*CommitTxnRequest)(nil),                     // 54: doric.meta.CommitTxnRequest
-	(*CommitTxnResponse)(nil),                    // 55: doric.meta.CommitTxnResponse
-	(*AbortTxnRequest)(nil),                      // 56: doric.meta.AbortTxnRequest
-	(*AbortTxnResponse)(nil),                     // 57: doric.meta.AbortTxnResponse
-	(*GetTxnRequest)(nil),                        // 58: doric.meta.GetTxnRequest
-	(*GetTxnResponse)(nil),                       // 59: doric.meta.GetTxnResponse
-	(*PartitionVersion)(nil),                     // 60: doric.meta.PartitionVersion
-	(*TableVersion)(nil),                         // 61: doric.meta.TableVersion
-	(*GetVersionRequest)(nil),                    // 62: doric.meta.GetVersionRequest
-	(*GetVersionResponse)(nil),                   // 63: doric.meta.GetVersionResponse
-	(*GetRowsetsRequest)(nil),                    // 64: doric.meta.GetRowsetsRequest
-	(*GetRowsetsResponse)(nil),                   // 65: doric.meta.GetRowsetsResponse
-	(*CreateStorageVaultRequest)(nil),            // 66: doric.meta.CreateStorageVaultRequest
-	(*CreateStorageVaultResponse)(nil),           // 67: doric.meta.CreateStorageVaultResponse
-	(*AlterStorageVaultRequest)(nil),             // 68: doric.meta.AlterStorageVaultRequest
-	(*AlterStorageVaultResponse)(nil),            // 69: doric.meta.AlterStorageVaultResponse
-	(*SetDefaultStorageVaultRequest)(nil),        // 70: doric.meta.SetDefaultStorageVaultRequest
-	(*SetDefaultStorageVaultResponse)(nil),       // 71: doric.meta.SetDefaultStorageVaultResponse
-	(*DropComputeGroupRequest)(nil),              // 72: doric.meta.DropComputeGroupRequest
-	(*DropComputeGroupResponse)(nil),             // 73: doric.meta.DropComputeGroupResponse
-	(*SuspendComputeGroupRequest)(nil),           // 74: doric.meta.SuspendComputeGroupRequest
-	(*SuspendComputeGroupResponse)(nil),          // 75: doric.meta.SuspendComputeGroupResponse
-	(*ResumeComputeGroupRequest)(nil),            // 76: doric.meta.ResumeComputeGroupRequest
-	(*ResumeComputeGroupResponse)(nil),           // 77: doric.meta.ResumeComputeGroupResponse
-	(*RemoveNodeRequest)(nil),                    // 78: doric.meta.RemoveNodeRequest
-	(*RemoveNodeResponse)(nil),                   // 79: doric.meta.RemoveNodeResponse
-	(*ListNodesRequest)(nil),                     // 80: doric.meta.ListNodesRequest
-	(*ListNodesResponse)(nil),                    // 81: doric.meta.ListNodesResponse
-	(*GetTabletStatsRequest)(nil),                // 82: doric.meta.GetTabletStatsRequest
-	(*GetTabletStatsResponse)(nil),               // 83: doric.meta.GetTabletStatsResponse
-	(*PrecommitTxnRequest)(nil),                  // 84: doric.meta.PrecommitTxnRequest
-	(*PrecommitTxnResponse)(nil),                 // 85: doric.meta.PrecommitTxnResponse
-	(*StartTabletJobRequest)(nil),                // 86: doric.meta.StartTabletJobRequest
-	(*StartTabletJobResponse)(nil),               // 87: doric.meta.StartTabletJobResponse
-	(*FinishTabletJobRequest)(nil),               // 88: doric.meta.FinishTabletJobRequest
-	(*FinishTabletJobResponse)(nil),              // 89: doric.meta.FinishTabletJobResponse
-	(*GetDeleteBitmapUpdateLockRequest)(nil),     // 90: doric.meta.GetDeleteBitmapUpdateLockRequest
-	(*GetDeleteBitmapUpdateLockResponse)(nil),    // 91: doric.meta.GetDeleteBitmapUpdateLockResponse
-	(*RemoveDeleteBitmapUpdateLockRequest)(nil),  // 92: doric.meta.RemoveDeleteBitmapUpdateLockRequest
-	(*RemoveDeleteBitmapUpdateLockResponse)(nil), // 93: doric.meta.RemoveDeleteBitmapUpdateLockResponse
-	(*UpdateDeleteBitmapRequest)(nil),            // 94: doric.meta.UpdateDeleteBitmapRequest
-	(*UpdateDeleteBitmapResponse)(nil),           // 95: doric.meta.UpdateDeleteBitmapResponse
-	(*DeleteBitmapRange)(nil),                    // 96: doric.meta.DeleteBitmapRange
-	(*GetDeleteBitmapRequest)(nil),               // 97: doric.meta.GetDeleteBitmapRequest
-	(*GetDeleteBitmapResponse)(nil),              // 98: doric.meta.GetDeleteBitmapResponse
-	(*RemoveDeleteBitmapRequest)(nil),            // 99: doric.meta.RemoveDeleteBitmapRequest
-	(*RemoveDeleteBitmapResponse)(nil),           // 100: doric.meta.RemoveDeleteBitmapResponse
-	(*IndexRequest)(nil),                         // 101: doric.meta.IndexRequest
-	(*IndexResponse)(nil),                        // 102: doric.meta.IndexResponse
-	(*PartitionRequest)(nil),                     // 103: doric.meta.PartitionRequest
-	(*PartitionResponse)(nil),                    // 104: doric.meta.PartitionResponse
-	(*GetTxnRowsetsRequest)(nil),                 // 105: doric.meta.GetTxnRowsetsRequest
-	(*GetTxnRowsetsResponse)(nil),                // 106: doric.meta.GetTxnRowsetsResponse
-	(*ListTxnsRequest)(nil),                      // 107: doric.meta.ListTxnsRequest
-	(*ListTxnsResponse)(nil),                     // 108: doric.meta.ListTxnsResponse
-	(*commonpb.TabletSchema)(nil),                // 109: doric.common.TabletSchema
-	(*commonpb.DeletePredicate)(nil),             // 110: doric.common.DeletePredicate
+	(*TxnCoordinator)(nil),                       // 15: doric.meta.TxnCoordinator
+	(*TxnInfo)(nil),                              // 16: doric.meta.TxnInfo
+	(*RecycleRowset)(nil),                        // 17: doric.meta.RecycleRowset
+	(*TabletStats)(nil),                          // 18: doric.meta.TabletStats
+	(*RecycleTxn)(nil),                           // 19: doric.meta.RecycleTxn
+	(*RecycleIndex)(nil),                         // 20: doric.meta.RecycleIndex
+	(*RecyclePartition)(nil),                     // 21: doric.meta.RecyclePartition
+	(*CompactionJob)(nil),                        // 22: doric.meta.CompactionJob
+	(*TabletJob)(nil),                            // 23: doric.meta.TabletJob
+	(*DeleteBitmapLock)(nil),                     // 24: doric.meta.DeleteBitmapLock
+	(*DeleteBitmapEntry)(nil),                    // 25: doric.meta.DeleteBitmapEntry
+	(*DeleteBitmapPending)(nil),                  // 26: doric.meta.DeleteBitmapPending
+	(*CreateInstanceRequest)(nil),                // 27: doric.meta.CreateInstanceRequest
+	(*CreateInstanceResponse)(nil),               // 28: doric.meta.CreateInstanceResponse
+	(*GetInstanceRequest)(nil),                   // 29: doric.meta.GetInstanceRequest
+	(*GetInstanceResponse)(nil),                  // 30: doric.meta.GetInstanceResponse
+	(*GetStorageVaultRequest)(nil),               // 31: doric.meta.GetStorageVaultRequest
+	(*GetStorageVaultResponse)(nil),              // 32: doric.meta.GetStorageVaultResponse
+	(*ListStorageVaultsRequest)(nil),             // 33: doric.meta.ListStorageVaultsRequest
+	(*ListStorageVaultsResponse)(nil),            // 34: doric.meta.ListStorageVaultsResponse
+	(*CreateComputeGroupRequest)(nil),            // 35: doric.meta.CreateComputeGroupRequest
+	(*CreateComputeGroupResponse)(nil),           // 36: doric.meta.CreateComputeGroupResponse
+	(*GetComputeGroupRequest)(nil),               // 37: doric.meta.GetComputeGroupRequest
+	(*GetComputeGroupResponse)(nil),              // 38: doric.meta.GetComputeGroupResponse
+	(*ListComputeGroupsRequest)(nil),             // 39: doric.meta.ListComputeGroupsRequest
+	(*ListComputeGroupsResponse)(nil),            // 40: doric.meta.ListComputeGroupsResponse
+	(*AddNodeRequest)(nil),                       // 41: doric.meta.AddNodeRequest
+	(*AddNodeResponse)(nil),                      // 42: doric.meta.AddNodeResponse
+	(*HeartbeatRequest)(nil),                     // 43: doric.meta.HeartbeatRequest
+	(*HeartbeatResponse)(nil),                    // 44: doric.meta.HeartbeatResponse
+	(*CreateTabletsRequest)(nil),                 // 45: doric.meta.CreateTabletsRequest
+	(*CreateTabletsResponse)(nil),                // 46: doric.meta.CreateTabletsResponse
+	(*GetTabletRequest)(nil),                     // 47: doric.meta.GetTabletRequest
+	(*GetTabletResponse)(nil),                    // 48: doric.meta.GetTabletResponse
+	(*BeginTxnRequest)(nil),                      // 49: doric.meta.BeginTxnRequest
+	(*BeginTxnResponse)(nil),                     // 50: doric.meta.BeginTxnResponse
+	(*PrepareRowsetRequest)(nil),                 // 51: doric.meta.PrepareRowsetRequest
+	(*PrepareRowsetResponse)(nil),                // 52: doric.meta.PrepareRowsetResponse
+	(*CommitRowsetRequest)(nil),                  // 53: doric.meta.CommitRowsetRequest
+	(*CommitRowsetResponse)(nil),                 // 54: doric.meta.CommitRowsetResponse
+	(*CommitTxnRequest)(nil),                     // 55: doric.meta.CommitTxnRequest
+	(*CommitTxnResponse)(nil),                    // 56: doric.meta.CommitTxnResponse
+	(*AbortTxnRequest)(nil),                      // 57: doric.meta.AbortTxnRequest
+	(*AbortTxnResponse)(nil),                     // 58: doric.meta.AbortTxnResponse
+	(*GetTxnRequest)(nil),                        // 59: doric.meta.GetTxnRequest
+	(*GetTxnResponse)(nil),                       // 60: doric.meta.GetTxnResponse
+	(*PartitionVersion)(nil),                     // 61: doric.meta.PartitionVersion
+	(*TableVersion)(nil),                         // 62: doric.meta.TableVersion
+	(*GetVersionRequest)(nil),                    // 63: doric.meta.GetVersionRequest
+	(*GetVersionResponse)(nil),                   // 64: doric.meta.GetVersionResponse
+	(*GetRowsetsRequest)(nil),                    // 65: doric.meta.GetRowsetsRequest
+	(*GetRowsetsResponse)(nil),                   // 66: doric.meta.GetRowsetsResponse
+	(*CreateStorageVaultRequest)(nil),            // 67: doric.meta.CreateStorageVaultRequest
+	(*CreateStorageVaultResponse)(nil),           // 68: doric.meta.CreateStorageVaultResponse
+	(*AlterStorageVaultRequest)(nil),             // 69: doric.meta.AlterStorageVaultRequest
+	(*AlterStorageVaultResponse)(nil),            // 70: doric.meta.AlterStorageVaultResponse
+	(*SetDefaultStorageVaultRequest)(nil),        // 71: doric.meta.SetDefaultStorageVaultRequest
+	(*SetDefaultStorageVaultResponse)(nil),       // 72: doric.meta.SetDefaultStorageVaultResponse
+	(*DropComputeGroupRequest)(nil),              // 73: doric.meta.DropComputeGroupRequest
+	(*DropComputeGroupResponse)(nil),             // 74: doric.meta.DropComputeGroupResponse
+	(*SuspendComputeGroupRequest)(nil),           // 75: doric.meta.SuspendComputeGroupRequest
+	(*SuspendComputeGroupResponse)(nil),          // 76: doric.meta.SuspendComputeGroupResponse
+	(*ResumeComputeGroupRequest)(nil),            // 77: doric.meta.ResumeComputeGroupRequest
+	(*ResumeComputeGroupResponse)(nil),           // 78: doric.meta.ResumeComputeGroupResponse
+	(*RemoveNodeRequest)(nil),                    // 79: doric.meta.RemoveNodeRequest
+	(*RemoveNodeResponse)(nil),                   // 80: doric.meta.RemoveNodeResponse
+	(*ListNodesRequest)(nil),                     // 81: doric.meta.ListNodesRequest
+	(*ListNodesResponse)(nil),                    // 82: doric.meta.ListNodesResponse
+	(*GetTabletStatsRequest)(nil),                // 83: doric.meta.GetTabletStatsRequest
+	(*GetTabletStatsResponse)(nil),               // 84: doric.meta.GetTabletStatsResponse
+	(*PrecommitTxnRequest)(nil),                  // 85: doric.meta.PrecommitTxnRequest
+	(*PrecommitTxnResponse)(nil),                 // 86: doric.meta.PrecommitTxnResponse
+	(*StartTabletJobRequest)(nil),                // 87: doric.meta.StartTabletJobRequest
+	(*StartTabletJobResponse)(nil),               // 88: doric.meta.StartTabletJobResponse
+	(*FinishTabletJobRequest)(nil),               // 89: doric.meta.FinishTabletJobRequest
+	(*FinishTabletJobResponse)(nil),              // 90: doric.meta.FinishTabletJobResponse
+	(*GetDeleteBitmapUpdateLockRequest)(nil),     // 91: doric.meta.GetDeleteBitmapUpdateLockRequest
+	(*GetDeleteBitmapUpdateLockResponse)(nil),    // 92: doric.meta.GetDeleteBitmapUpdateLockResponse
+	(*RemoveDeleteBitmapUpdateLockRequest)(nil),  // 93: doric.meta.RemoveDeleteBitmapUpdateLockRequest
+	(*RemoveDeleteBitmapUpdateLockResponse)(nil), // 94: doric.meta.RemoveDeleteBitmapUpdateLockResponse
+	(*UpdateDeleteBitmapRequest)(nil),            // 95: doric.meta.UpdateDeleteBitmapRequest
+	(*UpdateDeleteBitmapResponse)(nil),           // 96: doric.meta.UpdateDeleteBitmapResponse
+	(*DeleteBitmapRange)(nil),                    // 97: doric.meta.DeleteBitmapRange
+	(*GetDeleteBitmapRequest)(nil),               // 98: doric.meta.GetDeleteBitmapRequest
+	(*GetDeleteBitmapResponse)(nil),              // 99: doric.meta.GetDeleteBitmapResponse
+	(*RemoveDeleteBitmapRequest)(nil),            // 100: doric.meta.RemoveDeleteBitmapRequest
+	(*RemoveDeleteBitmapResponse)(nil),           // 101: doric.meta.RemoveDeleteBitmapResponse
+	(*IndexRequest)(nil),                         // 102: doric.meta.IndexRequest
+	(*IndexResponse)(nil),                        // 103: doric.meta.IndexResponse
+	(*PartitionRequest)(nil),                     // 104: doric.meta.PartitionRequest
+	(*PartitionResponse)(nil),                    // 105: doric.meta.PartitionResponse
+	(*GetTxnRowsetsRequest)(nil),                 // 106: doric.meta.GetTxnRowsetsRequest
+	(*GetTxnRowsetsResponse)(nil),                // 107: doric.meta.GetTxnRowsetsResponse
+	(*ListTxnsRequest)(nil),                      // 108: doric.meta.ListTxnsRequest
+	(*ListTxnsResponse)(nil),                     // 109: doric.meta.ListTxnsResponse
+	(*AbortTxnsOfCoordinatorRequest)(nil),        // 110: doric.meta.AbortTxnsOfCoordinatorRequest
+	(*AbortTxnsOfCoordinatorResponse)(nil),       // 111: doric.meta.AbortTxnsOfCoordinatorResponse
+	(*commonpb.TabletSchema)(nil),                // 112: doric.common.TabletSchema
+	(*commonpb.DeletePredicate)(nil),             // 113: doric.common.DeletePredicate
 }
 var file_metapb_meta_proto_depIdxs = []int32{
 	7,   // 0: doric.meta.StorageVault.local:type_name -> doric.meta.LocalVault
@@ -7570,164 +7766,168 @@ var file_metapb_meta_proto_depIdxs = []int32{
 	0,   // 3: doric.meta.NodeInfo.status:type_name -> doric.meta.NodeStatus
 	11,  // 4: doric.meta.ComputeGroup.nodes:type_name -> doric.meta.NodeInfo
 	1,   // 5: doric.meta.ComputeGroup.status:type_name -> doric.meta.ComputeGroupStatus
-	109, // 6: doric.meta.TabletMeta.schema:type_name -> doric.common.TabletSchema
-	110, // 7: doric.meta.RowsetMeta.delete_predicates:type_name -> doric.common.DeletePredicate
+	112, // 6: doric.meta.TabletMeta.schema:type_name -> doric.common.TabletSchema
+	113, // 7: doric.meta.RowsetMeta.delete_predicates:type_name -> doric.common.DeletePredicate
 	2,   // 8: doric.meta.TxnInfo.status:type_name -> doric.meta.TxnStatus
-	60,  // 9: doric.meta.TxnInfo.versions:type_name -> doric.meta.PartitionVersion
-	14,  // 10: doric.meta.RecycleRowset.rowset:type_name -> doric.meta.RowsetMeta
-	2,   // 11: doric.meta.RecycleTxn.status:type_name -> doric.meta.TxnStatus
-	3,   // 12: doric.meta.RecycleIndex.state:type_name -> doric.meta.RecycleState
-	3,   // 13: doric.meta.RecyclePartition.state:type_name -> doric.meta.RecycleState
-	4,   // 14: doric.meta.CompactionJob.type:type_name -> doric.meta.CompactionType
-	21,  // 15: doric.meta.TabletJob.compaction:type_name -> doric.meta.CompactionJob
-	24,  // 16: doric.meta.DeleteBitmapPending.refs:type_name -> doric.meta.DeleteBitmapEntry
-	10,  // 17: doric.meta.CreateInstanceRequest.default_vault:type_name -> doric.meta.StorageVault
-	12,  // 18: doric.meta.CreateInstanceRequest.default_compute_group:type_name -> doric.meta.ComputeGroup
-	6,   // 19: doric.meta.CreateInstanceResponse.instance:type_name -> doric.meta.InstanceInfo
-	6,   // 20: doric.meta.GetInstanceResponse.instance:type_name -> doric.meta.InstanceInfo
-	10,  // 21: doric.meta.GetStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
-	10,  // 22: doric.meta.ListStorageVaultsResponse.vaults:type_name -> doric.meta.StorageVault
-	12,  // 23: doric.meta.CreateComputeGroupRequest.group:type_name -> doric.meta.ComputeGroup
-	12,  // 24: doric.meta.CreateComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
-	12,  // 25: doric.meta.GetComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
-	12,  // 26: doric.meta.ListComputeGroupsResponse.groups:type_name -> doric.meta.ComputeGroup
-	11,  // 27: doric.meta.AddNodeRequest.node:type_name -> doric.meta.NodeInfo
-	12,  // 28: doric.meta.AddNodeResponse.group:type_name -> doric.meta.ComputeGroup
-	1,   // 29: doric.meta.HeartbeatResponse.group_status:type_name -> doric.meta.ComputeGroupStatus
-	13,  // 30: doric.meta.CreateTabletsRequest.tablets:type_name -> doric.meta.TabletMeta
-	13,  // 31: doric.meta.GetTabletResponse.tablet:type_name -> doric.meta.TabletMeta
-	15,  // 32: doric.meta.BeginTxnResponse.existing:type_name -> doric.meta.TxnInfo
-	14,  // 33: doric.meta.PrepareRowsetRequest.rowset:type_name -> doric.meta.RowsetMeta
-	14,  // 34: doric.meta.CommitRowsetRequest.rowset:type_name -> doric.meta.RowsetMeta
-	15,  // 35: doric.meta.CommitTxnResponse.txn:type_name -> doric.meta.TxnInfo
-	60,  // 36: doric.meta.CommitTxnResponse.versions:type_name -> doric.meta.PartitionVersion
-	15,  // 37: doric.meta.AbortTxnResponse.txn:type_name -> doric.meta.TxnInfo
-	15,  // 38: doric.meta.GetTxnResponse.txn:type_name -> doric.meta.TxnInfo
-	60,  // 39: doric.meta.GetVersionRequest.partitions:type_name -> doric.meta.PartitionVersion
-	61,  // 40: doric.meta.GetVersionRequest.tables:type_name -> doric.meta.TableVersion
-	60,  // 41: doric.meta.GetVersionResponse.versions:type_name -> doric.meta.PartitionVersion
-	61,  // 42: doric.meta.GetVersionResponse.table_versions:type_name -> doric.meta.TableVersion
-	14,  // 43: doric.meta.GetRowsetsResponse.rowsets:type_name -> doric.meta.RowsetMeta
-	10,  // 44: doric.meta.CreateStorageVaultRequest.vault:type_name -> doric.meta.StorageVault
-	10,  // 45: doric.meta.CreateStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
-	8,   // 46: doric.meta.AlterStorageVaultRequest.s3:type_name -> doric.meta.S3Vault
-	9,   // 47: doric.meta.AlterStorageVaultRequest.hdfs:type_name -> doric.meta.HdfsVault
-	10,  // 48: doric.meta.AlterStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
-	6,   // 49: doric.meta.SetDefaultStorageVaultResponse.instance:type_name -> doric.meta.InstanceInfo
-	12,  // 50: doric.meta.SuspendComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
-	12,  // 51: doric.meta.ResumeComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
-	12,  // 52: doric.meta.RemoveNodeResponse.group:type_name -> doric.meta.ComputeGroup
-	11,  // 53: doric.meta.ListNodesResponse.nodes:type_name -> doric.meta.NodeInfo
-	17,  // 54: doric.meta.GetTabletStatsResponse.stats:type_name -> doric.meta.TabletStats
-	15,  // 55: doric.meta.PrecommitTxnResponse.txn:type_name -> doric.meta.TxnInfo
-	21,  // 56: doric.meta.StartTabletJobRequest.compaction:type_name -> doric.meta.CompactionJob
-	21,  // 57: doric.meta.StartTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
-	17,  // 58: doric.meta.StartTabletJobResponse.stats:type_name -> doric.meta.TabletStats
-	5,   // 59: doric.meta.FinishTabletJobRequest.action:type_name -> doric.meta.TabletJobAction
-	14,  // 60: doric.meta.FinishTabletJobRequest.output_rowset:type_name -> doric.meta.RowsetMeta
-	21,  // 61: doric.meta.FinishTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
-	17,  // 62: doric.meta.FinishTabletJobResponse.stats:type_name -> doric.meta.TabletStats
-	24,  // 63: doric.meta.UpdateDeleteBitmapRequest.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
-	96,  // 64: doric.meta.GetDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
-	24,  // 65: doric.meta.GetDeleteBitmapResponse.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
-	96,  // 66: doric.meta.RemoveDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
-	61,  // 67: doric.meta.IndexResponse.table_version:type_name -> doric.meta.TableVersion
-	61,  // 68: doric.meta.PartitionResponse.table_version:type_name -> doric.meta.TableVersion
-	14,  // 69: doric.meta.GetTxnRowsetsResponse.rowsets:type_name -> doric.meta.RowsetMeta
-	15,  // 70: doric.meta.ListTxnsResponse.txns:type_name -> doric.meta.TxnInfo
-	26,  // 71: doric.meta.MetaService.CreateInstance:input_type -> doric.meta.CreateInstanceRequest
-	28,  // 72: doric.meta.MetaService.GetInstance:input_type -> doric.meta.GetInstanceRequest
-	30,  // 73: doric.meta.MetaService.GetStorageVault:input_type -> doric.meta.GetStorageVaultRequest
-	32,  // 74: doric.meta.MetaService.ListStorageVaults:input_type -> doric.meta.ListStorageVaultsRequest
-	34,  // 75: doric.meta.MetaService.CreateComputeGroup:input_type -> doric.meta.CreateComputeGroupRequest
-	36,  // 76: doric.meta.MetaService.GetComputeGroup:input_type -> doric.meta.GetComputeGroupRequest
-	38,  // 77: doric.meta.MetaService.ListComputeGroups:input_type -> doric.meta.ListComputeGroupsRequest
-	40,  // 78: doric.meta.MetaService.AddNode:input_type -> doric.meta.AddNodeRequest
-	42,  // 79: doric.meta.MetaService.Heartbeat:input_type -> doric.meta.HeartbeatRequest
-	44,  // 80: doric.meta.MetaService.CreateTablets:input_type -> doric.meta.CreateTabletsRequest
-	46,  // 81: doric.meta.MetaService.GetTablet:input_type -> doric.meta.GetTabletRequest
-	48,  // 82: doric.meta.MetaService.BeginTxn:input_type -> doric.meta.BeginTxnRequest
-	50,  // 83: doric.meta.MetaService.PrepareRowset:input_type -> doric.meta.PrepareRowsetRequest
-	52,  // 84: doric.meta.MetaService.CommitRowset:input_type -> doric.meta.CommitRowsetRequest
-	54,  // 85: doric.meta.MetaService.CommitTxn:input_type -> doric.meta.CommitTxnRequest
-	56,  // 86: doric.meta.MetaService.AbortTxn:input_type -> doric.meta.AbortTxnRequest
-	58,  // 87: doric.meta.MetaService.GetTxn:input_type -> doric.meta.GetTxnRequest
-	62,  // 88: doric.meta.MetaService.GetVersion:input_type -> doric.meta.GetVersionRequest
-	64,  // 89: doric.meta.MetaService.GetRowsets:input_type -> doric.meta.GetRowsetsRequest
-	66,  // 90: doric.meta.MetaService.CreateStorageVault:input_type -> doric.meta.CreateStorageVaultRequest
-	68,  // 91: doric.meta.MetaService.AlterStorageVault:input_type -> doric.meta.AlterStorageVaultRequest
-	70,  // 92: doric.meta.MetaService.SetDefaultStorageVault:input_type -> doric.meta.SetDefaultStorageVaultRequest
-	72,  // 93: doric.meta.MetaService.DropComputeGroup:input_type -> doric.meta.DropComputeGroupRequest
-	74,  // 94: doric.meta.MetaService.SuspendComputeGroup:input_type -> doric.meta.SuspendComputeGroupRequest
-	76,  // 95: doric.meta.MetaService.ResumeComputeGroup:input_type -> doric.meta.ResumeComputeGroupRequest
-	78,  // 96: doric.meta.MetaService.RemoveNode:input_type -> doric.meta.RemoveNodeRequest
-	80,  // 97: doric.meta.MetaService.ListNodes:input_type -> doric.meta.ListNodesRequest
-	82,  // 98: doric.meta.MetaService.GetTabletStats:input_type -> doric.meta.GetTabletStatsRequest
-	84,  // 99: doric.meta.MetaService.PrecommitTxn:input_type -> doric.meta.PrecommitTxnRequest
-	86,  // 100: doric.meta.MetaService.StartTabletJob:input_type -> doric.meta.StartTabletJobRequest
-	88,  // 101: doric.meta.MetaService.FinishTabletJob:input_type -> doric.meta.FinishTabletJobRequest
-	90,  // 102: doric.meta.MetaService.GetDeleteBitmapUpdateLock:input_type -> doric.meta.GetDeleteBitmapUpdateLockRequest
-	92,  // 103: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:input_type -> doric.meta.RemoveDeleteBitmapUpdateLockRequest
-	94,  // 104: doric.meta.MetaService.UpdateDeleteBitmap:input_type -> doric.meta.UpdateDeleteBitmapRequest
-	97,  // 105: doric.meta.MetaService.GetDeleteBitmap:input_type -> doric.meta.GetDeleteBitmapRequest
-	99,  // 106: doric.meta.MetaService.RemoveDeleteBitmap:input_type -> doric.meta.RemoveDeleteBitmapRequest
-	101, // 107: doric.meta.MetaService.PrepareIndex:input_type -> doric.meta.IndexRequest
-	101, // 108: doric.meta.MetaService.CommitIndex:input_type -> doric.meta.IndexRequest
-	101, // 109: doric.meta.MetaService.DropIndex:input_type -> doric.meta.IndexRequest
-	103, // 110: doric.meta.MetaService.PreparePartition:input_type -> doric.meta.PartitionRequest
-	103, // 111: doric.meta.MetaService.CommitPartition:input_type -> doric.meta.PartitionRequest
-	103, // 112: doric.meta.MetaService.DropPartition:input_type -> doric.meta.PartitionRequest
-	105, // 113: doric.meta.MetaService.GetTxnRowsets:input_type -> doric.meta.GetTxnRowsetsRequest
-	107, // 114: doric.meta.MetaService.ListTxns:input_type -> doric.meta.ListTxnsRequest
-	27,  // 115: doric.meta.MetaService.CreateInstance:output_type -> doric.meta.CreateInstanceResponse
-	29,  // 116: doric.meta.MetaService.GetInstance:output_type -> doric.meta.GetInstanceResponse
-	31,  // 117: doric.meta.MetaService.GetStorageVault:output_type -> doric.meta.GetStorageVaultResponse
-	33,  // 118: doric.meta.MetaService.ListStorageVaults:output_type -> doric.meta.ListStorageVaultsResponse
-	35,  // 119: doric.meta.MetaService.CreateComputeGroup:output_type -> doric.meta.CreateComputeGroupResponse
-	37,  // 120: doric.meta.MetaService.GetComputeGroup:output_type -> doric.meta.GetComputeGroupResponse
-	39,  // 121: doric.meta.MetaService.ListComputeGroups:output_type -> doric.meta.ListComputeGroupsResponse
-	41,  // 122: doric.meta.MetaService.AddNode:output_type -> doric.meta.AddNodeResponse
-	43,  // 123: doric.meta.MetaService.Heartbeat:output_type -> doric.meta.HeartbeatResponse
-	45,  // 124: doric.meta.MetaService.CreateTablets:output_type -> doric.meta.CreateTabletsResponse
-	47,  // 125: doric.meta.MetaService.GetTablet:output_type -> doric.meta.GetTabletResponse
-	49,  // 126: doric.meta.MetaService.BeginTxn:output_type -> doric.meta.BeginTxnResponse
-	51,  // 127: doric.meta.MetaService.PrepareRowset:output_type -> doric.meta.PrepareRowsetResponse
-	53,  // 128: doric.meta.MetaService.CommitRowset:output_type -> doric.meta.CommitRowsetResponse
-	55,  // 129: doric.meta.MetaService.CommitTxn:output_type -> doric.meta.CommitTxnResponse
-	57,  // 130: doric.meta.MetaService.AbortTxn:output_type -> doric.meta.AbortTxnResponse
-	59,  // 131: doric.meta.MetaService.GetTxn:output_type -> doric.meta.GetTxnResponse
-	63,  // 132: doric.meta.MetaService.GetVersion:output_type -> doric.meta.GetVersionResponse
-	65,  // 133: doric.meta.MetaService.GetRowsets:output_type -> doric.meta.GetRowsetsResponse
-	67,  // 134: doric.meta.MetaService.CreateStorageVault:output_type -> doric.meta.CreateStorageVaultResponse
-	69,  // 135: doric.meta.MetaService.AlterStorageVault:output_type -> doric.meta.AlterStorageVaultResponse
-	71,  // 136: doric.meta.MetaService.SetDefaultStorageVault:output_type -> doric.meta.SetDefaultStorageVaultResponse
-	73,  // 137: doric.meta.MetaService.DropComputeGroup:output_type -> doric.meta.DropComputeGroupResponse
-	75,  // 138: doric.meta.MetaService.SuspendComputeGroup:output_type -> doric.meta.SuspendComputeGroupResponse
-	77,  // 139: doric.meta.MetaService.ResumeComputeGroup:output_type -> doric.meta.ResumeComputeGroupResponse
-	79,  // 140: doric.meta.MetaService.RemoveNode:output_type -> doric.meta.RemoveNodeResponse
-	81,  // 141: doric.meta.MetaService.ListNodes:output_type -> doric.meta.ListNodesResponse
-	83,  // 142: doric.meta.MetaService.GetTabletStats:output_type -> doric.meta.GetTabletStatsResponse
-	85,  // 143: doric.meta.MetaService.PrecommitTxn:output_type -> doric.meta.PrecommitTxnResponse
-	87,  // 144: doric.meta.MetaService.StartTabletJob:output_type -> doric.meta.StartTabletJobResponse
-	89,  // 145: doric.meta.MetaService.FinishTabletJob:output_type -> doric.meta.FinishTabletJobResponse
-	91,  // 146: doric.meta.MetaService.GetDeleteBitmapUpdateLock:output_type -> doric.meta.GetDeleteBitmapUpdateLockResponse
-	93,  // 147: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:output_type -> doric.meta.RemoveDeleteBitmapUpdateLockResponse
-	95,  // 148: doric.meta.MetaService.UpdateDeleteBitmap:output_type -> doric.meta.UpdateDeleteBitmapResponse
-	98,  // 149: doric.meta.MetaService.GetDeleteBitmap:output_type -> doric.meta.GetDeleteBitmapResponse
-	100, // 150: doric.meta.MetaService.RemoveDeleteBitmap:output_type -> doric.meta.RemoveDeleteBitmapResponse
-	102, // 151: doric.meta.MetaService.PrepareIndex:output_type -> doric.meta.IndexResponse
-	102, // 152: doric.meta.MetaService.CommitIndex:output_type -> doric.meta.IndexResponse
-	102, // 153: doric.meta.MetaService.DropIndex:output_type -> doric.meta.IndexResponse
-	104, // 154: doric.meta.MetaService.PreparePartition:output_type -> doric.meta.PartitionResponse
-	104, // 155: doric.meta.MetaService.CommitPartition:output_type -> doric.meta.PartitionResponse
-	104, // 156: doric.meta.MetaService.DropPartition:output_type -> doric.meta.PartitionResponse
-	106, // 157: doric.meta.MetaService.GetTxnRowsets:output_type -> doric.meta.GetTxnRowsetsResponse
-	108, // 158: doric.meta.MetaService.ListTxns:output_type -> doric.meta.ListTxnsResponse
-	115, // [115:159] is the sub-list for method output_type
-	71,  // [71:115] is the sub-list for method input_type
-	71,  // [71:71] is the sub-list for extension type_name
-	71,  // [71:71] is the sub-list for extension extendee
-	0,   // [0:71] is the sub-list for field type_name
+	61,  // 9: doric.meta.TxnInfo.versions:type_name -> doric.meta.PartitionVersion
+	15,  // 10: doric.meta.TxnInfo.coordinator:type_name -> doric.meta.TxnCoordinator
+	14,  // 11: doric.meta.RecycleRowset.rowset:type_name -> doric.meta.RowsetMeta
+	2,   // 12: doric.meta.RecycleTxn.status:type_name -> doric.meta.TxnStatus
+	3,   // 13: doric.meta.RecycleIndex.state:type_name -> doric.meta.RecycleState
+	3,   // 14: doric.meta.RecyclePartition.state:type_name -> doric.meta.RecycleState
+	4,   // 15: doric.meta.CompactionJob.type:type_name -> doric.meta.CompactionType
+	22,  // 16: doric.meta.TabletJob.compaction:type_name -> doric.meta.CompactionJob
+	25,  // 17: doric.meta.DeleteBitmapPending.refs:type_name -> doric.meta.DeleteBitmapEntry
+	10,  // 18: doric.meta.CreateInstanceRequest.default_vault:type_name -> doric.meta.StorageVault
+	12,  // 19: doric.meta.CreateInstanceRequest.default_compute_group:type_name -> doric.meta.ComputeGroup
+	6,   // 20: doric.meta.CreateInstanceResponse.instance:type_name -> doric.meta.InstanceInfo
+	6,   // 21: doric.meta.GetInstanceResponse.instance:type_name -> doric.meta.InstanceInfo
+	10,  // 22: doric.meta.GetStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
+	10,  // 23: doric.meta.ListStorageVaultsResponse.vaults:type_name -> doric.meta.StorageVault
+	12,  // 24: doric.meta.CreateComputeGroupRequest.group:type_name -> doric.meta.ComputeGroup
+	12,  // 25: doric.meta.CreateComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
+	12,  // 26: doric.meta.GetComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
+	12,  // 27: doric.meta.ListComputeGroupsResponse.groups:type_name -> doric.meta.ComputeGroup
+	11,  // 28: doric.meta.AddNodeRequest.node:type_name -> doric.meta.NodeInfo
+	12,  // 29: doric.meta.AddNodeResponse.group:type_name -> doric.meta.ComputeGroup
+	1,   // 30: doric.meta.HeartbeatResponse.group_status:type_name -> doric.meta.ComputeGroupStatus
+	13,  // 31: doric.meta.CreateTabletsRequest.tablets:type_name -> doric.meta.TabletMeta
+	13,  // 32: doric.meta.GetTabletResponse.tablet:type_name -> doric.meta.TabletMeta
+	15,  // 33: doric.meta.BeginTxnRequest.coordinator:type_name -> doric.meta.TxnCoordinator
+	16,  // 34: doric.meta.BeginTxnResponse.existing:type_name -> doric.meta.TxnInfo
+	14,  // 35: doric.meta.PrepareRowsetRequest.rowset:type_name -> doric.meta.RowsetMeta
+	14,  // 36: doric.meta.CommitRowsetRequest.rowset:type_name -> doric.meta.RowsetMeta
+	16,  // 37: doric.meta.CommitTxnResponse.txn:type_name -> doric.meta.TxnInfo
+	61,  // 38: doric.meta.CommitTxnResponse.versions:type_name -> doric.meta.PartitionVersion
+	16,  // 39: doric.meta.AbortTxnResponse.txn:type_name -> doric.meta.TxnInfo
+	16,  // 40: doric.meta.GetTxnResponse.txn:type_name -> doric.meta.TxnInfo
+	61,  // 41: doric.meta.GetVersionRequest.partitions:type_name -> doric.meta.PartitionVersion
+	62,  // 42: doric.meta.GetVersionRequest.tables:type_name -> doric.meta.TableVersion
+	61,  // 43: doric.meta.GetVersionResponse.versions:type_name -> doric.meta.PartitionVersion
+	62,  // 44: doric.meta.GetVersionResponse.table_versions:type_name -> doric.meta.TableVersion
+	14,  // 45: doric.meta.GetRowsetsResponse.rowsets:type_name -> doric.meta.RowsetMeta
+	10,  // 46: doric.meta.CreateStorageVaultRequest.vault:type_name -> doric.meta.StorageVault
+	10,  // 47: doric.meta.CreateStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
+	8,   // 48: doric.meta.AlterStorageVaultRequest.s3:type_name -> doric.meta.S3Vault
+	9,   // 49: doric.meta.AlterStorageVaultRequest.hdfs:type_name -> doric.meta.HdfsVault
+	10,  // 50: doric.meta.AlterStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
+	6,   // 51: doric.meta.SetDefaultStorageVaultResponse.instance:type_name -> doric.meta.InstanceInfo
+	12,  // 52: doric.meta.SuspendComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
+	12,  // 53: doric.meta.ResumeComputeGroupResponse.group:type_name -> doric.meta.ComputeGroup
+	12,  // 54: doric.meta.RemoveNodeResponse.group:type_name -> doric.meta.ComputeGroup
+	11,  // 55: doric.meta.ListNodesResponse.nodes:type_name -> doric.meta.NodeInfo
+	18,  // 56: doric.meta.GetTabletStatsResponse.stats:type_name -> doric.meta.TabletStats
+	16,  // 57: doric.meta.PrecommitTxnResponse.txn:type_name -> doric.meta.TxnInfo
+	22,  // 58: doric.meta.StartTabletJobRequest.compaction:type_name -> doric.meta.CompactionJob
+	22,  // 59: doric.meta.StartTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
+	18,  // 60: doric.meta.StartTabletJobResponse.stats:type_name -> doric.meta.TabletStats
+	5,   // 61: doric.meta.FinishTabletJobRequest.action:type_name -> doric.meta.TabletJobAction
+	14,  // 62: doric.meta.FinishTabletJobRequest.output_rowset:type_name -> doric.meta.RowsetMeta
+	22,  // 63: doric.meta.FinishTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
+	18,  // 64: doric.meta.FinishTabletJobResponse.stats:type_name -> doric.meta.TabletStats
+	25,  // 65: doric.meta.UpdateDeleteBitmapRequest.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
+	97,  // 66: doric.meta.GetDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
+	25,  // 67: doric.meta.GetDeleteBitmapResponse.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
+	97,  // 68: doric.meta.RemoveDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
+	62,  // 69: doric.meta.IndexResponse.table_version:type_name -> doric.meta.TableVersion
+	62,  // 70: doric.meta.PartitionResponse.table_version:type_name -> doric.meta.TableVersion
+	14,  // 71: doric.meta.GetTxnRowsetsResponse.rowsets:type_name -> doric.meta.RowsetMeta
+	16,  // 72: doric.meta.ListTxnsResponse.txns:type_name -> doric.meta.TxnInfo
+	27,  // 73: doric.meta.MetaService.CreateInstance:input_type -> doric.meta.CreateInstanceRequest
+	29,  // 74: doric.meta.MetaService.GetInstance:input_type -> doric.meta.GetInstanceRequest
+	31,  // 75: doric.meta.MetaService.GetStorageVault:input_type -> doric.meta.GetStorageVaultRequest
+	33,  // 76: doric.meta.MetaService.ListStorageVaults:input_type -> doric.meta.ListStorageVaultsRequest
+	35,  // 77: doric.meta.MetaService.CreateComputeGroup:input_type -> doric.meta.CreateComputeGroupRequest
+	37,  // 78: doric.meta.MetaService.GetComputeGroup:input_type -> doric.meta.GetComputeGroupRequest
+	39,  // 79: doric.meta.MetaService.ListComputeGroups:input_type -> doric.meta.ListComputeGroupsRequest
+	41,  // 80: doric.meta.MetaService.AddNode:input_type -> doric.meta.AddNodeRequest
+	43,  // 81: doric.meta.MetaService.Heartbeat:input_type -> doric.meta.HeartbeatRequest
+	45,  // 82: doric.meta.MetaService.CreateTablets:input_type -> doric.meta.CreateTabletsRequest
+	47,  // 83: doric.meta.MetaService.GetTablet:input_type -> doric.meta.GetTabletRequest
+	49,  // 84: doric.meta.MetaService.BeginTxn:input_type -> doric.meta.BeginTxnRequest
+	51,  // 85: doric.meta.MetaService.PrepareRowset:input_type -> doric.meta.PrepareRowsetRequest
+	53,  // 86: doric.meta.MetaService.CommitRowset:input_type -> doric.meta.CommitRowsetRequest
+	55,  // 87: doric.meta.MetaService.CommitTxn:input_type -> doric.meta.CommitTxnRequest
+	57,  // 88: doric.meta.MetaService.AbortTxn:input_type -> doric.meta.AbortTxnRequest
+	59,  // 89: doric.meta.MetaService.GetTxn:input_type -> doric.meta.GetTxnRequest
+	63,  // 90: doric.meta.MetaService.GetVersion:input_type -> doric.meta.GetVersionRequest
+	65,  // 91: doric.meta.MetaService.GetRowsets:input_type -> doric.meta.GetRowsetsRequest
+	67,  // 92: doric.meta.MetaService.CreateStorageVault:input_type -> doric.meta.CreateStorageVaultRequest
+	69,  // 93: doric.meta.MetaService.AlterStorageVault:input_type -> doric.meta.AlterStorageVaultRequest
+	71,  // 94: doric.meta.MetaService.SetDefaultStorageVault:input_type -> doric.meta.SetDefaultStorageVaultRequest
+	73,  // 95: doric.meta.MetaService.DropComputeGroup:input_type -> doric.meta.DropComputeGroupRequest
+	75,  // 96: doric.meta.MetaService.SuspendComputeGroup:input_type -> doric.meta.SuspendComputeGroupRequest
+	77,  // 97: doric.meta.MetaService.ResumeComputeGroup:input_type -> doric.meta.ResumeComputeGroupRequest
+	79,  // 98: doric.meta.MetaService.RemoveNode:input_type -> doric.meta.RemoveNodeRequest
+	81,  // 99: doric.meta.MetaService.ListNodes:input_type -> doric.meta.ListNodesRequest
+	83,  // 100: doric.meta.MetaService.GetTabletStats:input_type -> doric.meta.GetTabletStatsRequest
+	85,  // 101: doric.meta.MetaService.PrecommitTxn:input_type -> doric.meta.PrecommitTxnRequest
+	87,  // 102: doric.meta.MetaService.StartTabletJob:input_type -> doric.meta.StartTabletJobRequest
+	89,  // 103: doric.meta.MetaService.FinishTabletJob:input_type -> doric.meta.FinishTabletJobRequest
+	91,  // 104: doric.meta.MetaService.GetDeleteBitmapUpdateLock:input_type -> doric.meta.GetDeleteBitmapUpdateLockRequest
+	93,  // 105: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:input_type -> doric.meta.RemoveDeleteBitmapUpdateLockRequest
+	95,  // 106: doric.meta.MetaService.UpdateDeleteBitmap:input_type -> doric.meta.UpdateDeleteBitmapRequest
+	98,  // 107: doric.meta.MetaService.GetDeleteBitmap:input_type -> doric.meta.GetDeleteBitmapRequest
+	100, // 108: doric.meta.MetaService.RemoveDeleteBitmap:input_type -> doric.meta.RemoveDeleteBitmapRequest
+	102, // 109: doric.meta.MetaService.PrepareIndex:input_type -> doric.meta.IndexRequest
+	102, // 110: doric.meta.MetaService.CommitIndex:input_type -> doric.meta.IndexRequest
+	102, // 111: doric.meta.MetaService.DropIndex:input_type -> doric.meta.IndexRequest
+	104, // 112: doric.meta.MetaService.PreparePartition:input_type -> doric.meta.PartitionRequest
+	104, // 113: doric.meta.MetaService.CommitPartition:input_type -> doric.meta.PartitionRequest
+	104, // 114: doric.meta.MetaService.DropPartition:input_type -> doric.meta.PartitionRequest
+	106, // 115: doric.meta.MetaService.GetTxnRowsets:input_type -> doric.meta.GetTxnRowsetsRequest
+	108, // 116: doric.meta.MetaService.ListTxns:input_type -> doric.meta.ListTxnsRequest
+	110, // 117: doric.meta.MetaService.AbortTxnsOfCoordinator:input_type -> doric.meta.AbortTxnsOfCoordinatorRequest
+	28,  // 118: doric.meta.MetaService.CreateInstance:output_type -> doric.meta.CreateInstanceResponse
+	30,  // 119: doric.meta.MetaService.GetInstance:output_type -> doric.meta.GetInstanceResponse
+	32,  // 120: doric.meta.MetaService.GetStorageVault:output_type -> doric.meta.GetStorageVaultResponse
+	34,  // 121: doric.meta.MetaService.ListStorageVaults:output_type -> doric.meta.ListStorageVaultsResponse
+	36,  // 122: doric.meta.MetaService.CreateComputeGroup:output_type -> doric.meta.CreateComputeGroupResponse
+	38,  // 123: doric.meta.MetaService.GetComputeGroup:output_type -> doric.meta.GetComputeGroupResponse
+	40,  // 124: doric.meta.MetaService.ListComputeGroups:output_type -> doric.meta.ListComputeGroupsResponse
+	42,  // 125: doric.meta.MetaService.AddNode:output_type -> doric.meta.AddNodeResponse
+	44,  // 126: doric.meta.MetaService.Heartbeat:output_type -> doric.meta.HeartbeatResponse
+	46,  // 127: doric.meta.MetaService.CreateTablets:output_type -> doric.meta.CreateTabletsResponse
+	48,  // 128: doric.meta.MetaService.GetTablet:output_type -> doric.meta.GetTabletResponse
+	50,  // 129: doric.meta.MetaService.BeginTxn:output_type -> doric.meta.BeginTxnResponse
+	52,  // 130: doric.meta.MetaService.PrepareRowset:output_type -> doric.meta.PrepareRowsetResponse
+	54,  // 131: doric.meta.MetaService.CommitRowset:output_type -> doric.meta.CommitRowsetResponse
+	56,  // 132: doric.meta.MetaService.CommitTxn:output_type -> doric.meta.CommitTxnResponse
+	58,  // 133: doric.meta.MetaService.AbortTxn:output_type -> doric.meta.AbortTxnResponse
+	60,  // 134: doric.meta.MetaService.GetTxn:output_type -> doric.meta.GetTxnResponse
+	64,  // 135: doric.meta.MetaService.GetVersion:output_type -> doric.meta.GetVersionResponse
+	66,  // 136: doric.meta.MetaService.GetRowsets:output_type -> doric.meta.GetRowsetsResponse
+	68,  // 137: doric.meta.MetaService.CreateStorageVault:output_type -> doric.meta.CreateStorageVaultResponse
+	70,  // 138: doric.meta.MetaService.AlterStorageVault:output_type -> doric.meta.AlterStorageVaultResponse
+	72,  // 139: doric.meta.MetaService.SetDefaultStorageVault:output_type -> doric.meta.SetDefaultStorageVaultResponse
+	74,  // 140: doric.meta.MetaService.DropComputeGroup:output_type -> doric.meta.DropComputeGroupResponse
+	76,  // 141: doric.meta.MetaService.SuspendComputeGroup:output_type -> doric.meta.SuspendComputeGroupResponse
+	78,  // 142: doric.meta.MetaService.ResumeComputeGroup:output_type -> doric.meta.ResumeComputeGroupResponse
+	80,  // 143: doric.meta.MetaService.RemoveNode:output_type -> doric.meta.RemoveNodeResponse
+	82,  // 144: doric.meta.MetaService.ListNodes:output_type -> doric.meta.ListNodesResponse
+	84,  // 145: doric.meta.MetaService.GetTabletStats:output_type -> doric.meta.GetTabletStatsResponse
+	86,  // 146: doric.meta.MetaService.PrecommitTxn:output_type -> doric.meta.PrecommitTxnResponse
+	88,  // 147: doric.meta.MetaService.StartTabletJob:output_type -> doric.meta.StartTabletJobResponse
+	90,  // 148: doric.meta.MetaService.FinishTabletJob:output_type -> doric.meta.FinishTabletJobResponse
+	92,  // 149: doric.meta.MetaService.GetDeleteBitmapUpdateLock:output_type -> doric.meta.GetDeleteBitmapUpdateLockResponse
+	94,  // 150: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:output_type -> doric.meta.RemoveDeleteBitmapUpdateLockResponse
+	96,  // 151: doric.meta.MetaService.UpdateDeleteBitmap:output_type -> doric.meta.UpdateDeleteBitmapResponse
+	99,  // 152: doric.meta.MetaService.GetDeleteBitmap:output_type -> doric.meta.GetDeleteBitmapResponse
+	101, // 153: doric.meta.MetaService.RemoveDeleteBitmap:output_type -> doric.meta.RemoveDeleteBitmapResponse
+	103, // 154: doric.meta.MetaService.PrepareIndex:output_type -> doric.meta.IndexResponse
+	103, // 155: doric.meta.MetaService.CommitIndex:output_type -> doric.meta.IndexResponse
+	103, // 156: doric.meta.MetaService.DropIndex:output_type -> doric.meta.IndexResponse
+	105, // 157: doric.meta.MetaService.PreparePartition:output_type -> doric.meta.PartitionResponse
+	105, // 158: doric.meta.MetaService.CommitPartition:output_type -> doric.meta.PartitionResponse
+	105, // 159: doric.meta.MetaService.DropPartition:output_type -> doric.meta.PartitionResponse
+	107, // 160: doric.meta.MetaService.GetTxnRowsets:output_type -> doric.meta.GetTxnRowsetsResponse
+	109, // 161: doric.meta.MetaService.ListTxns:output_type -> doric.meta.ListTxnsResponse
+	111, // 162: doric.meta.MetaService.AbortTxnsOfCoordinator:output_type -> doric.meta.AbortTxnsOfCoordinatorResponse
+	118, // [118:163] is the sub-list for method output_type
+	73,  // [73:118] is the sub-list for method input_type
+	73,  // [73:73] is the sub-list for extension type_name
+	73,  // [73:73] is the sub-list for extension extendee
+	0,   // [0:73] is the sub-list for field type_name
 }
 
 func init() { file_metapb_meta_proto_init() }
@@ -7746,7 +7946,7 @@ func file_metapb_meta_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_metapb_meta_proto_rawDesc), len(file_metapb_meta_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   103,
+			NumMessages:   106,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

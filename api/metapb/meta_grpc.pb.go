@@ -71,6 +71,7 @@ const (
 	MetaService_DropPartition_FullMethodName                = "/doric.meta.MetaService/DropPartition"
 	MetaService_GetTxnRowsets_FullMethodName                = "/doric.meta.MetaService/GetTxnRowsets"
 	MetaService_ListTxns_FullMethodName                     = "/doric.meta.MetaService/ListTxns"
+	MetaService_AbortTxnsOfCoordinator_FullMethodName       = "/doric.meta.MetaService/AbortTxnsOfCoordinator"
 )
 
 // MetaServiceClient is the client API for MetaService service.
@@ -121,6 +122,7 @@ type MetaServiceClient interface {
 	DropPartition(ctx context.Context, in *PartitionRequest, opts ...grpc.CallOption) (*PartitionResponse, error)
 	GetTxnRowsets(ctx context.Context, in *GetTxnRowsetsRequest, opts ...grpc.CallOption) (*GetTxnRowsetsResponse, error)
 	ListTxns(ctx context.Context, in *ListTxnsRequest, opts ...grpc.CallOption) (*ListTxnsResponse, error)
+	AbortTxnsOfCoordinator(ctx context.Context, in *AbortTxnsOfCoordinatorRequest, opts ...grpc.CallOption) (*AbortTxnsOfCoordinatorResponse, error)
 }
 
 type metaServiceClient struct {
@@ -571,6 +573,16 @@ func (c *metaServiceClient) ListTxns(ctx context.Context, in *ListTxnsRequest, o
 	return out, nil
 }
 
+func (c *metaServiceClient) AbortTxnsOfCoordinator(ctx context.Context, in *AbortTxnsOfCoordinatorRequest, opts ...grpc.CallOption) (*AbortTxnsOfCoordinatorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AbortTxnsOfCoordinatorResponse)
+	err := c.cc.Invoke(ctx, MetaService_AbortTxnsOfCoordinator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MetaServiceServer is the server API for MetaService service.
 // All implementations must embed UnimplementedMetaServiceServer
 // for forward compatibility.
@@ -619,6 +631,7 @@ type MetaServiceServer interface {
 	DropPartition(context.Context, *PartitionRequest) (*PartitionResponse, error)
 	GetTxnRowsets(context.Context, *GetTxnRowsetsRequest) (*GetTxnRowsetsResponse, error)
 	ListTxns(context.Context, *ListTxnsRequest) (*ListTxnsResponse, error)
+	AbortTxnsOfCoordinator(context.Context, *AbortTxnsOfCoordinatorRequest) (*AbortTxnsOfCoordinatorResponse, error)
 	mustEmbedUnimplementedMetaServiceServer()
 }
 
@@ -760,6 +773,9 @@ func (UnimplementedMetaServiceServer) GetTxnRowsets(context.Context, *GetTxnRows
 }
 func (UnimplementedMetaServiceServer) ListTxns(context.Context, *ListTxnsRequest) (*ListTxnsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTxns not implemented")
+}
+func (UnimplementedMetaServiceServer) AbortTxnsOfCoordinator(context.Context, *AbortTxnsOfCoordinatorRequest) (*AbortTxnsOfCoordinatorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AbortTxnsOfCoordinator not implemented")
 }
 func (UnimplementedMetaServiceServer) mustEmbedUnimplementedMetaServiceServer() {}
 func (UnimplementedMetaServiceServer) testEmbeddedByValue()                     {}
@@ -1574,6 +1590,24 @@ func _MetaService_ListTxns_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MetaService_AbortTxnsOfCoordinator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AbortTxnsOfCoordinatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetaServiceServer).AbortTxnsOfCoordinator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MetaService_AbortTxnsOfCoordinator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetaServiceServer).AbortTxnsOfCoordinator(ctx, req.(*AbortTxnsOfCoordinatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MetaService_ServiceDesc is the grpc.ServiceDesc for MetaService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1756,6 +1790,10 @@ var MetaService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTxns",
 			Handler:    _MetaService_ListTxns_Handler,
+		},
+		{
+			MethodName: "AbortTxnsOfCoordinator",
+			Handler:    _MetaService_AbortTxnsOfCoordinator_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

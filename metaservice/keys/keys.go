@@ -815,6 +815,12 @@ func TxnRunningRange(instanceID string, dbID int64) (begin, end []byte) {
 	return p, prefixEnd(p)
 }
 
+// TxnRunningInstanceRange is the range of every TxnRunning key of an instance (all databases).
+func TxnRunningInstanceRange(instanceID string) (begin, end []byte) {
+	p := head(familyTxn, instanceID, infixTxnRunning)
+	return p, prefixEnd(p)
+}
+
 // ParseTxnRunning decodes a TxnRunning key.
 func ParseTxnRunning(key []byte) (TxnRunningKey, error) {
 	inst, ids, err := shapeTxnRunning.parse(key)

@@ -580,3 +580,57 @@ func TestTwoServersOneStore(t *testing.T) {
 		t.Fatalf("%d commits, want %d", len(committed), loaders*perLoader)
 	}
 }
+
+func TestAbortTxnsOfCoordinator(t *testing.T) {
+	db := localtest.Open(t)
+	cl := &cluster{t: t, c: serve(t, db)}
+	cl.bootstrap(1)
+	c := cl.c
+	begin := func(label, node string, start int64) int64 {
+		b, err := c.BeginTxn(ctx, &metapb.BeginTxnRequest{DbId: dbID, Label: label, TableIds: []int64{table},
+			Coordinator: &metapb.TxnCoordinator{NodeId: node, StartMs: start}})
+		cl.must(err, "begin "+label)
+		return b.GetTxnId()
+	}
+	old := begin("old", "cn1", 100)
+	newer := begin("newer", "cn1", 200)
+	other := begin("other", "cn2", 100)
+	pre := begin("pre", "cn1", 100)
+	_, err := c.PrecommitTxn(ctx, &metapb.PrecommitTxnRequest{DbId: dbID, TxnId: pre})
+	cl.must(err, "precommit")
+	rs := &metapb.RowsetMeta{RowsetId: "old-r", TabletId: tabletID(1, 0), TxnId: old, NumRows: 1, NumSegments: 1}
+	_, err = c.CommitRowset(ctx, &metapb.CommitRowsetRequest{Rowset: rs})
+	cl.must(err, "commit rowset")
+
+	resp, err := c.AbortTxnsOfCoordinator(ctx, &metapb.AbortTxnsOfCoordinatorRequest{NodeId: "cn1", BeforeStartMs: 150})
+	cl.must(err, "abort txns of cn1")
+	if got := resp.GetAbortedTxnIds(); len(got) != 1 || got[0] != old {
+		t.Fatalf("aborted %v, want only txn %d", got, old)
+	}
+	for id, want := range map[int64]metapb.TxnStatus{old: metapb.TxnStatus_TXN_ABORTED, newer: metapb.TxnStatus_TXN_PREPARED,
+		other: metapb.TxnStatus_TXN_PREPARED, pre: metapb.TxnStatus_TXN_PRECOMMITTED} {
+		g, err := c.GetTxn(ctx, &metapb.GetTxnRequest{DbId: dbID, TxnId: id})
+		cl.must(err, "get txn")
+		if g.GetTxn().GetStatus() != want {
+			t.Errorf("txn %d: %v, want %v", id, g.GetTxn().GetStatus(), want)
+		}
+		if id == old && g.GetTxn().GetReason() != "coordinator restarted" {
+			t.Errorf("reason %q", g.GetTxn().GetReason())
+		}
+	}
+	// The aborted txn's label is free again, its rowset is no longer a tmp rowset.
+	tmp, err := c.GetTxnRowsets(ctx, &metapb.GetTxnRowsetsRequest{TxnId: old})
+	cl.must(err, "tmp rowsets")
+	if len(tmp.GetRowsets()) != 0 {
+		t.Fatalf("tmp rowsets of an aborted txn: %v", tmp.GetRowsets())
+	}
+	if b, err := c.BeginTxn(ctx, &metapb.BeginTxnRequest{DbId: dbID, Label: "old"}); err != nil || b.GetLabelExists() {
+		t.Fatalf("label of the aborted txn: %v %v", b, err)
+	}
+	// A second call finds nothing more.
+	resp, err = c.AbortTxnsOfCoordinator(ctx, &metapb.AbortTxnsOfCoordinatorRequest{NodeId: "cn1", BeforeStartMs: 150})
+	cl.must(err, "abort again")
+	if len(resp.GetAbortedTxnIds()) != 0 {
+		t.Fatalf("second abort: %v", resp.GetAbortedTxnIds())
+	}
+}

@@ -27,6 +27,7 @@ func (s *Server) BeginTxn(ctx context.Context, req *metapb.BeginTxnRequest) (*me
 	return update(ctx, s, req.GetInstanceId(), func(tx kv.Txn, _ *metapb.InstanceInfo, now time.Time) (*metapb.BeginTxnResponse, error) {
 		info, existed, err := txn.Begin(tx, req.GetInstanceId(), &metapb.TxnInfo{
 			DbId: req.GetDbId(), Label: req.GetLabel(), TableIds: req.GetTableIds(), TimeoutMs: req.GetTimeoutMs(), RequestId: requestID,
+			Coordinator: req.GetCoordinator(),
 		}, now, s.txnOptions())
 		if err != nil {
 			return nil, err
@@ -132,6 +133,36 @@ func (s *Server) ListTxns(ctx context.Context, req *metapb.ListTxnsRequest) (*me
 		txns, err := txn.List(tx, req.GetInstanceId(), req.GetDbId(), limit)
 		return &metapb.ListTxnsResponse{Txns: txns}, err
 	})
+}
+
+func (s *Server) AbortTxnsOfCoordinator(ctx context.Context, req *metapb.AbortTxnsOfCoordinatorRequest) (*metapb.AbortTxnsOfCoordinatorResponse, error) {
+	inst := req.GetInstanceId()
+	if req.GetNodeId() == "" {
+		return nil, toStatus(fmt.Errorf("abort txns of coordinator: no node id: %w", metaerr.ErrInvalidArgument))
+	}
+	resp := &metapb.AbortTxnsOfCoordinatorResponse{}
+	for {
+		found, err := view(ctx, s, inst, func(tx kv.ReadTxn, _ *metapb.InstanceInfo) ([]*metapb.TxnInfo, error) {
+			return txn.OfCoordinator(tx, inst, req.GetNodeId(), req.GetBeforeStartMs(), 100)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range found {
+			aborted, err := update(ctx, s, inst, func(tx kv.Txn, _ *metapb.InstanceInfo, now time.Time) (bool, error) {
+				return txn.AbortOfCoordinator(tx, inst, r.GetDbId(), r.GetTxnId(), now, s.txnOptions())
+			})
+			if err != nil {
+				return nil, err
+			}
+			if aborted {
+				resp.AbortedTxnIds = append(resp.AbortedTxnIds, r.GetTxnId())
+			}
+		}
+		if len(found) < 100 {
+			return resp, nil
+		}
+	}
 }
 
 // ---------------------------------------------------------------- readers of versions and rowsets

@@ -144,6 +144,7 @@ func Begin(tx kv.Txn, instanceID string, spec *metapb.TxnInfo, now time.Time, o 
 		TimeoutMs:     timeout,
 		RequestId:     spec.GetRequestId(),
 		DeadlineMs:    now.UnixMilli() + timeout,
+		Coordinator:   spec.GetCoordinator(),
 	}
 	for _, w := range []struct {
 		key []byte
@@ -169,8 +170,49 @@ func putRunning(tx kv.Txn, instanceID string, info *metapb.TxnInfo) error {
 	return kv.SetProto(tx, keys.TxnRunning(instanceID, info.GetDbId(), info.GetTxnId()), &metapb.TxnInfo{
 		TxnId: info.GetTxnId(), DbId: info.GetDbId(), TableIds: info.GetTableIds(), PrepareTimeMs: info.GetPrepareTimeMs(),
 		TimeoutMs: info.GetTimeoutMs(), PrecommitTimeMs: info.GetPrecommitTimeMs(), PrecommitTimeoutMs: info.GetPrecommitTimeoutMs(),
-		DeadlineMs: Deadline(info),
+		DeadlineMs: Deadline(info), Coordinator: info.GetCoordinator(),
 	})
+}
+
+// OfCoordinator returns the ids (db, txn) of the PREPARED txns of the instance whose coordinator
+// is nodeID in an incarnation that started before beforeStartMs, at most limit of them.
+func OfCoordinator(tx kv.ReadTxn, instanceID, nodeID string, beforeStartMs int64, limit int) ([]*metapb.TxnInfo, error) {
+	begin, end := keys.TxnRunningInstanceRange(instanceID)
+	var out []*metapb.TxnInfo
+	for {
+		kvs, err := tx.GetRange(begin, end, 1000, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range kvs {
+			r := &metapb.TxnInfo{}
+			if err := proto.Unmarshal(e.Value, r); err != nil {
+				return nil, fmt.Errorf("running txn %x: %w", e.Key, err)
+			}
+			c := r.GetCoordinator()
+			if c.GetNodeId() == nodeID && c.GetStartMs() < beforeStartMs && r.GetPrecommitTimeMs() == 0 {
+				out = append(out, r)
+				if len(out) >= limit {
+					return out, nil
+				}
+			}
+		}
+		if len(kvs) < 1000 {
+			return out, nil
+		}
+		begin = append(append([]byte(nil), kvs[len(kvs)-1].Key...), 0)
+	}
+}
+
+// AbortOfCoordinator aborts txnID if it is still PREPARED (a PRECOMMITTED txn survives its
+// coordinator) with reason "coordinator restarted"; it reports whether it aborted it.
+func AbortOfCoordinator(tx kv.Txn, instanceID string, dbID, txnID int64, now time.Time, o Options) (bool, error) {
+	info, err := Get(tx, instanceID, dbID, txnID)
+	if err != nil || info.GetStatus() != metapb.TxnStatus_TXN_PREPARED {
+		return false, err
+	}
+	_, err = abort(tx, instanceID, info, "coordinator restarted", now, o.WithDefaults())
+	return err == nil, err
 }
 
 // Get returns a txn by id. dbID may be 0 (looked up through the txn index); a txn that does not

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -59,7 +60,8 @@ func (s *Storage) put(ctx context.Context, path string, r io.Reader) (int64, err
 			return 0, err
 		}
 		var err error
-		f, err = os.CreateTemp(dir, vault.ReservedPrefix+"*")
+		// Named for its target, so DeletePrefix finds the debris of a crashed Put.
+		f, err = os.CreateTemp(dir, vault.ReservedPrefix+filepath.Base(full)+".*")
 		if err == nil {
 			break
 		}
@@ -185,14 +187,16 @@ func (s *Storage) List(ctx context.Context, prefix string) ([]vault.ObjectInfo, 
 	if err := vault.ValidatePrefix(prefix); err != nil {
 		return nil, fmt.Errorf("local vault: list: %w", err)
 	}
-	out, err := s.list(ctx, prefix)
+	out, err := s.list(ctx, prefix, false)
 	if err != nil {
 		return nil, fmt.Errorf("local vault: list %q: %w", prefix, err)
 	}
 	return out, nil
 }
 
-func (s *Storage) list(ctx context.Context, prefix string) ([]vault.ObjectInfo, error) {
+// list returns the objects under prefix; with temps, instead, the temporary files of Puts (done
+// or crashed) whose target is under prefix, as paths of the files themselves.
+func (s *Storage) list(ctx context.Context, prefix string, temps bool) ([]vault.ObjectInfo, error) {
 	// Only the directory named by the prefix up to its last '/' can hold matches.
 	start := s.root
 	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
@@ -209,7 +213,8 @@ func (s *Storage) list(ctx context.Context, prefix string) ([]vault.ObjectInfo, 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if d.IsDir() || strings.HasPrefix(d.Name(), vault.ReservedPrefix) {
+		temp := strings.HasPrefix(d.Name(), vault.ReservedPrefix)
+		if d.IsDir() || temp != temps {
 			return nil
 		}
 		rel, err := filepath.Rel(s.root, p)
@@ -217,7 +222,15 @@ func (s *Storage) list(ctx context.Context, prefix string) ([]vault.ObjectInfo, 
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if !strings.HasPrefix(rel, prefix) {
+		target := rel
+		if temp { // dir/.tmp-put-NAME.RANDOM stands for dir/NAME
+			name := strings.TrimPrefix(d.Name(), vault.ReservedPrefix)
+			if i := strings.LastIndexByte(name, '.'); i >= 0 {
+				name = name[:i]
+			}
+			target = path.Join(path.Dir(rel), name)
+		}
+		if !strings.HasPrefix(target, prefix) {
 			return nil
 		}
 		fi, err := d.Info()
@@ -286,11 +299,15 @@ func (s *Storage) DeletePrefix(ctx context.Context, prefix string) error {
 	if err := vault.ValidatePrefix(prefix); err != nil {
 		return fmt.Errorf("local vault: delete prefix: %w", err)
 	}
-	objs, err := s.list(ctx, prefix)
+	objs, err := s.list(ctx, prefix, false)
 	if err != nil {
 		return fmt.Errorf("local vault: delete prefix %q: %w", prefix, err)
 	}
-	for _, o := range objs {
+	temps, err := s.list(ctx, prefix, true)
+	if err != nil {
+		return fmt.Errorf("local vault: delete prefix %q: %w", prefix, err)
+	}
+	for _, o := range append(objs, temps...) {
 		if err := s.remove(o.Path); err != nil {
 			return fmt.Errorf("local vault: delete prefix %q: %w", prefix, err)
 		}

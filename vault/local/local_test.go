@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -76,3 +77,49 @@ func TestTemporaryFilesInvisible(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, fs.ErrClosed }
+
+// A Put killed mid-way leaves a temporary file named for its target; DeletePrefix of a prefix
+// of that target removes it, and leaves other targets' debris alone.
+func TestDeletePrefixRemovesCrashDebris(t *testing.T) {
+	dir := t.TempDir()
+	s, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Put(ctx, "data/7/r1_0.dat", strings.NewReader("segment 0")); err != nil {
+		t.Fatal(err)
+	}
+	// What a crashed Put of data/7/r1_1.dat and of data/7/r2_0.dat leave behind (the name the
+	// real Put gives its temporary file, see the package doc).
+	debris1 := filepath.Join(dir, "data", "7", vault.ReservedPrefix+"r1_1.dat.4711")
+	debris2 := filepath.Join(dir, "data", "7", vault.ReservedPrefix+"r2_0.dat.4712")
+	for _, p := range []string{debris1, debris2} {
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeletePrefix(ctx, vault.RowsetPrefix(7, "r1")); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]bool{filepath.Join(dir, "data", "7", "r1_0.dat"): false, debris1: false, debris2: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s: exists=%v, want %v", p, err == nil, want)
+		}
+	}
+	// A real Put's temporary file carries the target's name (checked while the Put blocks).
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { _, err := s.Put(ctx, "data/7/r3_0.dat", pr); done <- err }()
+	if _, err := pw.Write([]byte("half")); err != nil {
+		t.Fatal(err)
+	}
+	matches, err := filepath.Glob(filepath.Join(dir, "data", "7", vault.ReservedPrefix+"r3_0.dat.*"))
+	if err != nil || len(matches) != 1 {
+		t.Fatalf("temporary file of a running Put: %v %v", matches, err)
+	}
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

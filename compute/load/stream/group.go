@@ -120,7 +120,7 @@ func (g *groupCommitter) begin(key string, plan *loadpb.PlanResponse) (*groupBat
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	resp, err := s.cfg.Meta.BeginTxn(ctx, &metapb.BeginTxnRequest{InstanceId: s.cfg.InstanceID, DbId: plan.GetDbId(), Label: b.label,
-		TableIds: []int64{plan.GetSink().GetTableId()}, TimeoutMs: (interval + DefaultTimeout).Milliseconds()})
+		TableIds: []int64{plan.GetSink().GetTableId()}, TimeoutMs: (interval + DefaultTimeout).Milliseconds(), Coordinator: s.cfg.Coordinator})
 	if err != nil {
 		return nil, fmt.Errorf("begin group commit transaction: %w", err)
 	}

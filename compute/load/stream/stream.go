@@ -47,6 +47,9 @@ type Config struct {
 	ErrorLogs  *ErrorLogs   // default: a fresh store
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// Coordinator is written into every txn this service begins: this node and the start of this
+	// process, so that the node's next incarnation can abort what this one leaves PREPARED.
+	Coordinator *metapb.TxnCoordinator
 }
 
 // Service runs stream loads on a compute node. See the package doc.
@@ -153,7 +156,7 @@ func (s *Service) Load(ctx context.Context, req *Request) (res *Result) {
 
 	t = s.cfg.Now()
 	begin, err := s.cfg.Meta.BeginTxn(ctx, &metapb.BeginTxnRequest{InstanceId: s.cfg.InstanceID, DbId: plan.GetDbId(),
-		Label: res.Label, TableIds: []int64{plan.GetSink().GetTableId()}, TimeoutMs: opts.Timeout.Milliseconds()})
+		Label: res.Label, TableIds: []int64{plan.GetSink().GetTableId()}, TimeoutMs: opts.Timeout.Milliseconds(), Coordinator: s.cfg.Coordinator})
 	res.BeginTxnTimeMs = s.cfg.Now().Sub(t).Milliseconds()
 	if err != nil {
 		res.Message = fmt.Sprintf("begin transaction: %v", err)
