@@ -16,6 +16,10 @@
 //   - UNIQUE: the newest row wins; with a sequence column the row with the largest sequence
 //     value wins (NULL is smaller than every value), ties to the newest.
 //
+// Merge is the streaming form, for runs that are already sorted and folded (segments, rowsets):
+// a k-way merge holding one batch per run, whose output equals Apply of the runs concatenated
+// oldest first. Memtable flushes, segment compaction before commit, and compaction use it.
+//
 // Keys compare as vector.Comparator with NULL equal to NULL and before every value.
 //
 // A Model is immutable and safe for concurrent use.

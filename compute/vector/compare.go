@@ -57,3 +57,29 @@ func trimRight(b []byte) []byte {
 	}
 	return b
 }
+
+// CompareAt orders x[i] against y[j] — two vectors of one type — as Comparator orders rows of
+// one vector, with NULL before every value and equal to NULL.
+func CompareAt(x *Vector, i int, y *Vector, j int) int {
+	xn, yn := x.IsNull(i), y.IsNull(j)
+	switch {
+	case xn && yn:
+		return 0
+	case xn:
+		return -1
+	case yn:
+		return 1
+	}
+	switch x.Type.Physical() {
+	case types.PhysInt64:
+		return cmp.Compare(x.Int64[i], y.Int64[j])
+	case types.PhysInt128:
+		return x.Int128[i].Cmp(y.Int128[j])
+	case types.PhysFloat64:
+		return compareFloat(x.Float64[i], y.Float64[j])
+	}
+	if x.Type.Kind == types.Char {
+		return bytes.Compare(trimRight(x.Bytes[i]), trimRight(y.Bytes[j]))
+	}
+	return bytes.Compare(x.Bytes[i], y.Bytes[j])
+}
