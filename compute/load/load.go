@@ -33,8 +33,19 @@ type Loader struct {
 	InstanceID string
 	Vaults     vault.Resolver
 	Segment    segment.Options
-	Parallel   int              // concurrent tablet uploads; 0 means 4
-	Now        func() time.Time // nil means time.Now
+	Parallel   int // concurrent tablet uploads; 0 means 4
+	// FlushBytes is a memtable's size at which it is flushed as a segment (0: DefaultFlushBytes);
+	// MaxSegments is how many segments a DUPLICATE rowset may have before Close merges them (0:
+	// DefaultMaxSegments). See Session.
+	FlushBytes  int64
+	MaxSegments int
+	Now         func() time.Time // nil means time.Now
+	// MaxTabletVersionNum refuses loads into tablets with this many visible rowsets with Doris's
+	// -235 (TooManyVersionsError); 0 means DefaultMaxTabletVersionNum, negative: no limit.
+	MaxTabletVersionNum int
+	// Written, when set, is called after a successful Write with the tablets that got a rowset
+	// (the node's compactor tracks them).
+	Written func(sink *computepb.TabletSink, tabletIDs []int64)
 }
 
 func invalid(format string, args ...any) error {
