@@ -76,6 +76,237 @@ func (AggregateMode) EnumDescriptor() ([]byte, []int) {
 	return file_planpb_plan_proto_rawDescGZIP(), []int{0}
 }
 
+// JoinType says which rows a join outputs. children[0] is the left (probe) side, children[1] the
+// right (build) side.
+type JoinType int32
+
+const (
+	JoinType_INNER       JoinType = 0
+	JoinType_LEFT_OUTER  JoinType = 1 // every left row; unmatched ones with NULL right columns
+	JoinType_RIGHT_OUTER JoinType = 2 // every right row; unmatched ones with NULL left columns
+	JoinType_FULL_OUTER  JoinType = 3
+	JoinType_LEFT_SEMI   JoinType = 4 // left rows with at least one match (each once); left columns only
+	JoinType_LEFT_ANTI   JoinType = 5 // left rows with no match; left columns only
+	// NOT IN semantics: a left row is output when no right row matches AND, if the right side has
+	// any row, neither its key is NULL nor any right key is NULL (x NOT IN (..., NULL) is never true).
+	// Right side empty: every left row is output. Left columns only.
+	JoinType_NULL_AWARE_LEFT_ANTI JoinType = 6
+	JoinType_CROSS                JoinType = 7 // every pair (nested loop only; no condition)
+	// Left columns plus one BOOLEAN column, the mark: TRUE when some right row matches; FALSE when
+	// none does; NULL when none does but a NULL comparison was involved (IN/EXISTS under OR or in a
+	// projection, with SQL's three-valued IN semantics when null_aware_mark is set).
+	JoinType_LEFT_MARK  JoinType = 8
+	JoinType_RIGHT_SEMI JoinType = 9  // right rows with a match; right columns only
+	JoinType_RIGHT_ANTI JoinType = 10 // right rows without a match; right columns only
+)
+
+// Enum value maps for JoinType.
+var (
+	JoinType_name = map[int32]string{
+		0:  "INNER",
+		1:  "LEFT_OUTER",
+		2:  "RIGHT_OUTER",
+		3:  "FULL_OUTER",
+		4:  "LEFT_SEMI",
+		5:  "LEFT_ANTI",
+		6:  "NULL_AWARE_LEFT_ANTI",
+		7:  "CROSS",
+		8:  "LEFT_MARK",
+		9:  "RIGHT_SEMI",
+		10: "RIGHT_ANTI",
+	}
+	JoinType_value = map[string]int32{
+		"INNER":                0,
+		"LEFT_OUTER":           1,
+		"RIGHT_OUTER":          2,
+		"FULL_OUTER":           3,
+		"LEFT_SEMI":            4,
+		"LEFT_ANTI":            5,
+		"NULL_AWARE_LEFT_ANTI": 6,
+		"CROSS":                7,
+		"LEFT_MARK":            8,
+		"RIGHT_SEMI":           9,
+		"RIGHT_ANTI":           10,
+	}
+)
+
+func (x JoinType) Enum() *JoinType {
+	p := new(JoinType)
+	*p = x
+	return p
+}
+
+func (x JoinType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (JoinType) Descriptor() protoreflect.EnumDescriptor {
+	return file_planpb_plan_proto_enumTypes[1].Descriptor()
+}
+
+func (JoinType) Type() protoreflect.EnumType {
+	return &file_planpb_plan_proto_enumTypes[1]
+}
+
+func (x JoinType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use JoinType.Descriptor instead.
+func (JoinType) EnumDescriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{1}
+}
+
+type RuntimeFilterType int32
+
+const (
+	RuntimeFilterType_RF_MIN_MAX     RuntimeFilterType = 0
+	RuntimeFilterType_RF_IN_OR_BLOOM RuntimeFilterType = 1 // an IN list while the build side is small, a bloom filter beyond
+	RuntimeFilterType_RF_BLOOM       RuntimeFilterType = 2
+)
+
+// Enum value maps for RuntimeFilterType.
+var (
+	RuntimeFilterType_name = map[int32]string{
+		0: "RF_MIN_MAX",
+		1: "RF_IN_OR_BLOOM",
+		2: "RF_BLOOM",
+	}
+	RuntimeFilterType_value = map[string]int32{
+		"RF_MIN_MAX":     0,
+		"RF_IN_OR_BLOOM": 1,
+		"RF_BLOOM":       2,
+	}
+)
+
+func (x RuntimeFilterType) Enum() *RuntimeFilterType {
+	p := new(RuntimeFilterType)
+	*p = x
+	return p
+}
+
+func (x RuntimeFilterType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RuntimeFilterType) Descriptor() protoreflect.EnumDescriptor {
+	return file_planpb_plan_proto_enumTypes[2].Descriptor()
+}
+
+func (RuntimeFilterType) Type() protoreflect.EnumType {
+	return &file_planpb_plan_proto_enumTypes[2]
+}
+
+func (x RuntimeFilterType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RuntimeFilterType.Descriptor instead.
+func (RuntimeFilterType) EnumDescriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{2}
+}
+
+type FrameUnit int32
+
+const (
+	FrameUnit_ROWS  FrameUnit = 0
+	FrameUnit_RANGE FrameUnit = 1
+)
+
+// Enum value maps for FrameUnit.
+var (
+	FrameUnit_name = map[int32]string{
+		0: "ROWS",
+		1: "RANGE",
+	}
+	FrameUnit_value = map[string]int32{
+		"ROWS":  0,
+		"RANGE": 1,
+	}
+)
+
+func (x FrameUnit) Enum() *FrameUnit {
+	p := new(FrameUnit)
+	*p = x
+	return p
+}
+
+func (x FrameUnit) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FrameUnit) Descriptor() protoreflect.EnumDescriptor {
+	return file_planpb_plan_proto_enumTypes[3].Descriptor()
+}
+
+func (FrameUnit) Type() protoreflect.EnumType {
+	return &file_planpb_plan_proto_enumTypes[3]
+}
+
+func (x FrameUnit) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FrameUnit.Descriptor instead.
+func (FrameUnit) EnumDescriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{3}
+}
+
+type FrameBoundKind int32
+
+const (
+	FrameBoundKind_UNBOUNDED_PRECEDING FrameBoundKind = 0
+	FrameBoundKind_PRECEDING           FrameBoundKind = 1
+	FrameBoundKind_CURRENT_ROW         FrameBoundKind = 2
+	FrameBoundKind_FOLLOWING           FrameBoundKind = 3
+	FrameBoundKind_UNBOUNDED_FOLLOWING FrameBoundKind = 4
+)
+
+// Enum value maps for FrameBoundKind.
+var (
+	FrameBoundKind_name = map[int32]string{
+		0: "UNBOUNDED_PRECEDING",
+		1: "PRECEDING",
+		2: "CURRENT_ROW",
+		3: "FOLLOWING",
+		4: "UNBOUNDED_FOLLOWING",
+	}
+	FrameBoundKind_value = map[string]int32{
+		"UNBOUNDED_PRECEDING": 0,
+		"PRECEDING":           1,
+		"CURRENT_ROW":         2,
+		"FOLLOWING":           3,
+		"UNBOUNDED_FOLLOWING": 4,
+	}
+)
+
+func (x FrameBoundKind) Enum() *FrameBoundKind {
+	p := new(FrameBoundKind)
+	*p = x
+	return p
+}
+
+func (x FrameBoundKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FrameBoundKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_planpb_plan_proto_enumTypes[4].Descriptor()
+}
+
+func (FrameBoundKind) Type() protoreflect.EnumType {
+	return &file_planpb_plan_proto_enumTypes[4]
+}
+
+func (x FrameBoundKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FrameBoundKind.Descriptor instead.
+func (FrameBoundKind) EnumDescriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{4}
+}
+
 type Expr struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Type     *commonpb.Type         `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"` // result type
@@ -385,6 +616,11 @@ type PlanNode struct {
 	//	*PlanNode_Sort
 	//	*PlanNode_Limit
 	//	*PlanNode_Values
+	//	*PlanNode_HashJoin
+	//	*PlanNode_NestedLoopJoin
+	//	*PlanNode_Union
+	//	*PlanNode_Repeat
+	//	*PlanNode_Window
 	Node          isPlanNode_Node `protobuf_oneof:"node"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -504,6 +740,51 @@ func (x *PlanNode) GetValues() *ValuesNode {
 	return nil
 }
 
+func (x *PlanNode) GetHashJoin() *HashJoinNode {
+	if x != nil {
+		if x, ok := x.Node.(*PlanNode_HashJoin); ok {
+			return x.HashJoin
+		}
+	}
+	return nil
+}
+
+func (x *PlanNode) GetNestedLoopJoin() *NestedLoopJoinNode {
+	if x != nil {
+		if x, ok := x.Node.(*PlanNode_NestedLoopJoin); ok {
+			return x.NestedLoopJoin
+		}
+	}
+	return nil
+}
+
+func (x *PlanNode) GetUnion() *UnionNode {
+	if x != nil {
+		if x, ok := x.Node.(*PlanNode_Union); ok {
+			return x.Union
+		}
+	}
+	return nil
+}
+
+func (x *PlanNode) GetRepeat() *RepeatNode {
+	if x != nil {
+		if x, ok := x.Node.(*PlanNode_Repeat); ok {
+			return x.Repeat
+		}
+	}
+	return nil
+}
+
+func (x *PlanNode) GetWindow() *WindowNode {
+	if x != nil {
+		if x, ok := x.Node.(*PlanNode_Window); ok {
+			return x.Window
+		}
+	}
+	return nil
+}
+
 type isPlanNode_Node interface {
 	isPlanNode_Node()
 }
@@ -536,6 +817,26 @@ type PlanNode_Values struct {
 	Values *ValuesNode `protobuf:"bytes,16,opt,name=values,proto3,oneof"`
 }
 
+type PlanNode_HashJoin struct {
+	HashJoin *HashJoinNode `protobuf:"bytes,17,opt,name=hash_join,json=hashJoin,proto3,oneof"`
+}
+
+type PlanNode_NestedLoopJoin struct {
+	NestedLoopJoin *NestedLoopJoinNode `protobuf:"bytes,18,opt,name=nested_loop_join,json=nestedLoopJoin,proto3,oneof"`
+}
+
+type PlanNode_Union struct {
+	Union *UnionNode `protobuf:"bytes,19,opt,name=union,proto3,oneof"`
+}
+
+type PlanNode_Repeat struct {
+	Repeat *RepeatNode `protobuf:"bytes,20,opt,name=repeat,proto3,oneof"`
+}
+
+type PlanNode_Window struct {
+	Window *WindowNode `protobuf:"bytes,21,opt,name=window,proto3,oneof"`
+}
+
 func (*PlanNode_OlapScan) isPlanNode_Node() {}
 
 func (*PlanNode_Filter) isPlanNode_Node() {}
@@ -549,6 +850,16 @@ func (*PlanNode_Sort) isPlanNode_Node() {}
 func (*PlanNode_Limit) isPlanNode_Node() {}
 
 func (*PlanNode_Values) isPlanNode_Node() {}
+
+func (*PlanNode_HashJoin) isPlanNode_Node() {}
+
+func (*PlanNode_NestedLoopJoin) isPlanNode_Node() {}
+
+func (*PlanNode_Union) isPlanNode_Node() {}
+
+func (*PlanNode_Repeat) isPlanNode_Node() {}
+
+func (*PlanNode_Window) isPlanNode_Node() {}
 
 // OlapScanNode reads the rows of a table at the versions stamped into its scan ranges, applies the
 // table model, and outputs `columns` in order. Conjuncts are evaluated over those output columns.
@@ -1051,6 +1362,631 @@ func (x *ValuesNode) GetRows() *commonpb.Batch {
 	return nil
 }
 
+// HashJoinNode joins on equality of probe_keys[i] (over the left input) and build_keys[i] (over
+// the right input); NULL keys never match unless null_safe[i] (<=>). other_condition, over the
+// left columns followed by the right columns, must also be true for a pair to match (for outer,
+// semi, anti and mark joins it is part of the match, not a filter after it). Output: INNER and the
+// OUTER joins output the left columns followed by the right columns (outer sides nullable);
+// SEMI/ANTI output one side's columns; LEFT_MARK the left columns and the mark.
+type HashJoinNode struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Type           JoinType               `protobuf:"varint,1,opt,name=type,proto3,enum=doric.plan.JoinType" json:"type,omitempty"`
+	ProbeKeys      []*Expr                `protobuf:"bytes,2,rep,name=probe_keys,json=probeKeys,proto3" json:"probe_keys,omitempty"`
+	BuildKeys      []*Expr                `protobuf:"bytes,3,rep,name=build_keys,json=buildKeys,proto3" json:"build_keys,omitempty"`
+	NullSafe       []bool                 `protobuf:"varint,4,rep,packed,name=null_safe,json=nullSafe,proto3" json:"null_safe,omitempty"`           // per key; missing entries are false
+	OtherCondition *Expr                  `protobuf:"bytes,5,opt,name=other_condition,json=otherCondition,proto3" json:"other_condition,omitempty"` // optional
+	NullAwareMark  bool                   `protobuf:"varint,6,opt,name=null_aware_mark,json=nullAwareMark,proto3" json:"null_aware_mark,omitempty"` // LEFT_MARK for IN: NULL keys make the mark NULL, not FALSE
+	// Runtime filters this join builds from its build keys and pushes into scans of the probe side
+	// (the planner places the targets; EXPLAIN shows them).
+	RuntimeFilters []*RuntimeFilter `protobuf:"bytes,7,rep,name=runtime_filters,json=runtimeFilters,proto3" json:"runtime_filters,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *HashJoinNode) Reset() {
+	*x = HashJoinNode{}
+	mi := &file_planpb_plan_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HashJoinNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HashJoinNode) ProtoMessage() {}
+
+func (x *HashJoinNode) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HashJoinNode.ProtoReflect.Descriptor instead.
+func (*HashJoinNode) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *HashJoinNode) GetType() JoinType {
+	if x != nil {
+		return x.Type
+	}
+	return JoinType_INNER
+}
+
+func (x *HashJoinNode) GetProbeKeys() []*Expr {
+	if x != nil {
+		return x.ProbeKeys
+	}
+	return nil
+}
+
+func (x *HashJoinNode) GetBuildKeys() []*Expr {
+	if x != nil {
+		return x.BuildKeys
+	}
+	return nil
+}
+
+func (x *HashJoinNode) GetNullSafe() []bool {
+	if x != nil {
+		return x.NullSafe
+	}
+	return nil
+}
+
+func (x *HashJoinNode) GetOtherCondition() *Expr {
+	if x != nil {
+		return x.OtherCondition
+	}
+	return nil
+}
+
+func (x *HashJoinNode) GetNullAwareMark() bool {
+	if x != nil {
+		return x.NullAwareMark
+	}
+	return false
+}
+
+func (x *HashJoinNode) GetRuntimeFilters() []*RuntimeFilter {
+	if x != nil {
+		return x.RuntimeFilters
+	}
+	return nil
+}
+
+// RuntimeFilter is a filter on one build key, published when the build side is complete, and
+// applied by the scan node target_node_id to its output column target_column (rows for which the
+// filter says "cannot match" are dropped early).
+type RuntimeFilter struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int32                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	BuildKey      int32                  `protobuf:"varint,2,opt,name=build_key,json=buildKey,proto3" json:"build_key,omitempty"`               // index into build_keys
+	TargetNodeId  int32                  `protobuf:"varint,3,opt,name=target_node_id,json=targetNodeId,proto3" json:"target_node_id,omitempty"` // an OlapScanNode in the probe subtree of the same fragment
+	TargetColumn  int32                  `protobuf:"varint,4,opt,name=target_column,json=targetColumn,proto3" json:"target_column,omitempty"`   // output column of that scan
+	Type          RuntimeFilterType      `protobuf:"varint,5,opt,name=type,proto3,enum=doric.plan.RuntimeFilterType" json:"type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RuntimeFilter) Reset() {
+	*x = RuntimeFilter{}
+	mi := &file_planpb_plan_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RuntimeFilter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RuntimeFilter) ProtoMessage() {}
+
+func (x *RuntimeFilter) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RuntimeFilter.ProtoReflect.Descriptor instead.
+func (*RuntimeFilter) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *RuntimeFilter) GetId() int32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *RuntimeFilter) GetBuildKey() int32 {
+	if x != nil {
+		return x.BuildKey
+	}
+	return 0
+}
+
+func (x *RuntimeFilter) GetTargetNodeId() int32 {
+	if x != nil {
+		return x.TargetNodeId
+	}
+	return 0
+}
+
+func (x *RuntimeFilter) GetTargetColumn() int32 {
+	if x != nil {
+		return x.TargetColumn
+	}
+	return 0
+}
+
+func (x *RuntimeFilter) GetType() RuntimeFilterType {
+	if x != nil {
+		return x.Type
+	}
+	return RuntimeFilterType_RF_MIN_MAX
+}
+
+// NestedLoopJoinNode pairs every left row with every right row for which condition (over the left
+// columns followed by the right columns; absent = always true) is true. Types and output as
+// HashJoinNode (CROSS outputs every pair).
+type NestedLoopJoinNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          JoinType               `protobuf:"varint,1,opt,name=type,proto3,enum=doric.plan.JoinType" json:"type,omitempty"`
+	Condition     *Expr                  `protobuf:"bytes,2,opt,name=condition,proto3" json:"condition,omitempty"`
+	NullAwareMark bool                   `protobuf:"varint,3,opt,name=null_aware_mark,json=nullAwareMark,proto3" json:"null_aware_mark,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NestedLoopJoinNode) Reset() {
+	*x = NestedLoopJoinNode{}
+	mi := &file_planpb_plan_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NestedLoopJoinNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NestedLoopJoinNode) ProtoMessage() {}
+
+func (x *NestedLoopJoinNode) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NestedLoopJoinNode.ProtoReflect.Descriptor instead.
+func (*NestedLoopJoinNode) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *NestedLoopJoinNode) GetType() JoinType {
+	if x != nil {
+		return x.Type
+	}
+	return JoinType_INNER
+}
+
+func (x *NestedLoopJoinNode) GetCondition() *Expr {
+	if x != nil {
+		return x.Condition
+	}
+	return nil
+}
+
+func (x *NestedLoopJoinNode) GetNullAwareMark() bool {
+	if x != nil {
+		return x.NullAwareMark
+	}
+	return false
+}
+
+// UnionNode outputs the rows of all its children (UNION ALL); they have the same column types.
+// DISTINCT, INTERSECT and EXCEPT are planned as aggregations and joins over it.
+type UnionNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnionNode) Reset() {
+	*x = UnionNode{}
+	mi := &file_planpb_plan_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnionNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnionNode) ProtoMessage() {}
+
+func (x *UnionNode) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnionNode.ProtoReflect.Descriptor instead.
+func (*UnionNode) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{17}
+}
+
+// RepeatNode implements GROUPING SETS / ROLLUP / CUBE: for each input row and each grouping set
+// it outputs the row with the columns not in the set replaced by NULL, plus one BIGINT column,
+// the grouping id (bit i set when slot i is NOT in the set, MySQL/Doris GROUPING() order: the
+// first slot is the most significant bit). slots are input column indexes; the other input columns
+// pass unchanged.
+type RepeatNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Slots         []int32                `protobuf:"varint,1,rep,packed,name=slots,proto3" json:"slots,omitempty"`
+	Sets          []*GroupingSet         `protobuf:"bytes,2,rep,name=sets,proto3" json:"sets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RepeatNode) Reset() {
+	*x = RepeatNode{}
+	mi := &file_planpb_plan_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RepeatNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RepeatNode) ProtoMessage() {}
+
+func (x *RepeatNode) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RepeatNode.ProtoReflect.Descriptor instead.
+func (*RepeatNode) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RepeatNode) GetSlots() []int32 {
+	if x != nil {
+		return x.Slots
+	}
+	return nil
+}
+
+func (x *RepeatNode) GetSets() []*GroupingSet {
+	if x != nil {
+		return x.Sets
+	}
+	return nil
+}
+
+type GroupingSet struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Slots         []int32                `protobuf:"varint,1,rep,packed,name=slots,proto3" json:"slots,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupingSet) Reset() {
+	*x = GroupingSet{}
+	mi := &file_planpb_plan_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupingSet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupingSet) ProtoMessage() {}
+
+func (x *GroupingSet) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupingSet.ProtoReflect.Descriptor instead.
+func (*GroupingSet) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GroupingSet) GetSlots() []int32 {
+	if x != nil {
+		return x.Slots
+	}
+	return nil
+}
+
+// WindowNode evaluates window functions over its input, which the planner has sorted by
+// partition_by then order_by. It outputs the input columns followed by one column per function.
+type WindowNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartitionBy   []*Expr                `protobuf:"bytes,1,rep,name=partition_by,json=partitionBy,proto3" json:"partition_by,omitempty"`
+	OrderBy       []*SortKey             `protobuf:"bytes,2,rep,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	Calls         []*WindowCall          `protobuf:"bytes,3,rep,name=calls,proto3" json:"calls,omitempty"`
+	Frame         *WindowFrame           `protobuf:"bytes,4,opt,name=frame,proto3" json:"frame,omitempty"` // the frame of every call (the planner groups calls by frame)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WindowNode) Reset() {
+	*x = WindowNode{}
+	mi := &file_planpb_plan_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WindowNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WindowNode) ProtoMessage() {}
+
+func (x *WindowNode) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WindowNode.ProtoReflect.Descriptor instead.
+func (*WindowNode) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *WindowNode) GetPartitionBy() []*Expr {
+	if x != nil {
+		return x.PartitionBy
+	}
+	return nil
+}
+
+func (x *WindowNode) GetOrderBy() []*SortKey {
+	if x != nil {
+		return x.OrderBy
+	}
+	return nil
+}
+
+func (x *WindowNode) GetCalls() []*WindowCall {
+	if x != nil {
+		return x.Calls
+	}
+	return nil
+}
+
+func (x *WindowNode) GetFrame() *WindowFrame {
+	if x != nil {
+		return x.Frame
+	}
+	return nil
+}
+
+type WindowCall struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"` // row_number, rank, dense_rank, lag, lead, first_value, last_value, ntile, and the aggregates
+	Args          []*Expr                `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"`
+	Type          *commonpb.Type         `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WindowCall) Reset() {
+	*x = WindowCall{}
+	mi := &file_planpb_plan_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WindowCall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WindowCall) ProtoMessage() {}
+
+func (x *WindowCall) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WindowCall.ProtoReflect.Descriptor instead.
+func (*WindowCall) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *WindowCall) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WindowCall) GetArgs() []*Expr {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *WindowCall) GetType() *commonpb.Type {
+	if x != nil {
+		return x.Type
+	}
+	return nil
+}
+
+type FrameBound struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          FrameBoundKind         `protobuf:"varint,1,opt,name=kind,proto3,enum=doric.plan.FrameBoundKind" json:"kind,omitempty"`
+	Offset        int64                  `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FrameBound) Reset() {
+	*x = FrameBound{}
+	mi := &file_planpb_plan_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FrameBound) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FrameBound) ProtoMessage() {}
+
+func (x *FrameBound) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FrameBound.ProtoReflect.Descriptor instead.
+func (*FrameBound) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *FrameBound) GetKind() FrameBoundKind {
+	if x != nil {
+		return x.Kind
+	}
+	return FrameBoundKind_UNBOUNDED_PRECEDING
+}
+
+func (x *FrameBound) GetOffset() int64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+// Absent frame: RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW with an ORDER BY, the whole
+// partition without one (SQL's defaults).
+type WindowFrame struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Unit          FrameUnit              `protobuf:"varint,1,opt,name=unit,proto3,enum=doric.plan.FrameUnit" json:"unit,omitempty"`
+	Start         *FrameBound            `protobuf:"bytes,2,opt,name=start,proto3" json:"start,omitempty"`
+	End           *FrameBound            `protobuf:"bytes,3,opt,name=end,proto3" json:"end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WindowFrame) Reset() {
+	*x = WindowFrame{}
+	mi := &file_planpb_plan_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WindowFrame) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WindowFrame) ProtoMessage() {}
+
+func (x *WindowFrame) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WindowFrame.ProtoReflect.Descriptor instead.
+func (*WindowFrame) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *WindowFrame) GetUnit() FrameUnit {
+	if x != nil {
+		return x.Unit
+	}
+	return FrameUnit_ROWS
+}
+
+func (x *WindowFrame) GetStart() *FrameBound {
+	if x != nil {
+		return x.Start
+	}
+	return nil
+}
+
+func (x *WindowFrame) GetEnd() *FrameBound {
+	if x != nil {
+		return x.End
+	}
+	return nil
+}
+
 // ScanRange names one tablet a scan node reads and the version of its partition to read at.
 type ScanRange struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1064,7 +2000,7 @@ type ScanRange struct {
 
 func (x *ScanRange) Reset() {
 	*x = ScanRange{}
-	mi := &file_planpb_plan_proto_msgTypes[14]
+	mi := &file_planpb_plan_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1076,7 +2012,7 @@ func (x *ScanRange) String() string {
 func (*ScanRange) ProtoMessage() {}
 
 func (x *ScanRange) ProtoReflect() protoreflect.Message {
-	mi := &file_planpb_plan_proto_msgTypes[14]
+	mi := &file_planpb_plan_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1089,7 +2025,7 @@ func (x *ScanRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanRange.ProtoReflect.Descriptor instead.
 func (*ScanRange) Descriptor() ([]byte, []int) {
-	return file_planpb_plan_proto_rawDescGZIP(), []int{14}
+	return file_planpb_plan_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ScanRange) GetNodeId() int32 {
@@ -1129,7 +2065,7 @@ type Fragment struct {
 
 func (x *Fragment) Reset() {
 	*x = Fragment{}
-	mi := &file_planpb_plan_proto_msgTypes[15]
+	mi := &file_planpb_plan_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1141,7 +2077,7 @@ func (x *Fragment) String() string {
 func (*Fragment) ProtoMessage() {}
 
 func (x *Fragment) ProtoReflect() protoreflect.Message {
-	mi := &file_planpb_plan_proto_msgTypes[15]
+	mi := &file_planpb_plan_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1154,7 +2090,7 @@ func (x *Fragment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fragment.ProtoReflect.Descriptor instead.
 func (*Fragment) Descriptor() ([]byte, []int) {
-	return file_planpb_plan_proto_rawDescGZIP(), []int{15}
+	return file_planpb_plan_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Fragment) GetRoot() *PlanNode {
@@ -1189,7 +2125,7 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\x02lo\x18\x06 \x01(\x06R\x02lo\"@\n" +
 	"\x04Call\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12$\n" +
-	"\x04args\x18\x02 \x03(\v2\x10.doric.plan.ExprR\x04args\"\xbc\x03\n" +
+	"\x04args\x18\x02 \x03(\v2\x10.doric.plan.ExprR\x04args\"\xd4\x05\n" +
 	"\bPlanNode\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x05R\x02id\x120\n" +
 	"\bchildren\x18\x02 \x03(\v2\x14.doric.plan.PlanNodeR\bchildren\x127\n" +
@@ -1200,7 +2136,12 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\taggregate\x18\r \x01(\v2\x19.doric.plan.AggregateNodeH\x00R\taggregate\x12*\n" +
 	"\x04sort\x18\x0e \x01(\v2\x14.doric.plan.SortNodeH\x00R\x04sort\x12-\n" +
 	"\x05limit\x18\x0f \x01(\v2\x15.doric.plan.LimitNodeH\x00R\x05limit\x120\n" +
-	"\x06values\x18\x10 \x01(\v2\x16.doric.plan.ValuesNodeH\x00R\x06valuesB\x06\n" +
+	"\x06values\x18\x10 \x01(\v2\x16.doric.plan.ValuesNodeH\x00R\x06values\x127\n" +
+	"\thash_join\x18\x11 \x01(\v2\x18.doric.plan.HashJoinNodeH\x00R\bhashJoin\x12J\n" +
+	"\x10nested_loop_join\x18\x12 \x01(\v2\x1e.doric.plan.NestedLoopJoinNodeH\x00R\x0enestedLoopJoin\x12-\n" +
+	"\x05union\x18\x13 \x01(\v2\x15.doric.plan.UnionNodeH\x00R\x05union\x120\n" +
+	"\x06repeat\x18\x14 \x01(\v2\x16.doric.plan.RepeatNodeH\x00R\x06repeat\x120\n" +
+	"\x06window\x18\x15 \x01(\v2\x16.doric.plan.WindowNodeH\x00R\x06windowB\x06\n" +
 	"\x04node\"\xb9\x01\n" +
 	"\fOlapScanNode\x12\x19\n" +
 	"\btable_id\x18\x01 \x01(\x03R\atableId\x122\n" +
@@ -1238,7 +2179,53 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\x05limit\x18\x02 \x01(\x03R\x05limit\"5\n" +
 	"\n" +
 	"ValuesNode\x12'\n" +
-	"\x04rows\x18\x01 \x01(\v2\x13.doric.common.BatchR\x04rows\"~\n" +
+	"\x04rows\x18\x01 \x01(\v2\x13.doric.common.BatchR\x04rows\"\xde\x02\n" +
+	"\fHashJoinNode\x12(\n" +
+	"\x04type\x18\x01 \x01(\x0e2\x14.doric.plan.JoinTypeR\x04type\x12/\n" +
+	"\n" +
+	"probe_keys\x18\x02 \x03(\v2\x10.doric.plan.ExprR\tprobeKeys\x12/\n" +
+	"\n" +
+	"build_keys\x18\x03 \x03(\v2\x10.doric.plan.ExprR\tbuildKeys\x12\x1b\n" +
+	"\tnull_safe\x18\x04 \x03(\bR\bnullSafe\x129\n" +
+	"\x0fother_condition\x18\x05 \x01(\v2\x10.doric.plan.ExprR\x0eotherCondition\x12&\n" +
+	"\x0fnull_aware_mark\x18\x06 \x01(\bR\rnullAwareMark\x12B\n" +
+	"\x0fruntime_filters\x18\a \x03(\v2\x19.doric.plan.RuntimeFilterR\x0eruntimeFilters\"\xba\x01\n" +
+	"\rRuntimeFilter\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x05R\x02id\x12\x1b\n" +
+	"\tbuild_key\x18\x02 \x01(\x05R\bbuildKey\x12$\n" +
+	"\x0etarget_node_id\x18\x03 \x01(\x05R\ftargetNodeId\x12#\n" +
+	"\rtarget_column\x18\x04 \x01(\x05R\ftargetColumn\x121\n" +
+	"\x04type\x18\x05 \x01(\x0e2\x1d.doric.plan.RuntimeFilterTypeR\x04type\"\x96\x01\n" +
+	"\x12NestedLoopJoinNode\x12(\n" +
+	"\x04type\x18\x01 \x01(\x0e2\x14.doric.plan.JoinTypeR\x04type\x12.\n" +
+	"\tcondition\x18\x02 \x01(\v2\x10.doric.plan.ExprR\tcondition\x12&\n" +
+	"\x0fnull_aware_mark\x18\x03 \x01(\bR\rnullAwareMark\"\v\n" +
+	"\tUnionNode\"O\n" +
+	"\n" +
+	"RepeatNode\x12\x14\n" +
+	"\x05slots\x18\x01 \x03(\x05R\x05slots\x12+\n" +
+	"\x04sets\x18\x02 \x03(\v2\x17.doric.plan.GroupingSetR\x04sets\"#\n" +
+	"\vGroupingSet\x12\x14\n" +
+	"\x05slots\x18\x01 \x03(\x05R\x05slots\"\xce\x01\n" +
+	"\n" +
+	"WindowNode\x123\n" +
+	"\fpartition_by\x18\x01 \x03(\v2\x10.doric.plan.ExprR\vpartitionBy\x12.\n" +
+	"\border_by\x18\x02 \x03(\v2\x13.doric.plan.SortKeyR\aorderBy\x12,\n" +
+	"\x05calls\x18\x03 \x03(\v2\x16.doric.plan.WindowCallR\x05calls\x12-\n" +
+	"\x05frame\x18\x04 \x01(\v2\x17.doric.plan.WindowFrameR\x05frame\"n\n" +
+	"\n" +
+	"WindowCall\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12$\n" +
+	"\x04args\x18\x02 \x03(\v2\x10.doric.plan.ExprR\x04args\x12&\n" +
+	"\x04type\x18\x03 \x01(\v2\x12.doric.common.TypeR\x04type\"T\n" +
+	"\n" +
+	"FrameBound\x12.\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1a.doric.plan.FrameBoundKindR\x04kind\x12\x16\n" +
+	"\x06offset\x18\x02 \x01(\x03R\x06offset\"\x90\x01\n" +
+	"\vWindowFrame\x12)\n" +
+	"\x04unit\x18\x01 \x01(\x0e2\x15.doric.plan.FrameUnitR\x04unit\x12,\n" +
+	"\x05start\x18\x02 \x01(\v2\x16.doric.plan.FrameBoundR\x05start\x12(\n" +
+	"\x03end\x18\x03 \x01(\v2\x16.doric.plan.FrameBoundR\x03end\"~\n" +
 	"\tScanRange\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\x05R\x06nodeId\x12\x1b\n" +
 	"\ttablet_id\x18\x02 \x01(\x03R\btabletId\x12!\n" +
@@ -1249,7 +2236,38 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\rAggregateMode\x12\x10\n" +
 	"\fAGG_COMPLETE\x10\x00\x12\x0f\n" +
 	"\vAGG_PARTIAL\x10\x01\x12\r\n" +
-	"\tAGG_FINAL\x10\x02B%Z#github.com/doricdb/doric/api/planpbb\x06proto3"
+	"\tAGG_FINAL\x10\x02*\xb8\x01\n" +
+	"\bJoinType\x12\t\n" +
+	"\x05INNER\x10\x00\x12\x0e\n" +
+	"\n" +
+	"LEFT_OUTER\x10\x01\x12\x0f\n" +
+	"\vRIGHT_OUTER\x10\x02\x12\x0e\n" +
+	"\n" +
+	"FULL_OUTER\x10\x03\x12\r\n" +
+	"\tLEFT_SEMI\x10\x04\x12\r\n" +
+	"\tLEFT_ANTI\x10\x05\x12\x18\n" +
+	"\x14NULL_AWARE_LEFT_ANTI\x10\x06\x12\t\n" +
+	"\x05CROSS\x10\a\x12\r\n" +
+	"\tLEFT_MARK\x10\b\x12\x0e\n" +
+	"\n" +
+	"RIGHT_SEMI\x10\t\x12\x0e\n" +
+	"\n" +
+	"RIGHT_ANTI\x10\n" +
+	"*E\n" +
+	"\x11RuntimeFilterType\x12\x0e\n" +
+	"\n" +
+	"RF_MIN_MAX\x10\x00\x12\x12\n" +
+	"\x0eRF_IN_OR_BLOOM\x10\x01\x12\f\n" +
+	"\bRF_BLOOM\x10\x02* \n" +
+	"\tFrameUnit\x12\b\n" +
+	"\x04ROWS\x10\x00\x12\t\n" +
+	"\x05RANGE\x10\x01*q\n" +
+	"\x0eFrameBoundKind\x12\x17\n" +
+	"\x13UNBOUNDED_PRECEDING\x10\x00\x12\r\n" +
+	"\tPRECEDING\x10\x01\x12\x0f\n" +
+	"\vCURRENT_ROW\x10\x02\x12\r\n" +
+	"\tFOLLOWING\x10\x03\x12\x17\n" +
+	"\x13UNBOUNDED_FOLLOWING\x10\x04B%Z#github.com/doricdb/doric/api/planpbb\x06proto3"
 
 var (
 	file_planpb_plan_proto_rawDescOnce sync.Once
@@ -1263,62 +2281,100 @@ func file_planpb_plan_proto_rawDescGZIP() []byte {
 	return file_planpb_plan_proto_rawDescData
 }
 
-var file_planpb_plan_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_planpb_plan_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_planpb_plan_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_planpb_plan_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_planpb_plan_proto_goTypes = []any{
 	(AggregateMode)(0),            // 0: doric.plan.AggregateMode
-	(*Expr)(nil),                  // 1: doric.plan.Expr
-	(*ColumnRef)(nil),             // 2: doric.plan.ColumnRef
-	(*Literal)(nil),               // 3: doric.plan.Literal
-	(*Call)(nil),                  // 4: doric.plan.Call
-	(*PlanNode)(nil),              // 5: doric.plan.PlanNode
-	(*OlapScanNode)(nil),          // 6: doric.plan.OlapScanNode
-	(*FilterNode)(nil),            // 7: doric.plan.FilterNode
-	(*ProjectNode)(nil),           // 8: doric.plan.ProjectNode
-	(*AggregateCall)(nil),         // 9: doric.plan.AggregateCall
-	(*AggregateNode)(nil),         // 10: doric.plan.AggregateNode
-	(*SortKey)(nil),               // 11: doric.plan.SortKey
-	(*SortNode)(nil),              // 12: doric.plan.SortNode
-	(*LimitNode)(nil),             // 13: doric.plan.LimitNode
-	(*ValuesNode)(nil),            // 14: doric.plan.ValuesNode
-	(*ScanRange)(nil),             // 15: doric.plan.ScanRange
-	(*Fragment)(nil),              // 16: doric.plan.Fragment
-	(*commonpb.Type)(nil),         // 17: doric.common.Type
-	(*commonpb.TabletSchema)(nil), // 18: doric.common.TabletSchema
-	(*commonpb.Batch)(nil),        // 19: doric.common.Batch
+	(JoinType)(0),                 // 1: doric.plan.JoinType
+	(RuntimeFilterType)(0),        // 2: doric.plan.RuntimeFilterType
+	(FrameUnit)(0),                // 3: doric.plan.FrameUnit
+	(FrameBoundKind)(0),           // 4: doric.plan.FrameBoundKind
+	(*Expr)(nil),                  // 5: doric.plan.Expr
+	(*ColumnRef)(nil),             // 6: doric.plan.ColumnRef
+	(*Literal)(nil),               // 7: doric.plan.Literal
+	(*Call)(nil),                  // 8: doric.plan.Call
+	(*PlanNode)(nil),              // 9: doric.plan.PlanNode
+	(*OlapScanNode)(nil),          // 10: doric.plan.OlapScanNode
+	(*FilterNode)(nil),            // 11: doric.plan.FilterNode
+	(*ProjectNode)(nil),           // 12: doric.plan.ProjectNode
+	(*AggregateCall)(nil),         // 13: doric.plan.AggregateCall
+	(*AggregateNode)(nil),         // 14: doric.plan.AggregateNode
+	(*SortKey)(nil),               // 15: doric.plan.SortKey
+	(*SortNode)(nil),              // 16: doric.plan.SortNode
+	(*LimitNode)(nil),             // 17: doric.plan.LimitNode
+	(*ValuesNode)(nil),            // 18: doric.plan.ValuesNode
+	(*HashJoinNode)(nil),          // 19: doric.plan.HashJoinNode
+	(*RuntimeFilter)(nil),         // 20: doric.plan.RuntimeFilter
+	(*NestedLoopJoinNode)(nil),    // 21: doric.plan.NestedLoopJoinNode
+	(*UnionNode)(nil),             // 22: doric.plan.UnionNode
+	(*RepeatNode)(nil),            // 23: doric.plan.RepeatNode
+	(*GroupingSet)(nil),           // 24: doric.plan.GroupingSet
+	(*WindowNode)(nil),            // 25: doric.plan.WindowNode
+	(*WindowCall)(nil),            // 26: doric.plan.WindowCall
+	(*FrameBound)(nil),            // 27: doric.plan.FrameBound
+	(*WindowFrame)(nil),           // 28: doric.plan.WindowFrame
+	(*ScanRange)(nil),             // 29: doric.plan.ScanRange
+	(*Fragment)(nil),              // 30: doric.plan.Fragment
+	(*commonpb.Type)(nil),         // 31: doric.common.Type
+	(*commonpb.TabletSchema)(nil), // 32: doric.common.TabletSchema
+	(*commonpb.Batch)(nil),        // 33: doric.common.Batch
 }
 var file_planpb_plan_proto_depIdxs = []int32{
-	17, // 0: doric.plan.Expr.type:type_name -> doric.common.Type
-	2,  // 1: doric.plan.Expr.column:type_name -> doric.plan.ColumnRef
-	3,  // 2: doric.plan.Expr.literal:type_name -> doric.plan.Literal
-	4,  // 3: doric.plan.Expr.call:type_name -> doric.plan.Call
-	1,  // 4: doric.plan.Call.args:type_name -> doric.plan.Expr
-	5,  // 5: doric.plan.PlanNode.children:type_name -> doric.plan.PlanNode
-	6,  // 6: doric.plan.PlanNode.olap_scan:type_name -> doric.plan.OlapScanNode
-	7,  // 7: doric.plan.PlanNode.filter:type_name -> doric.plan.FilterNode
-	8,  // 8: doric.plan.PlanNode.project:type_name -> doric.plan.ProjectNode
-	10, // 9: doric.plan.PlanNode.aggregate:type_name -> doric.plan.AggregateNode
-	12, // 10: doric.plan.PlanNode.sort:type_name -> doric.plan.SortNode
-	13, // 11: doric.plan.PlanNode.limit:type_name -> doric.plan.LimitNode
-	14, // 12: doric.plan.PlanNode.values:type_name -> doric.plan.ValuesNode
-	18, // 13: doric.plan.OlapScanNode.schema:type_name -> doric.common.TabletSchema
-	1,  // 14: doric.plan.OlapScanNode.conjuncts:type_name -> doric.plan.Expr
-	1,  // 15: doric.plan.FilterNode.predicate:type_name -> doric.plan.Expr
-	1,  // 16: doric.plan.ProjectNode.exprs:type_name -> doric.plan.Expr
-	1,  // 17: doric.plan.AggregateCall.args:type_name -> doric.plan.Expr
-	17, // 18: doric.plan.AggregateCall.type:type_name -> doric.common.Type
-	1,  // 19: doric.plan.AggregateNode.group_by:type_name -> doric.plan.Expr
-	9,  // 20: doric.plan.AggregateNode.aggregates:type_name -> doric.plan.AggregateCall
-	0,  // 21: doric.plan.AggregateNode.mode:type_name -> doric.plan.AggregateMode
-	1,  // 22: doric.plan.SortKey.expr:type_name -> doric.plan.Expr
-	11, // 23: doric.plan.SortNode.keys:type_name -> doric.plan.SortKey
-	19, // 24: doric.plan.ValuesNode.rows:type_name -> doric.common.Batch
-	5,  // 25: doric.plan.Fragment.root:type_name -> doric.plan.PlanNode
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	31, // 0: doric.plan.Expr.type:type_name -> doric.common.Type
+	6,  // 1: doric.plan.Expr.column:type_name -> doric.plan.ColumnRef
+	7,  // 2: doric.plan.Expr.literal:type_name -> doric.plan.Literal
+	8,  // 3: doric.plan.Expr.call:type_name -> doric.plan.Call
+	5,  // 4: doric.plan.Call.args:type_name -> doric.plan.Expr
+	9,  // 5: doric.plan.PlanNode.children:type_name -> doric.plan.PlanNode
+	10, // 6: doric.plan.PlanNode.olap_scan:type_name -> doric.plan.OlapScanNode
+	11, // 7: doric.plan.PlanNode.filter:type_name -> doric.plan.FilterNode
+	12, // 8: doric.plan.PlanNode.project:type_name -> doric.plan.ProjectNode
+	14, // 9: doric.plan.PlanNode.aggregate:type_name -> doric.plan.AggregateNode
+	16, // 10: doric.plan.PlanNode.sort:type_name -> doric.plan.SortNode
+	17, // 11: doric.plan.PlanNode.limit:type_name -> doric.plan.LimitNode
+	18, // 12: doric.plan.PlanNode.values:type_name -> doric.plan.ValuesNode
+	19, // 13: doric.plan.PlanNode.hash_join:type_name -> doric.plan.HashJoinNode
+	21, // 14: doric.plan.PlanNode.nested_loop_join:type_name -> doric.plan.NestedLoopJoinNode
+	22, // 15: doric.plan.PlanNode.union:type_name -> doric.plan.UnionNode
+	23, // 16: doric.plan.PlanNode.repeat:type_name -> doric.plan.RepeatNode
+	25, // 17: doric.plan.PlanNode.window:type_name -> doric.plan.WindowNode
+	32, // 18: doric.plan.OlapScanNode.schema:type_name -> doric.common.TabletSchema
+	5,  // 19: doric.plan.OlapScanNode.conjuncts:type_name -> doric.plan.Expr
+	5,  // 20: doric.plan.FilterNode.predicate:type_name -> doric.plan.Expr
+	5,  // 21: doric.plan.ProjectNode.exprs:type_name -> doric.plan.Expr
+	5,  // 22: doric.plan.AggregateCall.args:type_name -> doric.plan.Expr
+	31, // 23: doric.plan.AggregateCall.type:type_name -> doric.common.Type
+	5,  // 24: doric.plan.AggregateNode.group_by:type_name -> doric.plan.Expr
+	13, // 25: doric.plan.AggregateNode.aggregates:type_name -> doric.plan.AggregateCall
+	0,  // 26: doric.plan.AggregateNode.mode:type_name -> doric.plan.AggregateMode
+	5,  // 27: doric.plan.SortKey.expr:type_name -> doric.plan.Expr
+	15, // 28: doric.plan.SortNode.keys:type_name -> doric.plan.SortKey
+	33, // 29: doric.plan.ValuesNode.rows:type_name -> doric.common.Batch
+	1,  // 30: doric.plan.HashJoinNode.type:type_name -> doric.plan.JoinType
+	5,  // 31: doric.plan.HashJoinNode.probe_keys:type_name -> doric.plan.Expr
+	5,  // 32: doric.plan.HashJoinNode.build_keys:type_name -> doric.plan.Expr
+	5,  // 33: doric.plan.HashJoinNode.other_condition:type_name -> doric.plan.Expr
+	20, // 34: doric.plan.HashJoinNode.runtime_filters:type_name -> doric.plan.RuntimeFilter
+	2,  // 35: doric.plan.RuntimeFilter.type:type_name -> doric.plan.RuntimeFilterType
+	1,  // 36: doric.plan.NestedLoopJoinNode.type:type_name -> doric.plan.JoinType
+	5,  // 37: doric.plan.NestedLoopJoinNode.condition:type_name -> doric.plan.Expr
+	24, // 38: doric.plan.RepeatNode.sets:type_name -> doric.plan.GroupingSet
+	5,  // 39: doric.plan.WindowNode.partition_by:type_name -> doric.plan.Expr
+	15, // 40: doric.plan.WindowNode.order_by:type_name -> doric.plan.SortKey
+	26, // 41: doric.plan.WindowNode.calls:type_name -> doric.plan.WindowCall
+	28, // 42: doric.plan.WindowNode.frame:type_name -> doric.plan.WindowFrame
+	5,  // 43: doric.plan.WindowCall.args:type_name -> doric.plan.Expr
+	31, // 44: doric.plan.WindowCall.type:type_name -> doric.common.Type
+	4,  // 45: doric.plan.FrameBound.kind:type_name -> doric.plan.FrameBoundKind
+	3,  // 46: doric.plan.WindowFrame.unit:type_name -> doric.plan.FrameUnit
+	27, // 47: doric.plan.WindowFrame.start:type_name -> doric.plan.FrameBound
+	27, // 48: doric.plan.WindowFrame.end:type_name -> doric.plan.FrameBound
+	9,  // 49: doric.plan.Fragment.root:type_name -> doric.plan.PlanNode
+	50, // [50:50] is the sub-list for method output_type
+	50, // [50:50] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_planpb_plan_proto_init() }
@@ -1339,14 +2395,19 @@ func file_planpb_plan_proto_init() {
 		(*PlanNode_Sort)(nil),
 		(*PlanNode_Limit)(nil),
 		(*PlanNode_Values)(nil),
+		(*PlanNode_HashJoin)(nil),
+		(*PlanNode_NestedLoopJoin)(nil),
+		(*PlanNode_Union)(nil),
+		(*PlanNode_Repeat)(nil),
+		(*PlanNode_Window)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_planpb_plan_proto_rawDesc), len(file_planpb_plan_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   16,
+			NumEnums:      5,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
