@@ -15,6 +15,14 @@ PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 STATICCHECK_VERSION        := v0.8.0
 VERSITYGW_VERSION          := v1.8.0
+BENCHSTAT_VERSION          := v0.0.0-20250813145418-2f7363a06fe1
+
+# Benchmarks against DuckDB live in their own module (cgo; see test/duckbench/doc.go). TPC-H data
+# is generated into .tools/tpch/sf<SF>/ and reused.
+SF          ?= 1
+RUNS        ?= 2
+TPCH_DIR    := $(TOOLS)/tpch
+DUCKBENCH   := $(CURDIR)/test/duckbench
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/doricdb/doric/internal/buildinfo.Version=$(VERSION)
@@ -52,8 +60,19 @@ test-long: test-deps tools build ## Run the long suites too
 	DORIC_BIN=$(BIN)/doric DORIC_VERSITYGW=$(TOOLBIN)/versitygw DORIC_TEST_LONG=1 $(GO) test -count=1 -timeout 90m ./...
 
 .PHONY: bench
-bench: tools ## Run the Go benchmarks
+bench: tools ## Run the Go benchmarks, then the load benchmark (bench-load)
 	DORIC_VERSITYGW=$(TOOLBIN)/versitygw $(GO) test -run '^$$' -bench . -benchmem ./...
+	$(MAKE) bench-load
+
+.PHONY: bench-load
+bench-load: build test-deps $(TPCH_DIR)/sf$(SF)/lineitem.tbl ## Stream Load of TPC-H lineitem (SF=1 RUNS=2) beside DuckDB COPY
+	cd $(DUCKBENCH) && $(GO) build -o $(TOOLBIN)/loadbench ./cmd/loadbench
+	$(TOOLBIN)/loadbench -doric $(BIN)/doric -file $(TPCH_DIR)/sf$(SF)/lineitem.tbl -runs $(RUNS)
+
+# lineitem.tbl at scale factor N with go-tpc's dbgen (SF1: about 25 s, 760 MB).
+$(TPCH_DIR)/sf%/lineitem.tbl:
+	cd $(DUCKBENCH) && $(GO) build -o $(TOOLBIN)/tpchgen ./cmd/tpchgen
+	$(TOOLBIN)/tpchgen -sf $* -out $@
 
 .PHONY: fuzz
 fuzz: ## Fuzz everything that parses bytes (FUZZTIME each)
@@ -96,6 +115,10 @@ $(TOOLBIN)/protoc-gen-go:
 
 $(TOOLBIN)/protoc-gen-go-grpc:
 	GOBIN=$(TOOLBIN) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+
+# benchstat compares benchmark runs: benchstat old.txt new.txt
+$(TOOLBIN)/benchstat:
+	GOBIN=$(TOOLBIN) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
 
 $(TOOLBIN)/staticcheck:
 	GOBIN=$(TOOLBIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

@@ -3,6 +3,10 @@
 // and /api/file_cache over HTTP, registers itself in its compute group at the Meta Service
 // (AddNode, with the address it actually listens on) and heartbeats while it runs.
 //
+// It runs a compactor (package compute/compaction) over the tablets it loads into, started by
+// Run and stopped when Run ends; loads into a tablet with MaxTabletVersionNum (2000) visible
+// rowsets fail with Doris's -235.
+//
 // A node owns no durable state: tablet metadata comes from the Meta Service and data from the
 // vaults it names, which it opens through vault/spec (server.Vaults). Reads of remote vaults (S3,
 // HDFS) go through a block file cache on local disk (package filecache), one per vault in

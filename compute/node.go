@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/compute/compaction"
 	"github.com/doricdb/doric/compute/load"
 	"github.com/doricdb/doric/compute/load/stream"
 	"github.com/doricdb/doric/compute/server"
@@ -51,6 +52,13 @@ type Config struct {
 	// FrontendHTTPAddr is the frontend's HTTP address (host:port): stream loads get their plans
 	// there and _stream_load_2pc is redirected there. Empty: stream loads fail with a message.
 	FrontendHTTPAddr string
+	// Compaction tunes the node's compactor (package compute/compaction); its Meta, InstanceID,
+	// Vaults, NodeID, Logger and Registerer are the node's. Compaction.Disabled turns background
+	// compaction off (ALTER TABLE ... COMPACT still works).
+	Compaction compaction.Config
+	// MaxTabletVersionNum: loads into a tablet with this many visible rowsets fail with Doris's
+	// -235 (0: 2000, negative: no limit).
+	MaxTabletVersionNum int
 }
 
 // Node is a running compute node.
@@ -65,6 +73,7 @@ type Node struct {
 	vaults    *server.Vaults
 	startMs   int64 // when this incarnation started (the coordinator stamp of its loads)
 	stream    *stream.Service
+	compactor *compaction.Compactor
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -82,9 +91,10 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if n.log == nil {
 		n.log = slog.Default()
 	}
+	built := n // the returns below set n to nil on failure
 	defer func() {
 		if err != nil {
-			n.Close()
+			built.Close()
 		}
 	}()
 	if n.meta, err = client.Dial(ctx, cfg.MetaAddr, cfg.InstanceID); err != nil {
@@ -110,14 +120,23 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Logger: n.log.With("node", n.cfg.NodeID)}); err != nil {
 		return nil, fmt.Errorf("compute: %w", err)
 	}
-	srv, err := server.New(server.Config{Meta: n.meta, InstanceID: cfg.InstanceID, Vaults: n.vaults.Resolve})
+	cc := cfg.Compaction
+	cc.Meta, cc.InstanceID, cc.Vaults, cc.NodeID = n.meta, cfg.InstanceID, n.vaults.Resolve, n.cfg.NodeID
+	cc.Logger, cc.Registerer = n.log.With("node", n.cfg.NodeID), n.registry
+	if n.compactor, err = compaction.New(cc); err != nil {
+		return nil, fmt.Errorf("compute: %w", err)
+	}
+	srv, err := server.New(server.Config{Meta: n.meta, InstanceID: cfg.InstanceID, Vaults: n.vaults.Resolve,
+		Compactor: n.compactor, MaxTabletVersionNum: cfg.MaxTabletVersionNum})
 	if err != nil {
 		return nil, fmt.Errorf("compute: %w", err)
 	}
 	n.stream = stream.New(stream.Config{Meta: n.meta, InstanceID: cfg.InstanceID,
-		Writer:   &load.Loader{Meta: n.meta, InstanceID: cfg.InstanceID, Vaults: n.vaults.Resolve},
+		Writer: &load.Loader{Meta: n.meta, InstanceID: cfg.InstanceID, Vaults: n.vaults.Resolve,
+			MaxTabletVersionNum: cfg.MaxTabletVersionNum, Written: n.compactor.Loaded},
 		Frontend: cfg.FrontendHTTPAddr, Logger: n.log.With("node", n.cfg.NodeID),
-		Coordinator: &metapb.TxnCoordinator{NodeId: n.cfg.NodeID, StartMs: n.startMs}})
+		Coordinator: &metapb.TxnCoordinator{NodeId: n.cfg.NodeID, StartMs: n.startMs},
+		Committer:   srv.Publisher()})
 	rpcs := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "doric_compute_rpc_total", Help: "ComputeService RPCs by method and status code.",
 	}, []string{"method", "code"})
@@ -202,6 +221,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	var err error
 	n.log.Info("compute node serving", "node", n.ID(), "grpc", n.Addr(), "http", n.HTTPAddr(), "group", n.cfg.Group)
+	n.compactor.Start()
 	if err == nil {
 		tick := time.NewTicker(n.cfg.HeartbeatInterval)
 		defer tick.Stop()
@@ -224,7 +244,8 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 	}
 	hcancel()
-	n.stream.Close() // commits the open group commit batches
+	n.stream.Close()   // commits the open group commit batches
+	n.compactor.Stop() // running jobs abort their leases
 	stopped := make(chan struct{})
 	go func() { n.grpc.GracefulStop(); close(stopped) }()
 	select {
@@ -259,6 +280,9 @@ func (n *Node) Close() error {
 			n.httpLis.Close()
 		}
 		var errs []error
+		if n.compactor != nil {
+			n.compactor.Stop()
+		}
 		if n.vaults != nil {
 			errs = append(errs, n.vaults.Close())
 		}

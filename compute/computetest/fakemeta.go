@@ -276,3 +276,32 @@ func (f *FakeMeta) String() string {
 	defer f.mu.Unlock()
 	return fmt.Sprintf("FakeMeta{prepared: %d, tmp txns: %d, tablets: %d}", len(f.prepared), len(f.tmp), len(f.visible))
 }
+
+// GetTabletStats reports each tablet's visible rowsets, rows and bytes.
+func (f *FakeMeta) GetTabletStats(_ context.Context, in *metapb.GetTabletStatsRequest, _ ...grpc.CallOption) (*metapb.GetTabletStatsResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(in.GetInstanceId()); err != nil {
+		return nil, err
+	}
+	resp := &metapb.GetTabletStatsResponse{}
+	for _, id := range in.GetTabletIds() {
+		st := &metapb.TabletStats{TabletId: id}
+		for _, m := range f.visible[id] {
+			st.NumRowsets++
+			st.NumRows += m.GetNumRows()
+			st.DataSize += m.GetTotalSize()
+			st.NumSegments += int64(m.GetNumSegments())
+		}
+		resp.Stats = append(resp.Stats, st)
+	}
+	return resp, nil
+}
+
+// AbortTxnsOfCoordinator aborts nothing: the fake's txns have no coordinator.
+func (f *FakeMeta) AbortTxnsOfCoordinator(_ context.Context, in *metapb.AbortTxnsOfCoordinatorRequest, _ ...grpc.CallOption) (*metapb.AbortTxnsOfCoordinatorResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "AbortTxnsOfCoordinator "+in.GetNodeId())
+	return &metapb.AbortTxnsOfCoordinatorResponse{}, f.check(in.GetInstanceId())
+}

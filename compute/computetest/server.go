@@ -55,3 +55,9 @@ func (s metaServer) AddNode(ctx context.Context, in *metapb.AddNodeRequest) (*me
 func (s metaServer) Heartbeat(ctx context.Context, in *metapb.HeartbeatRequest) (*metapb.HeartbeatResponse, error) {
 	return s.f.Heartbeat(ctx, in)
 }
+func (s metaServer) GetTabletStats(ctx context.Context, in *metapb.GetTabletStatsRequest) (*metapb.GetTabletStatsResponse, error) {
+	return s.f.GetTabletStats(ctx, in)
+}
+func (s metaServer) AbortTxnsOfCoordinator(ctx context.Context, in *metapb.AbortTxnsOfCoordinatorRequest) (*metapb.AbortTxnsOfCoordinatorResponse, error) {
+	return s.f.AbortTxnsOfCoordinator(ctx, in)
+}

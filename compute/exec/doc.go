@@ -11,9 +11,53 @@
 //     input through its selection vector and narrow selections rather than copy where they can
 //     (filter, limit); project shares input columns it passes through.
 //
-// Operators: OlapScan (tablet rows through a TabletSource, with conjuncts), Filter, Project,
-// Aggregate (hash aggregation; AGG_COMPLETE), Sort (stable, with top-N when it has a limit),
-// Limit, Values.
+// Operators: OlapScan (tablet rows through a TabletSource, with conjuncts and runtime filters),
+// Filter, Project, Aggregate (hash aggregation; AGG_COMPLETE), Sort (stable, with top-N when it
+// has a limit), Limit, Values, HashJoin and NestedLoopJoin (children: left = probe, right =
+// build), Union (n children), Repeat (grouping sets), Window. Build checks each node's number of
+// children; BuildOn builds one node over operators the caller made.
+//
+// Open does not pull rows. Blocking operators consume their input on the first Next: a join
+// consumes its whole build side, builds its hash table and publishes its runtime filters before
+// it pulls the first probe batch, so a scan in the probe subtree of the same fragment sees the
+// filters before it reads a row.
+//
+// Joins. A pair (left row, right row) matches when the hash join's keys are equal (NULL equals
+// nothing unless null_safe; key types must compare by value: integers and DECIMALs of one scale,
+// with int64 and 128-bit values widened alike, floats, DATE, DATETIME, strings with CHAR ignoring
+// trailing spaces — anything else is ErrBadPlan) and other_condition is TRUE; for the nested-loop
+// join, when its condition is TRUE. A pair "possibly matches" when the hash join's key tuple
+// compares NULL (no component differs, some is NULL) and other_condition is TRUE, or the
+// nested-loop condition is NULL. NULL_AWARE_LEFT_ANTI outputs a left row when it has no match and
+// no possible match; LEFT_MARK's mark is TRUE with a match, else NULL with a possible match and
+// null_aware_mark, else FALSE. RIGHT/FULL OUTER, RIGHT_SEMI and RIGHT_ANTI output their build
+// rows after the probe side ends. Output order is unspecified beyond: pairs of one probe batch
+// come before the next batch's. Batches are at most BatchSize rows for pair outputs (a probe row
+// with many matches is chunked). The build side is charged to Env.Memory (rows, keys and table).
+//
+// Runtime filters (Env.RuntimeFilters): when a hash join of type INNER, LEFT_SEMI, RIGHT_OUTER or
+// RIGHT_SEMI completes its build side it publishes the filters its node lists (for other types,
+// whose unmatched probe rows are output, they are ignored): RF_MIN_MAX keeps values within the
+// build keys' range, RF_IN_OR_BLOOM is an exact IN set up to MaxInFilterValues distinct keys and a
+// bloom filter beyond, RF_BLOOM a bloom filter. NULLs pass only for a null-safe key with a NULL
+// build key. A scan narrows each batch's selection by the filters published for it so far; a
+// filter whose key class does not match the target column's type is skipped. The planner places
+// a filter only where the probe key is the target column itself (or a widening cast of it).
+//
+// Union passes its children's batches through in child order; children's column types must have
+// the first child's representation (they are relabelled). Repeat outputs each input batch once per
+// grouping set, sharing the columns that stay and adding the BIGINT grouping id.
+//
+// Window: input sorted by partition_by then order_by (the planner's job). A partition is buffered
+// until the partition key changes, then every function is computed over it. Frames are
+// contiguous row ranges: ROWS offsets count rows; RANGE CURRENT ROW means the peer group (equal
+// ORDER BY values); RANGE offsets need one numeric or DATE ORDER BY key and bound the key's value
+// (descending keys count "preceding" towards larger values); a NULL key's offset frame is its peer
+// group, and a non-NULL row's offset bound is placed among the non-NULL rows (a frame from
+// UNBOUNDED PRECEDING still starts at the partition's first row, NULLs first). row_number, rank, dense_rank,
+// ntile, lag and lead ignore the frame. sum/avg are exact for integers and DECIMALs (128-bit
+// frame sums, DECIMAL avg divided by compute/expr's "divide" with the result type, overflow is
+// expr.ErrOutOfRange); float sums over sliding frames are prefix differences.
 //
 // NULL placement in Sort is exactly SortKey.nulls_first, independent of the direction: the
 // planner sets it (MySQL's default is nulls_first = true for ASC and false for DESC; NULLS

@@ -38,6 +38,11 @@ type Env struct {
 	Tablets   TabletSource
 	Ranges    []*planpb.ScanRange // of the whole fragment; each scan takes those with its node id
 	BatchSize int                 // 0 means DefaultBatchSize
+	// RuntimeFilters connects the hash joins of the fragment with the scans their filters target;
+	// Build makes one when it is nil (pass one to read its statistics).
+	RuntimeFilters *RuntimeFilters
+	// Memory, when set, is charged with what blocking operators hold (a hash join's build side).
+	Memory Memory
 }
 
 func badPlan(format string, args ...any) error {
@@ -49,23 +54,52 @@ func Build(n *planpb.PlanNode, env Env) (Operator, error) {
 	if env.BatchSize <= 0 {
 		env.BatchSize = DefaultBatchSize
 	}
+	if env.RuntimeFilters == nil {
+		env.RuntimeFilters = NewRuntimeFilters()
+	}
+	return build(n, env)
+}
+
+func build(n *planpb.PlanNode, env Env) (Operator, error) {
 	if n == nil {
 		return nil, badPlan("missing plan node")
 	}
-	wantChildren := 1
-	switch n.Node.(type) {
-	case *planpb.PlanNode_OlapScan, *planpb.PlanNode_Values:
-		wantChildren = 0
+	lo, hi := childCount(n)
+	if len(n.Children) < lo || (hi >= 0 && len(n.Children) > hi) {
+		want := fmt.Sprint(lo)
+		if hi != lo {
+			want = fmt.Sprintf("at least %d", lo)
+		}
+		return nil, badPlan("plan node %d has %d children, want %s", n.GetId(), len(n.Children), want)
 	}
-	if len(n.Children) != wantChildren {
-		return nil, badPlan("plan node %d has %d children, want %d", n.GetId(), len(n.Children), wantChildren)
-	}
-	var child Operator
-	if wantChildren == 1 {
+	children := make([]Operator, len(n.Children))
+	for k, c := range n.Children {
 		var err error
-		if child, err = Build(n.Children[0], env); err != nil {
+		if children[k], err = build(c, env); err != nil {
 			return nil, err
 		}
+	}
+	return buildNode(n, children, env)
+}
+
+// childCount is the number of children a plan node takes (hi < 0: no upper bound).
+func childCount(n *planpb.PlanNode) (lo, hi int) {
+	switch n.Node.(type) {
+	case *planpb.PlanNode_OlapScan, *planpb.PlanNode_Values:
+		return 0, 0
+	case *planpb.PlanNode_HashJoin, *planpb.PlanNode_NestedLoopJoin:
+		return 2, 2
+	case *planpb.PlanNode_Union:
+		return 1, -1
+	}
+	return 1, 1
+}
+
+// buildNode builds the operator of n over already built children (checked against childCount).
+func buildNode(n *planpb.PlanNode, children []Operator, env Env) (Operator, error) {
+	var child Operator
+	if len(children) > 0 {
+		child = children[0]
 	}
 	switch k := n.Node.(type) {
 	case *planpb.PlanNode_OlapScan:
@@ -82,6 +116,16 @@ func Build(n *planpb.PlanNode, env Env) (Operator, error) {
 		return newSort(child, k.Sort, env.BatchSize)
 	case *planpb.PlanNode_Limit:
 		return newLimit(child, k.Limit.GetOffset(), k.Limit.GetLimit()), nil
+	case *planpb.PlanNode_HashJoin:
+		return newHashJoin(children[0], children[1], k.HashJoin, env)
+	case *planpb.PlanNode_NestedLoopJoin:
+		return newNestedLoopJoin(children[0], children[1], k.NestedLoopJoin, env)
+	case *planpb.PlanNode_Union:
+		return newUnion(children)
+	case *planpb.PlanNode_Repeat:
+		return newRepeat(child, k.Repeat)
+	case *planpb.PlanNode_Window:
+		return newWindow(child, k.Window, env.BatchSize)
 	}
 	return nil, badPlan("plan node %d has no kind", n.GetId())
 }
@@ -300,10 +344,12 @@ type scan struct {
 	batchSize int
 	next      int // next range
 	cur       BatchIterator
+	id        int32
+	filters   *RuntimeFilters
 }
 
 func newScan(id int32, n *planpb.OlapScanNode, env Env) (Operator, error) {
-	s := &scan{node: n, src: env.Tablets, batchSize: env.BatchSize}
+	s := &scan{node: n, src: env.Tablets, batchSize: env.BatchSize, id: id, filters: env.RuntimeFilters}
 	byID := map[int32]*commonpb.Column{}
 	for _, c := range n.GetSchema().GetColumns() {
 		byID[c.GetUniqueId()] = c
@@ -359,6 +405,9 @@ func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
 			s.cur = nil
 			continue
 		}
+		if s.filters != nil && b.Len() > 0 {
+			b = applyFilters(s.filters, s.id, b)
+		}
 		for _, c := range s.conjuncts {
 			if b.Len() == 0 {
 				break
@@ -376,20 +425,24 @@ func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
 // BuildOver builds the single operator of plan node n (whose children are ignored) over an
 // existing child operator. For tests and for callers that assemble pipelines themselves.
 func BuildOver(n *planpb.PlanNode, child Operator, env Env) (Operator, error) {
+	return BuildOn(n, []Operator{child}, env)
+}
+
+// BuildOn builds the single operator of plan node n (whose children are ignored) over existing
+// child operators: one for most nodes, two (left, right) for joins, any number for a union.
+func BuildOn(n *planpb.PlanNode, children []Operator, env Env) (Operator, error) {
 	if env.BatchSize <= 0 {
 		env.BatchSize = DefaultBatchSize
 	}
-	switch k := n.Node.(type) {
-	case *planpb.PlanNode_Filter:
-		return newFilter(child, k.Filter.GetPredicate())
-	case *planpb.PlanNode_Project:
-		return newProject(child, k.Project.GetExprs())
-	case *planpb.PlanNode_Aggregate:
-		return newAggregate(child, k.Aggregate, env.BatchSize)
-	case *planpb.PlanNode_Sort:
-		return newSort(child, k.Sort, env.BatchSize)
-	case *planpb.PlanNode_Limit:
-		return newLimit(child, k.Limit.GetOffset(), k.Limit.GetLimit()), nil
+	if env.RuntimeFilters == nil {
+		env.RuntimeFilters = NewRuntimeFilters()
 	}
-	return nil, badPlan("plan node %d does not take a child", n.GetId())
+	lo, hi := childCount(n)
+	if lo == 0 {
+		return nil, badPlan("plan node %d does not take a child", n.GetId())
+	}
+	if len(children) < lo || (hi >= 0 && len(children) > hi) {
+		return nil, badPlan("plan node %d over %d children", n.GetId(), len(children))
+	}
+	return buildNode(n, children, env)
 }

@@ -7,11 +7,21 @@
 //  3. sorts each tablet's rows by the key columns (stable; NULL first) and applies the table model
 //     (compute/model): AGGREGATE KEY tables fold rows with equal keys by each column's function,
 //     UNIQUE KEY merge-on-read tables keep the last row per key in input order (or the one with
-//     the largest sequence value); merge-on-write UNIQUE tables are rejected with ErrUnsupported;
+//     the largest sequence value); merge-on-write UNIQUE tables the same, so each segment holds
+//     each key once (their publish, package compute/publish, relies on it);
 //  4. for each tablet, with a fresh globally unique rowset id (128 random bits, hex), calls
 //     PrepareRowset (the recycle marker) BEFORE uploading, then streams one segment to the vault
 //     at vault.SegmentPath(tablet, rowset, 0);
 //  5. when every upload succeeded, calls CommitRowset for each tablet (a tmp rowset of the txn).
+//
+// A request with a delete_predicate (DELETE FROM on DUPLICATE/AGGREGATE tables) has no rows:
+// every tablet of every partition of the sink gets a rowset with no segments carrying the
+// predicate (PrepareRowset, CommitRowset; see delete.go).
+//
+// Before step 4 it reads the statistics of the tablets it writes (one GetTabletStats) and
+// refuses the load, with Doris's -235 text (TooManyVersionsError, ErrTooManyVersions), when one of
+// them has MaxTabletVersionNum (default 2000) visible rowsets or more. After a successful Write
+// it calls the Written hook (the node's compactor) with the tablets that got a rowset.
 //
 // It never commits the transaction. All-or-nothing per request: if anything fails before step 5,
 // no rowset is committed (uploaded files stay behind their PrepareRowset markers, which the

@@ -64,6 +64,9 @@ type tabletRows struct {
 
 // Write handles one WriteRequest. See the package doc.
 func (l *Loader) Write(ctx context.Context, req *computepb.WriteRequest) (*computepb.WriteResponse, error) {
+	if req.GetDeletePredicate() != nil {
+		return l.writeDelete(ctx, req)
+	}
 	sink := req.GetSink()
 	schema := sink.GetSchema()
 	if err := checkSink(req); err != nil {
@@ -82,6 +85,9 @@ func (l *Loader) Write(ctx context.Context, req *computepb.WriteRequest) (*compu
 	}
 	part := sink.GetPartitions()[0]
 	work := route(b, sink.GetDistributionColumns(), part)
+	if err := l.checkVersions(ctx, work); err != nil {
+		return nil, err
+	}
 	storage, err := l.Vaults(ctx, sink.GetVaultId())
 	if err != nil {
 		return nil, fmt.Errorf("load %s: vault %q: %w", req.GetLoadId(), sink.GetVaultId(), err)
@@ -105,6 +111,13 @@ func (l *Loader) Write(ctx context.Context, req *computepb.WriteRequest) (*compu
 		}
 		resp.Tablets = append(resp.Tablets, &computepb.TabletCommitInfo{TabletId: w.tabletID, RowsetId: w.rowsetID, NumRows: w.written})
 	}
+	if l.Written != nil {
+		ids := make([]int64, len(work))
+		for i, w := range work {
+			ids[i] = w.tabletID
+		}
+		l.Written(sink, ids)
+	}
 	return resp, nil
 }
 
@@ -116,8 +129,6 @@ func checkSink(req *computepb.WriteRequest) error {
 		return invalid("no txn id")
 	case sink == nil || schema == nil || len(schema.GetColumns()) == 0:
 		return invalid("no tablet sink schema")
-	case schema.GetKeysType() == commonpb.KeysType_UNIQUE_KEYS && schema.GetEnableUniqueKeyMergeOnWrite():
-		return fmt.Errorf("load into merge-on-write UNIQUE KEY tables: %w", ErrUnsupported)
 	case schema.GetNumKeyColumns() < 0 || int(schema.GetNumKeyColumns()) > len(schema.GetColumns()):
 		return invalid("%d key columns of %d", schema.GetNumKeyColumns(), len(schema.GetColumns()))
 	case len(sink.GetPartitions()) == 0:
@@ -173,6 +184,10 @@ func checkRows(schema *commonpb.TabletSchema, b *vector.Batch) error {
 		if !sameType(v.Type, t) {
 			return invalid("column %q is %s, rows carry %s", c.GetName(), t, v.Type)
 		}
+		var maxDec types.Int128 // once per column: MaxUnscaled is big-number arithmetic
+		if t.Kind == types.Decimal {
+			maxDec = types.MaxUnscaled(t.Precision)
+		}
 		for i := range b.N {
 			if v.IsNull(i) {
 				if !c.GetNullable() {
@@ -180,7 +195,7 @@ func checkRows(schema *commonpb.TabletSchema, b *vector.Batch) error {
 				}
 				continue
 			}
-			if !inRange(t, v, i) {
+			if !inRange(t, maxDec, v, i) {
 				return invalid("column %q row %d: value %q out of range for %s", c.GetName(), i+1, v.Format(i), t)
 			}
 		}
@@ -188,7 +203,8 @@ func checkRows(schema *commonpb.TabletSchema, b *vector.Batch) error {
 	return nil
 }
 
-func inRange(t types.T, v *vector.Vector, i int) bool {
+// inRange says whether row i of v fits t; maxDec is types.MaxUnscaled(t.Precision) for DECIMAL.
+func inRange(t types.T, maxDec types.Int128, v *vector.Vector, i int) bool {
 	switch t.Kind {
 	case types.Boolean, types.TinyInt, types.SmallInt, types.Int:
 		lo, hi := types.IntegerRange(t.Kind)
@@ -200,8 +216,7 @@ func inRange(t types.T, v *vector.Vector, i int) bool {
 		} else {
 			x = types.I128(v.Int64[i])
 		}
-		m := types.MaxUnscaled(t.Precision)
-		return x.Cmp(m) <= 0 && x.Cmp(m.Neg()) >= 0
+		return x.Cmp(maxDec) <= 0 && x.Cmp(maxDec.Neg()) >= 0
 	case types.Date:
 		return v.Int64[i] >= minDate && v.Int64[i] <= maxDate
 	case types.DateTime:

@@ -340,12 +340,6 @@ func TestUnsupported(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
 	e := newEnv(r)
 	req := request(9, []int64{1}, nil, randomRows(r, 3))
-	req.Sink.Schema.KeysType = commonpb.KeysType_UNIQUE_KEYS
-	req.Sink.Schema.EnableUniqueKeyMergeOnWrite = true
-	if _, err := e.loader.Write(context.Background(), req); !errors.Is(err, load.ErrUnsupported) {
-		t.Fatalf("unique keys: %v", err)
-	}
-	req = request(9, []int64{1}, nil, randomRows(r, 3))
 	req.Sink.Partitions = append(req.Sink.Partitions, &computepb.PartitionSink{PartitionId: 8, TabletIds: []int64{2}})
 	if _, err := e.loader.Write(context.Background(), req); !errors.Is(err, load.ErrUnsupported) {
 		t.Fatalf("two partitions: %v", err)

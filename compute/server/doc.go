@@ -2,7 +2,12 @@
 // runs a plan fragment over tablets read from the vault and streams its batches back; Write loads
 // rows into tablets (package load); CheckVault probes a storage vault about to be created
 // (vault.Check through vault/spec), answering ok=false with the failed step rather than an RPC
-// error when the vault does not work. Vaults opens the vaults a node reads and writes, with a file
+// error when the vault does not work; Compact compacts tablets through the node's compactor
+// (package compaction; ALTER TABLE ... COMPACT), waiting for them when asked. CommitTxn commits
+// a load transaction through package
+// compute/publish (merge-on-write delete bitmaps first, under the delete-bitmap lock): the one
+// commit path of every load; the publisher and the node's primary-key cache are shared with
+// Stream Load (Publisher). Vaults opens the vaults a node reads and writes, with a file
 // cache in front of each remote one. The node owns no state: tablet metadata comes from the Meta
 // Service on every scan, data from the vault.
 //
@@ -14,7 +19,8 @@
 // Errors are mapped to gRPC codes here and only here: bad plans, bad input rows and arithmetic
 // overflow are InvalidArgument (their message is meant for the user), features this build does
 // not have are Unimplemented, corrupt or missing segment files are DataLoss, Meta Service errors
-// keep their code, and everything else is Internal.
+// keep their code, Doris's -235 (too many versions) is ResourceExhausted, and everything else is
+// Internal.
 //
 // A Server is safe for concurrent use by any number of RPCs.
 package server

@@ -10,9 +10,11 @@ import (
 	"github.com/doricdb/doric/api/computepb"
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/api/planpb"
+	"github.com/doricdb/doric/compute/compaction"
 	"github.com/doricdb/doric/compute/exec"
 	"github.com/doricdb/doric/compute/expr"
 	"github.com/doricdb/doric/compute/load"
+	"github.com/doricdb/doric/compute/publish"
 	"github.com/doricdb/doric/compute/segment"
 	"github.com/doricdb/doric/compute/tablet"
 	"github.com/doricdb/doric/compute/vector"
@@ -33,6 +35,13 @@ type Config struct {
 	Vaults    vault.Resolver
 	BatchSize int             // rows per batch; 0 means exec.DefaultBatchSize
 	Segment   segment.Options // segment writer tuning for loads
+	// Compactor serves Compact and tracks the tablets Write loads into; nil: Compact fails
+	// with Unimplemented.
+	Compactor *compaction.Compactor
+	// MaxTabletVersionNum is load.Loader's limit (0: 2000, negative: none).
+	MaxTabletVersionNum int
+	// KeyCacheBytes bounds the node's cache of merge-on-write primary keys (0: the default).
+	KeyCacheBytes int64
 }
 
 // Server implements computepb.ComputeServiceServer.
@@ -41,6 +50,7 @@ type Server struct {
 	cfg    Config
 	loader *load.Loader
 	reader *tablet.Reader
+	pub    *publish.Publisher // commits load transactions (commit.go)
 }
 
 // New returns a server.
@@ -54,11 +64,19 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Vaults == nil {
 		cfg.Vaults = MetaVaults(cfg.Meta, cfg.InstanceID)
 	}
-	return &Server{
-		cfg:    cfg,
-		loader: &load.Loader{Meta: cfg.Meta, InstanceID: cfg.InstanceID, Vaults: cfg.Vaults, Segment: cfg.Segment},
+	s := &Server{
+		cfg: cfg,
+		loader: &load.Loader{Meta: cfg.Meta, InstanceID: cfg.InstanceID, Vaults: cfg.Vaults, Segment: cfg.Segment,
+			MaxTabletVersionNum: cfg.MaxTabletVersionNum},
 		reader: &tablet.Reader{Meta: cfg.Meta, InstanceID: cfg.InstanceID, Vaults: cfg.Vaults},
-	}, nil
+	}
+	if cfg.Compactor != nil {
+		s.loader.Written = cfg.Compactor.Loaded
+	}
+	if err := s.initPublish(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Register registers the service on r.
@@ -172,7 +190,10 @@ func toStatus(err error) error {
 		code = codes.DeadlineExceeded
 	case errors.Is(err, expr.ErrBadPlan), errors.Is(err, expr.ErrOutOfRange), errors.Is(err, load.ErrInvalidInput):
 		code = codes.InvalidArgument
-	case errors.Is(err, load.ErrUnsupported), errors.Is(err, tablet.ErrUnsupported), errors.Is(err, spec.ErrUnsupported):
+	case errors.Is(err, load.ErrTooManyVersions):
+		code = codes.ResourceExhausted // Doris's -235: the message is meant for the user
+	case errors.Is(err, load.ErrUnsupported), errors.Is(err, tablet.ErrUnsupported), errors.Is(err, spec.ErrUnsupported),
+		errors.Is(err, compaction.ErrUnsupported):
 		code = codes.Unimplemented
 	case errors.Is(err, segment.ErrCorrupt), errors.Is(err, vault.ErrNotFound):
 		code = codes.DataLoss

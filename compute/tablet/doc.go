@@ -12,7 +12,21 @@
 // and the requested columns of the whole snapshot into memory on the first Next, folds them and
 // then yields the requested columns in key order. (A streaming k-way merge is future work: a
 // merged scan holds one tablet's rows of those columns in memory.) Merge-on-write UNIQUE tables
-// are rejected with ErrUnsupported.
+// are read without merging and streamed like DUPLICATE ones: on the first Next the scanner
+// fetches the delete bitmaps of the snapshot's rowsets (GetDeleteBitmap) and unions those that
+// apply at the snapshot version (ApplyBitmaps, FORMAT.md), and skips the rows they mark; their
+// rows come in version order, not key order.
+//
+// Deletes, for every model: the rows of a rowset that a delete predicate of a newer rowset of
+// the snapshot matches (RowsetMeta.delete_predicates: rows of rowsets whose end_version is below
+// the delete rowset's start_version; DeletePredicate, exported for compaction) are skipped
+// before any merge; then rows whose hidden delete-sign column (TabletSchema.delete_sign_idx) is 1
+// — after the merge, or after the bitmaps — are tombstones and skipped. The scanner reads the
+// columns these need even when they are not asked for. Batches carry no selection vector.
+//
+// Merge-on-write primary keys: a segment's key columns are its primary-key index (SegmentKeys,
+// AppendKey's memcomparable encoding), read by Reader.SegmentKeys and cached per node by a
+// KeyCache; package compute/publish uses them to compute bitmaps.
 //
 // Columns a segment does not have (added to the schema after the segment was written) read as
 // the column's default value, or NULL.

@@ -25,6 +25,8 @@ type Reader struct {
 	Meta       metapb.MetaServiceClient
 	InstanceID string
 	Vaults     vault.Resolver
+	// Keys caches the primary-key indexes of merge-on-write segments (SegmentKeys); nil: none.
+	Keys *KeyCache
 }
 
 // Snapshot is the set of rowsets of a tablet visible at a version, in version order.
@@ -60,7 +62,7 @@ func (r *Reader) Capture(ctx context.Context, tabletID, version int64) (*Snapsho
 	return &Snapshot{TabletID: tabletID, Version: version, Rowsets: rs}, nil
 }
 
-// column is an output column: where it is found by unique id and what it is.
+// column is a column a scanner reads: where it is found by unique id and what it is.
 type column struct {
 	uid      int32
 	t        types.T
@@ -68,69 +70,64 @@ type column struct {
 	def      *vector.Vector // one-row default for segments without the column (NULL if none)
 }
 
-// Scanner yields the rows of a snapshot.
+// Scanner yields the rows of a snapshot. See the package doc for what it applies.
 type Scanner struct {
 	r         *Reader
 	snap      *Snapshot
-	cols      []column
+	cols      []column // the output columns
 	batchSize int
-	rowset    int // index of the current rowset
-	seg       int // next segment of the current rowset
-	storage   vault.Storage
-	it        *segment.Iterator
-	present   []int // for each output column, its index among the iterator's columns, or -1
 
-	// AGGREGATE and UNIQUE tables: raw scans the key, sequence and requested columns, which
-	// are folded by fold on the first Next; project picks the requested ones out of them.
-	raw     *Scanner
-	fold    *model.Model
-	project []int
-	merged  *vector.Batch
-	pos     int
+	raw     *rawScanner // reads the needed columns, without deleted rows
+	project []int       // output column k is raw column project[k]
+	sign    int         // raw column of the delete sign, -1 for none
+	mow     bool        // merge-on-write: delete bitmaps are fetched on the first Next
+
+	// AGGREGATE and UNIQUE merge-on-read tables: the raw rows are folded on the first Next.
+	fold   *model.Model
+	merged *vector.Batch
+	pos    int
 }
 
 // Scan returns a scanner over the columns with the given unique ids of schema.
 func (r *Reader) Scan(snap *Snapshot, schema *commonpb.TabletSchema, uniqueIDs []int32, batchSize int) (*Scanner, error) {
-	switch schema.GetKeysType() {
-	case commonpb.KeysType_DUP_KEYS:
-		return r.scan(snap, schema, uniqueIDs, batchSize)
-	case commonpb.KeysType_UNIQUE_KEYS:
-		if schema.GetEnableUniqueKeyMergeOnWrite() {
-			return nil, fmt.Errorf("tablet %d: merge-on-write UNIQUE KEY tables: %w", snap.TabletID, ErrUnsupported)
-		}
-	}
-	// Merge on read: the key columns, the sequence column and the requested ones.
 	cols := schema.GetColumns()
 	nk := int(schema.GetNumKeyColumns())
-	if nk > len(cols) {
+	if nk > len(cols) || nk < 0 {
 		return nil, fmt.Errorf("tablet %d: %d key columns of %d", snap.TabletID, nk, len(cols))
-	}
-	var ids []int32
-	var aggs []string
-	at := map[int32]int{}
-	add := func(c *commonpb.Column) {
-		if _, ok := at[c.GetUniqueId()]; !ok {
-			at[c.GetUniqueId()] = len(ids)
-			ids = append(ids, c.GetUniqueId())
-			aggs = append(aggs, c.GetAggregation())
-		}
-	}
-	for _, c := range cols[:nk] {
-		add(c)
-	}
-	seq := -1
-	if schema.SequenceColIdx != nil {
-		i := int(schema.GetSequenceColIdx())
-		if i < 0 || i >= len(cols) {
-			return nil, fmt.Errorf("tablet %d: sequence column %d of %d", snap.TabletID, i, len(cols))
-		}
-		add(cols[i])
-		seq = at[cols[i].GetUniqueId()]
 	}
 	byID := map[int32]*commonpb.Column{}
 	for _, c := range cols {
 		byID[c.GetUniqueId()] = c
 	}
+	kind := schema.GetKeysType()
+	mow := kind == commonpb.KeysType_UNIQUE_KEYS && schema.GetEnableUniqueKeyMergeOnWrite()
+	merge := kind == commonpb.KeysType_AGG_KEYS || (kind == commonpb.KeysType_UNIQUE_KEYS && !mow)
+
+	var ids []int32
+	var aggs []string
+	at := map[int32]int{}
+	add := func(c *commonpb.Column) int {
+		if k, ok := at[c.GetUniqueId()]; ok {
+			return k
+		}
+		at[c.GetUniqueId()] = len(ids)
+		ids = append(ids, c.GetUniqueId())
+		aggs = append(aggs, c.GetAggregation())
+		return len(ids) - 1
+	}
+	seq := -1
+	if merge {
+		for _, c := range cols[:nk] {
+			add(c)
+		}
+		if schema.SequenceColIdx != nil {
+			i := int(schema.GetSequenceColIdx())
+			if i < 0 || i >= len(cols) {
+				return nil, fmt.Errorf("tablet %d: sequence column %d of %d", snap.TabletID, i, len(cols))
+			}
+			seq = add(cols[i])
+		}
+	}
 	for _, id := range uniqueIDs {
 		c, ok := byID[id]
 		if !ok {
@@ -138,43 +135,46 @@ func (r *Reader) Scan(snap *Snapshot, schema *commonpb.TabletSchema, uniqueIDs [
 		}
 		add(c)
 	}
-	m, err := model.New(schema.GetKeysType(), nk, aggs, seq)
-	if err != nil {
-		return nil, fmt.Errorf("tablet %d: %w", snap.TabletID, err)
+	sign := -1
+	if schema.DeleteSignIdx != nil {
+		i := int(schema.GetDeleteSignIdx())
+		if i < 0 || i >= len(cols) {
+			return nil, fmt.Errorf("tablet %d: delete sign column %d of %d", snap.TabletID, i, len(cols))
+		}
+		sign = add(cols[i])
 	}
-	raw, err := r.scan(snap, schema, ids, batchSize)
+	// Delete predicates: those of a rowset apply to the rowsets of lower versions.
+	preds := make([][]*DeletePredicate, len(snap.Rowsets))
+	for _, d := range snap.Rowsets {
+		for _, p := range d.GetDeletePredicates() {
+			dp, err := CompileDeletePredicate(schema, p)
+			if err != nil {
+				return nil, fmt.Errorf("tablet %d rowset %s: %w", snap.TabletID, d.GetRowsetId(), err)
+			}
+			for _, id := range dp.Columns() {
+				add(byID[id])
+			}
+			for k, rs := range snap.Rowsets {
+				if rs.GetEndVersion() < d.GetStartVersion() {
+					preds[k] = append(preds[k], dp)
+				}
+			}
+		}
+	}
+	raw, err := r.newRaw(snap, byID, ids, batchSize)
 	if err != nil {
 		return nil, err
 	}
-	s := &Scanner{r: r, snap: snap, batchSize: raw.batchSize, raw: raw, fold: m}
+	raw.preds = preds
+	s := &Scanner{r: r, snap: snap, batchSize: raw.batchSize, raw: raw, sign: sign, mow: mow}
 	for _, id := range uniqueIDs {
 		s.project = append(s.project, at[id])
 		s.cols = append(s.cols, raw.cols[at[id]])
 	}
-	return s, nil
-}
-
-// scan reads every row of every rowset, in version order, with no merge.
-func (r *Reader) scan(snap *Snapshot, schema *commonpb.TabletSchema, uniqueIDs []int32, batchSize int) (*Scanner, error) {
-	byID := map[int32]*commonpb.Column{}
-	for _, c := range schema.GetColumns() {
-		byID[c.GetUniqueId()] = c
-	}
-	s := &Scanner{r: r, snap: snap, batchSize: batchSize}
-	if s.batchSize <= 0 {
-		s.batchSize = 4096
-	}
-	for _, id := range uniqueIDs {
-		c, ok := byID[id]
-		if !ok {
-			return nil, fmt.Errorf("tablet %d: no column with unique id %d in the schema", snap.TabletID, id)
+	if merge {
+		if s.fold, err = model.New(kind, nk, aggs, seq); err != nil {
+			return nil, fmt.Errorf("tablet %d: %w", snap.TabletID, err)
 		}
-		col := column{uid: id, t: types.FromProto(c.GetType()), nullable: c.GetNullable()}
-		if err := col.t.Validate(); err != nil {
-			return nil, fmt.Errorf("tablet %d: column %q: %w", snap.TabletID, c.GetName(), err)
-		}
-		col.def = defaultValue(c, col.t)
-		s.cols = append(s.cols, col)
 	}
 	return s, nil
 }
@@ -199,11 +199,148 @@ func defaultValue(c *commonpb.Column, t types.T) *vector.Vector {
 	return expr.Cast(text, []int32{0}, t)
 }
 
-// Next returns the next batch, or nil at the end.
+// Next returns the next batch, or nil at the end. Batches carry no selection.
 func (s *Scanner) Next(ctx context.Context) (*vector.Batch, error) {
-	if s.raw != nil {
+	if s.mow && s.raw.bitmaps == nil {
+		d, err := s.r.DeleteBitmaps(ctx, s.snap)
+		if err != nil {
+			return nil, err
+		}
+		s.raw.bitmaps = d
+	}
+	if s.fold != nil {
 		return s.nextMerged(ctx)
 	}
+	for {
+		b, err := s.raw.next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		if b = s.finish(b); b.N > 0 {
+			return b, nil
+		}
+	}
+}
+
+// finish drops the tombstones of b (rows whose delete sign is 1) and projects the output columns.
+func (s *Scanner) finish(b *vector.Batch) *vector.Batch {
+	if s.sign >= 0 {
+		sv := b.Cols[s.sign]
+		var keep []int32
+		dropped := false
+		for i := range b.N {
+			if !sv.IsNull(i) && sv.Int64[i] == 1 {
+				if !dropped {
+					keep = vector.Identity(make([]int32, 0, b.N), i)
+					dropped = true
+				}
+				continue
+			}
+			if dropped {
+				keep = append(keep, int32(i))
+			}
+		}
+		if dropped {
+			b = gatherBatch(b, keep)
+		}
+	}
+	out := make([]*vector.Vector, len(s.project))
+	for k, p := range s.project {
+		out[k] = b.Cols[p]
+	}
+	return vector.NewBatch(out, b.N)
+}
+
+func gatherBatch(b *vector.Batch, rows []int32) *vector.Batch {
+	cols := make([]*vector.Vector, len(b.Cols))
+	for k, c := range b.Cols {
+		cols[k] = c.Gather(rows)
+	}
+	return vector.NewBatch(cols, len(rows))
+}
+
+// nextMerged serves AGGREGATE and UNIQUE merge-on-read tables: on the first call it reads the
+// whole snapshot (rows in version order), folds it by the model, and then hands out slices.
+func (s *Scanner) nextMerged(ctx context.Context) (*vector.Batch, error) {
+	if s.merged == nil {
+		all := make([]*vector.Vector, len(s.raw.cols))
+		for k, c := range s.raw.cols {
+			all[k] = vector.NewWithCap(c.t, 0)
+		}
+		n := 0
+		for {
+			b, err := s.raw.next(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if b == nil {
+				break
+			}
+			for k, v := range b.Cols {
+				all[k].AppendRange(v, 0, b.N)
+			}
+			n += b.N
+		}
+		folded, err := s.fold.Apply(vector.NewBatch(all, n))
+		if err != nil {
+			return nil, fmt.Errorf("tablet %d: %w", s.snap.TabletID, err)
+		}
+		s.merged = s.finish(folded)
+	}
+	if s.pos >= s.merged.N {
+		return nil, nil
+	}
+	lo, hi := s.pos, min(s.pos+s.batchSize, s.merged.N)
+	s.pos = hi
+	out := make([]*vector.Vector, len(s.merged.Cols))
+	for k, v := range s.merged.Cols {
+		out[k] = v.Slice(lo, hi)
+	}
+	return vector.NewBatch(out, hi-lo), nil
+}
+
+// rawScanner reads columns of every rowset, in version order, with no merge; it skips the rows
+// delete bitmaps mark and those delete predicates of newer rowsets match.
+type rawScanner struct {
+	r         *Reader
+	snap      *Snapshot
+	cols      []column
+	at        map[int32]int // column position by unique id
+	batchSize int
+	bitmaps   DeleteBitmap         // nil: none
+	preds     [][]*DeletePredicate // per rowset: the delete predicates that apply to it
+
+	rowset  int // index of the current rowset
+	seg     int // next segment of the current rowset
+	storage vault.Storage
+	it      *segment.Iterator
+	present []int // for each column, its index among the iterator's columns, or -1
+	cur     SegmentRef
+	deleted []bool
+}
+
+func (r *Reader) newRaw(snap *Snapshot, byID map[int32]*commonpb.Column, uniqueIDs []int32, batchSize int) (*rawScanner, error) {
+	s := &rawScanner{r: r, snap: snap, batchSize: batchSize, at: map[int32]int{}}
+	if s.batchSize <= 0 {
+		s.batchSize = 4096
+	}
+	for _, id := range uniqueIDs {
+		c, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("tablet %d: no column with unique id %d in the schema", snap.TabletID, id)
+		}
+		col := column{uid: id, t: types.FromProto(c.GetType()), nullable: c.GetNullable()}
+		if err := col.t.Validate(); err != nil {
+			return nil, fmt.Errorf("tablet %d: column %q: %w", snap.TabletID, c.GetName(), err)
+		}
+		col.def = defaultValue(c, col.t)
+		s.at[id] = len(s.cols)
+		s.cols = append(s.cols, col)
+	}
+	return s, nil
+}
+
+func (s *rawScanner) next(ctx context.Context) (*vector.Batch, error) {
 	for {
 		if s.it == nil {
 			ok, err := s.openNext(ctx)
@@ -233,8 +370,44 @@ func (s *Scanner) Next(ctx context.Context) (*vector.Batch, error) {
 			}
 			out[k] = constant(c.def, b.N)
 		}
-		return vector.NewBatch(out, b.N), nil
+		if b = s.filter(vector.NewBatch(out, b.N), s.it.Ordinal()); b.N > 0 {
+			return b, nil
+		}
 	}
+}
+
+// filter drops the rows of b (whose first row is row ord of the current segment) that the delete
+// bitmap marks or a delete predicate deletes.
+func (s *rawScanner) filter(b *vector.Batch, ord int64) *vector.Batch {
+	bm := s.bitmaps[s.cur]
+	preds := s.preds[s.rowset]
+	if bm == nil && len(preds) == 0 {
+		return b
+	}
+	if cap(s.deleted) < b.N {
+		s.deleted = make([]bool, b.N)
+	}
+	del := s.deleted[:b.N]
+	clear(del)
+	if bm != nil {
+		for i := range del {
+			del[i] = bm.Contains(uint32(ord) + uint32(i))
+		}
+	}
+	col := func(uid int32) *vector.Vector { return b.Cols[s.at[uid]] }
+	for _, p := range preds {
+		p.Match(col, b.N, del)
+	}
+	keep := make([]int32, 0, b.N)
+	for i, d := range del {
+		if !d {
+			keep = append(keep, int32(i))
+		}
+	}
+	if len(keep) == b.N {
+		return b
+	}
+	return gatherBatch(b, keep)
 }
 
 func constant(one *vector.Vector, n int) *vector.Vector {
@@ -253,7 +426,7 @@ func constant(one *vector.Vector, n int) *vector.Vector {
 }
 
 // openNext opens the next segment; false at the end of the snapshot.
-func (s *Scanner) openNext(ctx context.Context) (bool, error) {
+func (s *rawScanner) openNext(ctx context.Context) (bool, error) {
 	for s.rowset < len(s.snap.Rowsets) {
 		rs := s.snap.Rowsets[s.rowset]
 		if s.seg >= int(rs.GetNumSegments()) {
@@ -273,6 +446,7 @@ func (s *Scanner) openNext(ctx context.Context) (bool, error) {
 			size = sizes[s.seg]
 		}
 		path := vault.SegmentPath(s.snap.TabletID, rs.GetRowsetId(), s.seg)
+		s.cur = SegmentRef{RowsetID: rs.GetRowsetId(), Segment: int64(s.seg)}
 		s.seg++
 		seg, err := segment.Open(ctx, s.storage, path, size)
 		if err != nil {
@@ -301,48 +475,4 @@ func (s *Scanner) openNext(ctx context.Context) (bool, error) {
 		return true, nil
 	}
 	return false, nil
-}
-
-// nextMerged serves AGGREGATE and UNIQUE tables: on the first call it reads the whole
-// snapshot (rows in version order), folds it by the model, and then hands out slices.
-func (s *Scanner) nextMerged(ctx context.Context) (*vector.Batch, error) {
-	if s.merged == nil {
-		all := make([]*vector.Vector, len(s.raw.cols))
-		for k, c := range s.raw.cols {
-			all[k] = vector.NewWithCap(c.t, 0)
-		}
-		n := 0
-		for {
-			b, err := s.raw.Next(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if b == nil {
-				break
-			}
-			for k, v := range b.Cols {
-				all[k].AppendRange(v, 0, b.N)
-			}
-			n += b.N
-		}
-		folded, err := s.fold.Apply(vector.NewBatch(all, n))
-		if err != nil {
-			return nil, fmt.Errorf("tablet %d: %w", s.snap.TabletID, err)
-		}
-		out := make([]*vector.Vector, len(s.project))
-		for k, p := range s.project {
-			out[k] = folded.Cols[p]
-		}
-		s.merged = vector.NewBatch(out, folded.N)
-	}
-	if s.pos >= s.merged.N {
-		return nil, nil
-	}
-	lo, hi := s.pos, min(s.pos+s.batchSize, s.merged.N)
-	s.pos = hi
-	out := make([]*vector.Vector, len(s.merged.Cols))
-	for k, v := range s.merged.Cols {
-		out[k] = v.Slice(lo, hi)
-	}
-	return vector.NewBatch(out, hi-lo), nil
 }

@@ -195,11 +195,6 @@ func TestRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mow := schema(bigint(1))
-	mow.KeysType, mow.EnableUniqueKeyMergeOnWrite = commonpb.KeysType_UNIQUE_KEYS, true
-	if _, err := f.reader.Scan(snap, mow, []int32{1}, 10); !errors.Is(err, tablet.ErrUnsupported) {
-		t.Fatalf("merge-on-write unique keys: %v", err)
-	}
 	if _, err := f.reader.Scan(snap, schema(bigint(1)), []int32{99}, 10); err == nil {
 		t.Fatal("unknown column accepted")
 	}

@@ -182,6 +182,11 @@ func (p *printer) node(n Node) {
 		if n.Distribution != nil {
 			p.distribution(n.Distribution)
 		}
+	case *Compact:
+		if n.Kind != "" {
+			p.w(n.Kind + " ")
+		}
+		p.w("COMPACT")
 	case *DropPartition:
 		p.w("DROP PARTITION ")
 		if n.IfExists {
@@ -268,6 +273,8 @@ func (p *printer) node(n Node) {
 		}
 	case *Select:
 		p.selectStmt(n)
+	case *Delete, *Update, *ShowLoad:
+		p.dml(n)
 	case *Set:
 		p.w("SET ")
 		for i, it := range n.Items {

@@ -200,6 +200,9 @@ func formatTable(t *catalog.Table) string {
 		if c.Aggregation != "" {
 			b.WriteString(" " + c.Aggregation)
 		}
+		if c.Hidden {
+			b.WriteString(" HIDDEN")
+		}
 		if c.Default != nil {
 			fmt.Fprintf(&b, " DEFAULT %q", *c.Default)
 		}

@@ -66,6 +66,9 @@ func BuildTable(db string, st *ast.CreateTable) (*catalog.Table, error) {
 					Msg: fmt.Sprintf("Duplicate column name '%s'", d.Name.Name)}
 			}
 		}
+		if err := checkColumnName(d); err != nil {
+			return nil, err
+		}
 		typ, err := resolveType(d.Type, false)
 		if err != nil {
 			return nil, err
@@ -208,6 +211,7 @@ func BuildTable(db string, st *ast.CreateTable) (*catalog.Table, error) {
 			return nil, err
 		}
 	}
+	addHiddenColumns(t)
 	return t, nil
 }
 

@@ -10,6 +10,15 @@
 //     resolved through compute/function, whose canonical names the plan carries.
 //   - BindInsert: INSERT ... VALUES → a commonpb.Batch holding every column of the table in
 //     schema order, values converted and range-checked (strict, as Doris's strict mode).
+//   - BindInsertSelect: INSERT ... SELECT → the bound query plus the mapping of its result columns
+//     to the table's (InsertSelect.Add converts result batches strictly, with INSERT ... VALUES's
+//     row/column/value messages; Rows is the load batch). BindUpdate and BindDelete (UNIQUE KEY
+//     tables) bind to the same write-back: the matching rows with SET applied, or with the hidden
+//     delete sign set to 1. BindDelete on DUPLICATE/AGGREGATE tables → a commonpb.DeletePredicate
+//     (Doris's delete-predicate forms and messages) and the partitions it applies to.
+//   - Hidden columns: UNIQUE KEY tables get __DORIS_DELETE_SIGN__ TINYINT NOT NULL DEFAULT "0"
+//     REPLACE as their last column (catalog.Column.Hidden); SELECT *, INSERT without a column
+//     list and stream loads without a columns header leave it out (it takes its default).
 //   - BindLoad: a stream load's `columns` and `where` headers → one expression per table column
 //     over the body's columns (all STRING) and a filter over the table's columns (frontend/load
 //     ships them to the compute node running the load).

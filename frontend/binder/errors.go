@@ -29,6 +29,7 @@ const (
 	ErrInvalidDDL                       // 1105 a CREATE TABLE that Doris rejects (keys, distribution, ...)
 	ErrNotSupported                     // 1235 a construct that is not supported yet
 	ErrUnknownPartition                 // 1735 Unknown partition 'p' in table 't'
+	ErrInvalidDML                       // 1105 a DELETE or UPDATE that Doris rejects (model, predicate form)
 )
 
 // Error is every error the binder returns.

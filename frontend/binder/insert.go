@@ -29,33 +29,11 @@ func bindInsert(t *catalog.Table, st *ast.Insert, now time.Time) (*commonpb.Batc
 		return nil, errorf(ErrNotSupported, st.Select.Pos, "INSERT ... SELECT is not supported yet")
 	}
 	// target[i] is the table column the i-th value of a row goes to.
-	var target []int
-	if len(st.Columns) == 0 {
-		for i := range t.Columns {
-			target = append(target, i)
-		}
-	} else {
-		seen := map[int]bool{}
-		for _, c := range st.Columns {
-			i := t.ColumnIndex(c.Name)
-			if i < 0 {
-				return nil, errorf(ErrUnknownColumn, c.Pos, "Unknown column '%s' in 'table list'", c.Name)
-			}
-			if seen[i] {
-				return nil, &Error{Code: ErrDuplicateColumn, Pos: c.Pos, Column: t.Columns[i].Name,
-					Msg: fmt.Sprintf("Column '%s' specified twice", c.Name)}
-			}
-			seen[i] = true
-			target = append(target, i)
-		}
+	target, err := insertTargets(t, st.Columns)
+	if err != nil {
+		return nil, err
 	}
-	source := make([]int, len(t.Columns)) // value position per table column; -1: not listed
-	for i := range source {
-		source[i] = -1
-	}
-	for pos, col := range target {
-		source[col] = pos
-	}
+	source := sourceOf(t, target) // value position per table column; -1: not listed
 
 	n := len(st.Rows)
 	builders := make([]*columnBuilder, len(t.Columns))

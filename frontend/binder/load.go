@@ -42,7 +42,9 @@ func BindLoad(t *catalog.Table, items []LoadColumn, where ast.Expr, now time.Tim
 	mapped := map[int]ast.Expr{} // table column → its mapping expression
 	if len(items) == 0 {
 		for _, c := range t.Columns {
-			m.Sources = append(m.Sources, c.Name)
+			if !c.Hidden { // hidden columns take their default
+				m.Sources = append(m.Sources, c.Name)
+			}
 		}
 	}
 	seen := map[string]bool{}

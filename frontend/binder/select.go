@@ -121,6 +121,9 @@ func (b *selectBinder) items() ([]*selectItem, error) {
 				return nil, errorf(ErrUnknownTable, star.Pos, "Unknown table '%s'", star.Table)
 			}
 			for i, c := range s.table.Columns {
+				if c.Hidden {
+					continue
+				}
 				items = append(items, &selectItem{
 					expr: &expr{kind: eCol, typ: c.Type, nullable: c.Nullable, pos: star.Pos, col: i},
 					name: c.Name,

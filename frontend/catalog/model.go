@@ -39,6 +39,10 @@ type Column struct {
 	Default     *string // DEFAULT literal text; nil = no default (NULL for nullable columns)
 	Comment     string
 	Aggregation string // AGGREGATE KEY value columns: SUM, MAX, MIN, REPLACE, ...
+	// Hidden columns are the system's (DeleteSignColumn): not in SELECT *, DESC, SHOW CREATE
+	// TABLE, INSERT without a column list or a stream load without a columns header; loads fill
+	// them with their default.
+	Hidden bool `json:",omitempty"`
 }
 
 // Distribution is DISTRIBUTED BY HASH(Columns) BUCKETS Buckets, or RANDOM when Columns is empty.
@@ -113,7 +117,7 @@ func (t *Table) NumKeyColumns() int {
 func (t *Table) Schema() *commonpb.TabletSchema {
 	s := &commonpb.TabletSchema{KeysType: t.KeysType, NumKeyColumns: int32(t.NumKeyColumns()), Compression: t.Properties["compression"]}
 	for _, c := range t.Columns {
-		pc := &commonpb.Column{UniqueId: c.UniqueID, Name: c.Name, Type: c.Type.Proto(), Nullable: c.Nullable, IsKey: c.IsKey, Comment: c.Comment, Aggregation: c.Aggregation}
+		pc := &commonpb.Column{UniqueId: c.UniqueID, Name: c.Name, Type: c.Type.Proto(), Nullable: c.Nullable, IsKey: c.IsKey, Comment: c.Comment, Aggregation: c.Aggregation, Hidden: c.Hidden}
 		if c.Default != nil {
 			pc.HasDefault, pc.DefaultValue = true, *c.Default
 		}
@@ -126,6 +130,9 @@ func (t *Table) Schema() *commonpb.TabletSchema {
 	}
 	if t.KeysType == commonpb.KeysType_UNIQUE_KEYS {
 		s.EnableUniqueKeyMergeOnWrite = !strings.EqualFold(t.Properties[PropMergeOnWrite], "false")
+		if i := t.DeleteSignIndex(); i >= 0 {
+			s.DeleteSignIdx = proto.Int32(int32(i))
+		}
 		if name, ok := t.Properties[PropSequenceCol]; ok {
 			if i := t.ColumnIndex(name); i >= 0 {
 				s.SequenceColIdx = proto.Int32(int32(i))

@@ -10,7 +10,14 @@
 // Loads: rows are routed to partitions in the frontend (catalog.Router), partitions an AUTO
 // PARTITION table lacks are created first (Config.Partitions), and each partition's rows go in a
 // write request of their own (compute nodes take one partition per request), a few in flight at
-// a time, all in the load's transaction, which commits only when every write succeeded.
+// a time, all in the load's transaction, which commits only when every write succeeded. The
+// commit goes through a compute node's CommitTxn (Commit: the publish, which computes the delete
+// bitmaps of merge-on-write tables), never straight to the Meta Service.
+//
+// DML: INSERT ... SELECT, UPDATE and DELETE on UNIQUE tables load their rows with LoadAs (the
+// statement's Kind goes into generated labels and the txn's request id, which SHOW LOAD reads);
+// DELETE on DUPLICATE/AGGREGATE tables is DeleteWhere: one txn, a delete-predicate rowset on
+// every tablet of the chosen partitions.
 //
 // Placement: a tablet's owner inside a group is chosen by rendezvous (highest-random-weight)
 // hashing of the tablet id over the group's running nodes, so adding a node moves only its share.

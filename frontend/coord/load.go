@@ -45,6 +45,13 @@ func (c *Coordinator) Load(ctx context.Context, group string, t *catalog.Table, 
 // LoadInto is Load restricted to the named partitions (INSERT INTO t PARTITION (...)): a row
 // another partition (or none) takes fails the load; no partition is created.
 func (c *Coordinator) LoadInto(ctx context.Context, group string, t *catalog.Table, rows *commonpb.Batch, label string, partitions []string) (*LoadResult, error) {
+	return c.LoadAs(ctx, group, KindInsert, t, rows, label, partitions)
+}
+
+// LoadAs is LoadInto for a statement of the given kind (INSERT, or the write-back of DELETE and
+// UPDATE on UNIQUE KEY tables): the kind prefixes a generated label and is recorded in the
+// txn's request id, which SHOW LOAD reads (see Kind).
+func (c *Coordinator) LoadAs(ctx context.Context, group string, kind Kind, t *catalog.Table, rows *commonpb.Batch, label string, partitions []string) (*LoadResult, error) {
 	b, err := vector.FromProto(rows)
 	if err != nil {
 		return nil, fmt.Errorf("BUG: load rows: %w", err)
@@ -54,11 +61,11 @@ func (c *Coordinator) LoadInto(ctx context.Context, group string, t *catalog.Tab
 		return nil, err
 	}
 	if label == "" {
-		label = "insert_" + newID()
+		label = string(kind) + "_" + newID()
 	}
 	meta := c.cfg.Meta
 	begin, err := meta.BeginTxn(ctx, &metapb.BeginTxnRequest{InstanceId: c.cfg.InstanceID, DbId: t.DBID, Label: label,
-		TableIds: []int64{t.ID}, TimeoutMs: c.cfg.LoadTimeout.Milliseconds()})
+		TableIds: []int64{t.ID}, TimeoutMs: c.cfg.LoadTimeout.Milliseconds(), RequestId: kind.requestID()})
 	if err != nil {
 		return nil, fmt.Errorf("begin load transaction: %w", err)
 	}
@@ -69,7 +76,7 @@ func (c *Coordinator) LoadInto(ctx context.Context, group string, t *catalog.Tab
 	n, err := c.write(ctx, group, t, b, parts, txnID)
 	if err == nil {
 		var commit *metapb.CommitTxnResponse
-		commit, err = meta.CommitTxn(ctx, &metapb.CommitTxnRequest{InstanceId: c.cfg.InstanceID, DbId: t.DBID, TxnId: txnID})
+		commit, err = c.Commit(ctx, group, t, txnID)
 		if err == nil {
 			return &LoadResult{Label: label, TxnID: txnID, Status: strings.TrimPrefix(commit.Txn.GetStatus().String(), "TXN_"), Rows: n}, nil
 		}

@@ -109,9 +109,9 @@ func (e *Executor) CreateTable(ctx context.Context, db string, t *catalog.Table,
 	return e.commitPartitions(ctx, t, partitionIDs(parts), false)
 }
 
-// checkModel validates the UNIQUE KEY properties. Merge-on-write (the default for UNIQUE KEY)
-// is refused: the engine implements merge-on-read only so far, and a table nobody could load is
-// worse than a clear refusal.
+// checkModel validates the UNIQUE KEY properties: merge-on-write (the default for UNIQUE KEY,
+// "enable_unique_key_merge_on_write" = "true") or merge-on-read ("false"), and the sequence
+// column.
 func checkModel(t *catalog.Table) error {
 	if err := checkBloomFilterColumns(t); err != nil {
 		return err
@@ -125,9 +125,6 @@ func checkModel(t *catalog.Table) error {
 			return &InvalidPropertyError{Msg: "Sequence column only support UNIQUE_KEYS"}
 		}
 		return nil
-	}
-	if !strings.EqualFold(t.Properties[catalog.PropMergeOnWrite], "false") {
-		return &NotSupportedError{What: "merge-on-write UNIQUE KEY tables"}
 	}
 	if hasSeq {
 		i := t.ColumnIndex(seq)

@@ -20,7 +20,8 @@
 //     out; missing partitions are created with Doris's names and bounds through
 //     Config.Partitions (the DDL executor's CreateAutoPartitions).
 //   - PUT /api/{db}/_stream_load_2pc commits or aborts a two-phase-commit load, found by the
-//     `txn_id` or `label` header, as `txn_operation: commit|abort` says.
+//     `txn_id` or `label` header, as `txn_operation: commit|abort` says; a commit goes through a
+//     compute node's CommitTxn (the publish every load commits through).
 //
 // Errors answer JSON. For _stream_load they have the shape of a stream load result (Status
 // "Fail", Message); for _stream_load_2pc Doris's {"status", "msg"}; for _load_plan

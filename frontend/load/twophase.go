@@ -82,7 +82,7 @@ func (h *Handler) finish2PC(ctx context.Context, dbID int64, req *metapb.GetTxnR
 		}
 	}
 	if op == "commit" {
-		if _, err := h.cfg.Meta.CommitTxn(ctx, &metapb.CommitTxnRequest{InstanceId: h.cfg.InstanceID, DbId: dbID, TxnId: id}); err != nil {
+		if _, err := h.commitTxn(ctx, dbID, id); err != nil {
 			return "", fmt.Errorf("commit transaction [%d]: %w", id, err)
 		}
 		return fmt.Sprintf("transaction [%d] commit successfully.", id), nil

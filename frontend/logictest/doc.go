@@ -7,6 +7,9 @@
 //	statement ok
 //	CREATE TABLE t (a INT) DISTRIBUTED BY HASH(a) BUCKETS 1
 //
+//	statement count 3
+//	INSERT INTO t VALUES (1), (2), (3)
+//
 //	statement error <regexp matched against the server's message>
 //	SELECT nope FROM t
 //
@@ -16,7 +19,8 @@
 //	1 x
 //	2 NULL
 //
-// A record ends at a blank line. The type string has one letter per column (I integer, T text,
+// `statement count N` is `statement ok` that also checks the affected-rows count. A record ends
+// at a blank line. The type string has one letter per column (I integer, T text,
 // R real/decimal, D date/time, X a non-NULL value that differs between runs — ids, sizes, times —
 // shown as * and not compared) and is checked against the result's column count; an I column
 // must hold an integer. Values are compared as the server's text: NULL is NULL, the empty string is

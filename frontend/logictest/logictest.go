@@ -20,7 +20,8 @@ var rewrite = flag.Bool("rewrite", false, "rewrite expected query results in .te
 type record struct {
 	line     int    // 1-based line of the record's header
 	kind     string // "statement" or "query"
-	ok       bool   // statement ok
+	ok       bool   // statement ok (or statement count)
+	count    int64  // statement count N: the affected rows; -1 when not checked
 	errRe    string // statement error pattern
 	types    string // query column types
 	sortMode string
@@ -53,7 +54,7 @@ func parseFile(path string) ([]record, []string, error) {
 			continue
 		}
 		fields := strings.Fields(l)
-		r := record{line: i + 1, kind: fields[0]}
+		r := record{line: i + 1, kind: fields[0], count: -1}
 		switch fields[0] {
 		case "statement":
 			if len(fields) < 2 {
@@ -62,6 +63,12 @@ func parseFile(path string) ([]record, []string, error) {
 			switch fields[1] {
 			case "ok":
 				r.ok = true
+			case "count":
+				n, err := strconv.ParseInt(strings.Join(fields[2:], ""), 10, 64)
+				if err != nil || len(fields) != 3 {
+					return nil, nil, fmt.Errorf("%s:%d: statement count needs a number", path, i+1)
+				}
+				r.ok, r.count = true, n
 			case "error":
 				r.errRe = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(l, "statement"), " error"))
 			default:
@@ -139,10 +146,14 @@ func RunFile(t *testing.T, db *sql.DB, path string, opts ...Option) {
 		where := fmt.Sprintf("%s:%d", path, r.line)
 		switch r.kind {
 		case "statement":
-			_, err := conn.ExecContext(ctx, r.sql)
+			res, err := conn.ExecContext(ctx, r.sql)
 			if r.ok {
 				if err != nil {
 					t.Errorf("%s: statement failed: %v\n%s", where, err, r.sql)
+				} else if r.count >= 0 {
+					if n, _ := res.RowsAffected(); n != r.count {
+						t.Errorf("%s: %d rows affected, want %d\n%s", where, n, r.count, r.sql)
+					}
 				}
 				continue
 			}

@@ -4,6 +4,8 @@
 // to MySQL error numbers and SQLSTATEs — the only place that mapping exists.
 //
 // It has no SQL knowledge: each connection gets a Session from the SessionFactory and every
-// COM_QUERY text is handed to Session.Execute as is. A Session is used by one connection goroutine
+// COM_QUERY text is handed to Session.Execute as is. An OK result with an Info string (Doris's
+// INSERT reply, {'label':'...', 'status':'VISIBLE', 'txnId':'...'}) is written by this package
+// itself, because go-mysql's OK packet has no info (see okinfo.go); the mysql CLI prints it. A Session is used by one connection goroutine
 // at a time; Server.Serve runs one goroutine per connection and may be called once.
 package mysql

@@ -111,6 +111,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 		s.cfg.Logger.Debug("mysql handshake failed", "remote", c.RemoteAddr().String(), "err", err)
 		return
 	}
+	h.conn = conn
 	h.sess = s.cfg.NewSession(conn.ConnectionID(), conn.GetUser())
 	defer h.sess.Close()
 	if h.handshakeDB != "" {
@@ -131,6 +132,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 type handler struct {
 	ctx        context.Context
 	sess       Session
+	conn       *server.Conn // set once the handshake is done; OK packets with info are written on it
 	newSession SessionFactory
 	// handshakeDB is the database a client named in its handshake. The handshake runs before the
 	// connection (and so its session) exists, so the name is checked with a throwaway session and
@@ -160,6 +162,9 @@ func (h *handler) HandleQuery(query string) (res *gomysql.Result, err error) {
 	r, err := h.sess.Execute(h.ctx, query)
 	if err != nil {
 		return nil, toMyError(err)
+	}
+	if r != nil && len(r.Columns) == 0 && r.Info != "" && h.conn != nil {
+		return writeOKInfo(h.conn, r)
 	}
 	return encode(r)
 }

@@ -311,6 +311,7 @@ func (p *parser) boundValue() ast.Expr {
 //
 //	ADD PARTITION [IF NOT EXISTS] p VALUES ... [DISTRIBUTED BY ...]
 //	DROP PARTITION [IF EXISTS] p [FORCE]
+//	[CUMULATIVE | BASE] COMPACT
 func (p *parser) alterTable(alter token) ast.Statement {
 	s := &ast.AlterTable{Pos: alter.pos, Table: p.tableName()}
 	t := p.peek()
@@ -333,8 +334,14 @@ func (p *parser) alterTable(alter token) ast.Statement {
 		op.Name = p.ident("a partition name")
 		op.Force = p.acceptKw("FORCE")
 		s.Op = op
+	case p.acceptKw("COMPACT"):
+		s.Op = &ast.Compact{Pos: t.pos}
+	case p.acceptKw("CUMULATIVE", "COMPACT"):
+		s.Op = &ast.Compact{Pos: t.pos, Kind: "CUMULATIVE"}
+	case p.acceptKw("BASE", "COMPACT"):
+		s.Op = &ast.Compact{Pos: t.pos, Kind: "BASE"}
 	default:
-		p.fail("only ALTER TABLE ... ADD PARTITION and DROP PARTITION are supported yet")
+		p.fail("only ALTER TABLE ... ADD PARTITION, DROP PARTITION and [CUMULATIVE | BASE] COMPACT are supported yet")
 	}
 	return s
 }

@@ -349,7 +349,11 @@ func (p *parser) statement() ast.Statement {
 		p.fail("ALTER statements other than ALTER TABLE and ALTER STORAGE VAULT are not supported yet")
 	case "UNSET":
 		p.fail("UNSET DEFAULT STORAGE VAULT is not supported yet")
-	case "UPDATE", "DELETE", "TRUNCATE", "WITH":
+	case "DELETE":
+		return p.deleteStmt()
+	case "UPDATE":
+		return p.updateStmt()
+	case "TRUNCATE", "WITH":
 		p.fail(strings.ToUpper(t.text) + " statements are not supported yet")
 	}
 	p.failExpected("a statement")
@@ -415,6 +419,9 @@ func (p *parser) show() ast.Statement {
 			s.Like = p.optLike()
 		}
 		return s
+	}
+	if p.acceptKw("LOAD") {
+		return p.showLoad(show)
 	}
 	if p.isKw("TEMPORARY") && isWord(p.peekN(1), "PARTITIONS") {
 		p.fail("temporary partitions are not supported")

@@ -24,6 +24,8 @@ func (s *Session) alterTable(ctx context.Context, st *ast.AlterTable) (*mysql.Re
 		return ok(0, s.shared.DDL.AddPartition(ctx, db, st.Table.Name, op))
 	case *ast.DropPartition:
 		return ok(0, s.shared.DDL.DropPartition(ctx, db, st.Table.Name, op))
+	case *ast.Compact:
+		return s.compact(ctx, st, op)
 	}
 	return nil, fmt.Errorf("ALTER TABLE %T is not supported yet", st.Op)
 }

@@ -103,7 +103,20 @@ func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result,
 			ctx, cancel = context.WithTimeout(ctx, d)
 			defer cancel()
 		}
+		if st.Select != nil {
+			return s.insertSelect(ctx, st)
+		}
 		return s.insert(ctx, st)
+	case *ast.Delete:
+		ctx, cancel := s.withInsertTimeout(ctx)
+		defer cancel()
+		return s.deleteFrom(ctx, st)
+	case *ast.Update:
+		ctx, cancel := s.withInsertTimeout(ctx)
+		defer cancel()
+		return s.update(ctx, st)
+	case *ast.ShowLoad:
+		return s.showLoad(ctx, st)
 	case *ast.CreateDatabase:
 		_, err := s.shared.Catalog.CreateDatabase(st.Name.Name, st.IfNotExists)
 		return ok(0, err)
@@ -170,7 +183,7 @@ func kindOf(st ast.Statement) string {
 	switch st.(type) {
 	case *ast.Select, *ast.Explain:
 		return "select"
-	case *ast.Insert:
+	case *ast.Insert, *ast.Delete, *ast.Update:
 		return "insert"
 	case *ast.CreateDatabase, *ast.DropDatabase, *ast.CreateTable, *ast.DropTable, *ast.AlterTable,
 		*ast.CreateStorageVault, *ast.AlterStorageVault, *ast.SetDefaultStorageVault:
@@ -330,6 +343,9 @@ func (s *Session) describe(tn ast.TableName) (*mysql.Result, error) {
 	}
 	res := &mysql.Result{Columns: textColumns("Field", "Type", "Null", "Key", "Default", "Extra")}
 	for _, c := range t.Columns {
+		if c.Hidden && s.vars["show_hidden_columns"].num == 0 {
+			continue
+		}
 		null := "No"
 		if c.Nullable {
 			null = "Yes"

@@ -16,7 +16,9 @@ import (
 func CreateTableSQL(t *catalog.Table) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE `%s` (\n", t.Name)
-	for i, c := range t.Columns {
+	visible := t.VisibleColumns()
+	for vi, i := range visible {
+		c := t.Columns[i]
 		fmt.Fprintf(&b, "  `%s` %s", c.Name, c.Type.String())
 		if c.Aggregation != "" {
 			b.WriteString(" " + c.Aggregation)
@@ -36,7 +38,7 @@ func CreateTableSQL(t *catalog.Table) string {
 		if c.Comment != "" {
 			fmt.Fprintf(&b, " COMMENT '%s'", strings.ReplaceAll(c.Comment, "'", "\\'"))
 		}
-		if i < len(t.Columns)-1 {
+		if vi < len(visible)-1 {
 			b.WriteString(",")
 		}
 		b.WriteString("\n")

@@ -64,6 +64,7 @@ func defaultVariables() map[string]variable {
 		"insert_timeout":           num(14400),
 		"exec_mem_limit":           num(2147483648),
 		"compute_group":            str(""),
+		"show_hidden_columns":      num(0), // DESC shows hidden columns (__DORIS_DELETE_SIGN__) when set
 		"language":                 str("/doric/share/english/"),
 	}
 }

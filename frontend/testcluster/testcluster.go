@@ -110,6 +110,10 @@ func (tc *Cluster) MySQLAddr() string { return tc.c.MySQLAddr() }
 // HTTPAddr is the frontend's HTTP address (/metrics, /api/health).
 func (tc *Cluster) HTTPAddr() string { return tc.c.Frontend.HTTPAddr() }
 
+// MetaAddr is the Meta Service's gRPC address (instance "doric"), for tests that check what
+// the Meta Service recorded (a txn's versions, ...).
+func (tc *Cluster) MetaAddr() string { return tc.c.Meta.Addr() }
+
 // ComputeHTTPAddrs are the compute nodes' HTTP addresses (/metrics, /api/file_cache), in node
 // order.
 func (tc *Cluster) ComputeHTTPAddrs() []string {

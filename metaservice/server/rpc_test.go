@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -291,6 +292,13 @@ func TestCompactionRPCs(t *testing.T) {
 	got := cl.rowsets(tb, 0, 100)
 	if len(got) != 2 || got[0].GetRowsetId() != "compacted" || got[0].GetStartVersion() != 2 || got[1].GetEndVersion() != 5 {
 		t.Fatalf("rowsets after compaction %v", got)
+	}
+	// Versions inside the compacted range cannot be read any more (Doris's -230); its end can.
+	for v, ok := range map[int64]bool{1: true, 2: false, 3: false, 4: true, 5: true} {
+		_, err := c.GetRowsets(ctx, &metapb.GetRowsetsRequest{TabletId: tb, StartVersion: 0, EndVersion: v})
+		if ok && err != nil || !ok && (code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "versions already merged")) {
+			t.Errorf("rowsets at version %d after compacting [2-4]: %v", v, err)
+		}
 	}
 	gt, err := c.GetTablet(ctx, &metapb.GetTabletRequest{TabletId: tb})
 	cl.must(err, "get tablet")

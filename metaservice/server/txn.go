@@ -252,6 +252,18 @@ func (s *Server) GetRowsets(ctx context.Context, req *metapb.GetRowsetsRequest) 
 			return nil, nil
 		}
 		rs, err := rowset.Visible(tx, inst, req.GetTabletId(), start, end)
-		return &metapb.GetRowsetsResponse{Rowsets: rs}, err
+		if err != nil {
+			return nil, err
+		}
+		// A compaction output that straddles end holds rows of versions <= end that no rowset
+		// returned here has any more: answering without it would silently lose them (Doris's
+		// -230, VERSION_ALREADY_MERGED). The caller must re-read at a newer version.
+		if next, err := rowset.After(tx, inst, req.GetTabletId(), end); err != nil {
+			return nil, err
+		} else if next != nil && next.GetStartVersion() <= end {
+			return nil, fmt.Errorf("[E-230]versions already merged: tablet %d has rowset [%d-%d], so version %d cannot be read any more: %w",
+				req.GetTabletId(), next.GetStartVersion(), next.GetEndVersion(), end, metaerr.ErrFailedPrecondition)
+		}
+		return &metapb.GetRowsetsResponse{Rowsets: rs}, nil
 	})
 }

@@ -64,7 +64,7 @@ func (c *CSV) Next() (*Chunk, error) {
 	if c.done {
 		return nil, io.EOF
 	}
-	ch := newChunk(c.opts.Columns, min(c.opts.BatchRows, 1024))
+	ch := newChunk(c.opts.Columns, min(c.opts.BatchRows, DefaultBatchRows))
 	bytesIn := 0
 	for ch.Rows() < c.opts.BatchRows && bytesIn < c.opts.BatchBytes {
 		rec, line, err := c.recs.next()

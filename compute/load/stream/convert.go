@@ -144,6 +144,7 @@ func fromPB(b *loadpb.Bounds) *partition.Bounds {
 type converter struct {
 	cols    []*commonpb.Column
 	types   []types.T
+	limits  []limit // per column, what its values must stay within
 	targets []*expr.Expr
 	direct  []int // source column a target takes as is; -1 for an expression or a default
 	source  []int // a source column the target reads (for error positions); -1 none
@@ -163,22 +164,58 @@ type converter struct {
 	loaded   int64
 }
 
-// accum holds the converted rows of one partition.
+// accum holds the converted rows of one partition: the pieces each chunk gave, joined into one
+// batch only when it is written. (Appending every chunk to one growing vector per column would
+// copy the load again at each doubling and, for a large load, churn through huge allocations.)
 type accum struct {
 	sink   *computepb.PartitionSink // the partition's id and tablets
 	name   string
 	bounds *partition.Bounds // nil for the implicit partition of an unpartitioned table
-	cols   []*vector.Vector
+	types  []types.T
+	pieces [][]*vector.Vector // column sets, in load order; piece k holds sizes[k] rows
+	sizes  []int
 	n      int
 }
 
 // newAccum returns an empty accumulator for a partition of a table with these columns.
 func newAccum(sink *computepb.PartitionSink, name string, bounds *partition.Bounds, cols []*commonpb.Column) *accum {
-	a := &accum{sink: sink, name: name, bounds: bounds, cols: make([]*vector.Vector, len(cols))}
+	a := &accum{sink: sink, name: name, bounds: bounds, types: make([]types.T, len(cols))}
 	for i, c := range cols {
-		a.cols[i] = vector.NewWithCap(typeOf(c), 1024)
+		a.types[i] = typeOf(c)
 	}
 	return a
+}
+
+// add appends rows rows held by cols (one vector per column, rows [0, rows) of each); the
+// accumulator keeps the vectors, so the caller must not change them.
+func (a *accum) add(cols []*vector.Vector, rows int) {
+	a.pieces = append(a.pieces, cols)
+	a.sizes = append(a.sizes, rows)
+	a.n += rows
+}
+
+// addAll appends the rows of o (which is not used afterwards).
+func (a *accum) addAll(o *accum) {
+	a.pieces = append(a.pieces, o.pieces...)
+	a.sizes = append(a.sizes, o.sizes...)
+	a.n += o.n
+}
+
+// cols joins the pieces: one vector per column holding the a.n rows.
+func (a *accum) cols() []*vector.Vector {
+	if len(a.pieces) == 1 && a.sizes[0] == a.n {
+		return a.pieces[0]
+	}
+	out := make([]*vector.Vector, len(a.types))
+	for i, t := range a.types {
+		v := vector.NewWithCap(t, a.n)
+		for k, p := range a.pieces {
+			v.AppendRange(p[i], 0, a.sizes[k])
+		}
+		out[i] = v
+	}
+	a.pieces, a.sizes = [][]*vector.Vector{out}, []int{a.n} // the pieces can go
+	return out
 }
 
 // planPartitions are the accumulators of the partitions the plan may write, empty, in the order
@@ -247,6 +284,7 @@ func newConverter(plan *loadpb.PlanResponse, strict bool, create func([]*loadpb.
 			return nil, fmt.Errorf("column %s: the columns header gives %s, which cannot be stored in %s", cols[i].GetName(), e.Type(), ct)
 		}
 		c.types = append(c.types, ct)
+		c.limits = append(c.limits, newLimit(ct))
 		c.targets = append(c.targets, e)
 		d := -1
 		if ref := t.GetColumn(); ref != nil {
@@ -308,24 +346,31 @@ func (c *converter) convert(ch *format.Chunk) ([]format.RowError, error) {
 			v = c.evalRows(t, src, bad, func(r int, err error) { reject(r, pos, name, "", err.Error()) })
 		}
 		to := c.types[i]
-		o := expr.Cast(v, all, to)
+		var o *vector.Vector
+		if c.direct[i] >= 0 && v.Type.IsString() && fastCastable(to) {
+			o = fastCast(v, n, to)
+		} else {
+			o = expr.Cast(v, all, to)
+		}
 		out[i] = o
+		nullable := c.cols[i].GetNullable()
+		lim := c.limits[i]
 		for r := range n {
 			if bad[r] {
 				continue
 			}
 			srcNull, dstNull := v.IsNull(r), o.IsNull(r)
 			switch {
-			case !srcNull && dstNull && (c.strict || !c.cols[i].GetNullable()):
+			case !srcNull && dstNull && (c.strict || !nullable):
 				reason := fmt.Sprintf("invalid value for %s", to)
-				if c.strict && c.cols[i].GetNullable() {
+				if c.strict && nullable {
 					reason += " (strict mode)"
 				}
 				reject(r, pos, name, c.valueText(i, v, ch, r), reason)
-			case dstNull && !c.cols[i].GetNullable():
+			case dstNull && !nullable:
 				reject(r, pos, name, "", "NULL value for NOT NULL column")
 			case !dstNull:
-				if why := fits(to, o, r); why != "" {
+				if why := lim.fits(o, r); why != "" {
 					reject(r, pos, name, c.valueText(i, v, ch, r), why)
 				}
 			}
@@ -385,10 +430,15 @@ func (c *converter) convert(ch *format.Chunk) ([]format.RowError, error) {
 			continue
 		}
 		a := c.parts[p]
-		for i, col := range a.cols {
-			col.AppendRows(out[i], sel)
+		if len(sel) == n { // every row, in order: keep the converted vectors as they are
+			a.add(out, n)
+		} else {
+			cols := make([]*vector.Vector, len(out))
+			for i, v := range out {
+				cols[i] = v.Gather(sel)
+			}
+			a.add(cols, len(sel))
 		}
-		a.n += len(sel)
 		c.loaded += int64(len(sel))
 	}
 	c.filtered += int64(len(errs) - len(ch.Errors))
@@ -498,12 +548,30 @@ var (
 	maxDate = types.DaysFromCivil(9999, 12, 31)
 )
 
-// fits says why row r of v (a non-NULL value of type t) cannot be stored, or "".
-func fits(t types.T, v *vector.Vector, r int) string {
+// limit is what a column's values must stay within (computed once per load).
+type limit struct {
+	t      types.T
+	lo, hi int64        // integer kinds
+	maxDec types.Int128 // DECIMAL: the largest unscaled value of the precision
+}
+
+func newLimit(t types.T) limit {
+	l := limit{t: t}
 	switch t.Kind {
 	case types.Boolean, types.TinyInt, types.SmallInt, types.Int:
-		lo, hi := types.IntegerRange(t.Kind)
-		if x := v.Int64[r]; x < lo || x > hi {
+		l.lo, l.hi = types.IntegerRange(t.Kind)
+	case types.Decimal:
+		l.maxDec = types.MaxUnscaled(t.Precision)
+	}
+	return l
+}
+
+// fits says why row r of v (a non-NULL value of type l.t) cannot be stored, or "".
+func (l *limit) fits(v *vector.Vector, r int) string {
+	t := l.t
+	switch t.Kind {
+	case types.Boolean, types.TinyInt, types.SmallInt, types.Int:
+		if x := v.Int64[r]; x < l.lo || x > l.hi {
 			return fmt.Sprintf("value %d out of range for %s", x, t)
 		}
 	case types.Decimal:
@@ -513,7 +581,7 @@ func fits(t types.T, v *vector.Vector, r int) string {
 		} else {
 			x = types.I128(v.Int64[r])
 		}
-		if m := types.MaxUnscaled(t.Precision); x.Cmp(m) > 0 || x.Cmp(m.Neg()) < 0 {
+		if m := l.maxDec; x.Cmp(m) > 0 || x.Cmp(m.Neg()) < 0 {
 			return fmt.Sprintf("value out of range for %s", t)
 		}
 	case types.Date:

@@ -80,11 +80,7 @@ func (g *groupCommitter) add(plan *loadpb.PlanResponse, conv *converter, bytes i
 		if a.n == 0 {
 			continue
 		}
-		dst := b.part(a)
-		for i, col := range dst.cols {
-			col.AppendRange(a.cols[i], 0, a.n)
-		}
-		dst.n += a.n
+		b.part(a).addAll(a)
 	}
 	b.bytes += bytes
 	if b.bytes >= plan.GetGroupCommitDataBytes() {
@@ -163,7 +159,7 @@ func (g *groupCommitter) commit(b *groupBatch) {
 			return
 		}
 	}
-	resp, err := s.cfg.Meta.CommitTxn(ctx, &metapb.CommitTxnRequest{InstanceId: s.cfg.InstanceID, DbId: b.plan.GetDbId(), TxnId: b.txnID})
+	resp, err := s.cfg.Committer.Commit(ctx, b.plan.GetDbId(), b.txnID)
 	if err != nil {
 		fail(fmt.Errorf("commit group commit transaction %d: %w", b.txnID, err))
 		return

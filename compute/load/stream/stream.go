@@ -50,6 +50,25 @@ type Config struct {
 	// Coordinator is written into every txn this service begins: this node and the start of this
 	// process, so that the node's next incarnation can abort what this one leaves PREPARED.
 	Coordinator *metapb.TxnCoordinator
+	// Committer commits a load's transaction (the node's *publish.Publisher, which computes
+	// merge-on-write delete bitmaps first). Nil: the Meta Service's CommitTxn, which is right
+	// only for tables that are not merge-on-write (tests of this package).
+	Committer Committer
+}
+
+// Committer commits a load transaction (*publish.Publisher).
+type Committer interface {
+	Commit(ctx context.Context, dbID, txnID int64) (*metapb.CommitTxnResponse, error)
+}
+
+// metaCommitter commits through the Meta Service alone.
+type metaCommitter struct {
+	meta       metapb.MetaServiceClient
+	instanceID string
+}
+
+func (m metaCommitter) Commit(ctx context.Context, dbID, txnID int64) (*metapb.CommitTxnResponse, error) {
+	return m.meta.CommitTxn(ctx, &metapb.CommitTxnRequest{InstanceId: m.instanceID, DbId: dbID, TxnId: txnID})
 }
 
 // Service runs stream loads on a compute node. See the package doc.
@@ -71,6 +90,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Committer == nil {
+		cfg.Committer = metaCommitter{meta: cfg.Meta, instanceID: cfg.InstanceID}
 	}
 	s := &Service{cfg: cfg}
 	s.groups = newGroupCommitter(s)
@@ -208,7 +230,7 @@ func (s *Service) Load(ctx context.Context, req *Request) (res *Result) {
 		res.Status, res.Message = StatusSuccess, "OK"
 		return res
 	}
-	commit, err := s.cfg.Meta.CommitTxn(ctx, &metapb.CommitTxnRequest{InstanceId: s.cfg.InstanceID, DbId: plan.GetDbId(), TxnId: res.TxnID})
+	commit, err := s.cfg.Committer.Commit(ctx, plan.GetDbId(), res.TxnID)
 	if err != nil {
 		// The commit may have happened even though its answer was lost: ask before aborting.
 		got, gerr := s.cfg.Meta.GetTxn(context.WithoutCancel(ctx), &metapb.GetTxnRequest{InstanceId: s.cfg.InstanceID, DbId: plan.GetDbId(), TxnId: res.TxnID})
@@ -257,8 +279,10 @@ func (s *Service) read(ctx context.Context, req *Request, opts *Options, plan *l
 		return nil, nil, err
 	}
 	var errs []format.RowError
+	chunks := readAhead(rd)
+	defer chunks.stop()
 	for {
-		ch, err := rd.Next()
+		ch, err := chunks.next()
 		if err == io.EOF {
 			break
 		}
@@ -340,7 +364,7 @@ func (s *Service) write(ctx context.Context, plan *loadpb.PlanResponse, a *accum
 	sink := plan.GetSink()
 	one := &computepb.TabletSink{DbId: sink.GetDbId(), TableId: sink.GetTableId(), IndexId: sink.GetIndexId(), Schema: sink.GetSchema(),
 		DistributionColumns: sink.GetDistributionColumns(), VaultId: sink.GetVaultId(), Partitions: []*computepb.PartitionSink{a.sink}}
-	rows := vector.ToProto(vector.NewBatch(a.cols, a.n))
+	rows := vector.ToProto(vector.NewBatch(a.cols(), a.n))
 	if _, err := s.cfg.Writer.Write(ctx, &computepb.WriteRequest{LoadId: label, TxnId: txnID, Sink: one, Rows: rows}); err != nil {
 		return fmt.Errorf("write partition %s: %w", a.name, err)
 	}

@@ -108,6 +108,9 @@ func ZoneOf(v *vector.Vector, lo, hi int) ZoneMap {
 			if first {
 				mn, mx, first = x, x, false
 			}
+			if len(x) > 0 && len(mn) > 0 && len(mx) > 0 && x[0] > mn[0] && x[0] < mx[0] {
+				continue // the first byte puts x strictly between min and max
+			}
 			if bytes.Compare(x, mn) < 0 {
 				mn = x
 			}
