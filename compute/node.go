@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/doricdb/doric/api/computepb"
 	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/compute/compaction"
 	"github.com/doricdb/doric/compute/load"
@@ -132,8 +133,8 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return nil, fmt.Errorf("compute: %w", err)
 	}
 	n.stream = stream.New(stream.Config{Meta: n.meta, InstanceID: cfg.InstanceID,
-		Writer: &load.Loader{Meta: n.meta, InstanceID: cfg.InstanceID, Vaults: n.vaults.Resolve,
-			MaxTabletVersionNum: cfg.MaxTabletVersionNum, Written: n.compactor.Loaded},
+		Writer: streamWriter{&load.Loader{Meta: n.meta, InstanceID: cfg.InstanceID, Vaults: n.vaults.Resolve,
+			MaxTabletVersionNum: cfg.MaxTabletVersionNum, Written: n.compactor.Loaded}},
 		Frontend: cfg.FrontendHTTPAddr, Logger: n.log.With("node", n.cfg.NodeID),
 		Coordinator: &metapb.TxnCoordinator{NodeId: n.cfg.NodeID, StartMs: n.startMs},
 		Committer:   srv.Publisher()})
@@ -292,4 +293,15 @@ func (n *Node) Close() error {
 		n.closeErr = errors.Join(errs...)
 	})
 	return n.closeErr
+}
+
+// streamWriter gives Stream Load the loader's sessions.
+type streamWriter struct{ *load.Loader }
+
+func (w streamWriter) Open(ctx context.Context, loadID string, txnID int64, sink *computepb.TabletSink) (stream.PartitionWriter, error) {
+	s, err := w.Loader.Open(ctx, loadID, txnID, sink)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }

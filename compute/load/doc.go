@@ -1,27 +1,31 @@
 // Package load writes the rows of a load transaction into tablets: the compute side of
-// computepb.Write. For one WriteRequest it
+// computepb.Write, and of Stream Load. A Session (Loader.Open) takes one partition's rows of one
+// txn in any number of batches; Write is a Session with one Append. A session
 //
 //  1. checks the rows against the tablet schema (types, nullability, value ranges) — a violation
 //     is an error wrapping ErrInvalidInput whose message names the column, row and value;
-//  2. routes every row to its bucket's tablet (see "Data placement");
-//  3. sorts each tablet's rows by the key columns (stable; NULL first) and applies the table model
-//     (compute/model): AGGREGATE KEY tables fold rows with equal keys by each column's function,
-//     UNIQUE KEY merge-on-read tables keep the last row per key in input order (or the one with
-//     the largest sequence value); merge-on-write UNIQUE tables the same, so each segment holds
-//     each key once (their publish, package compute/publish, relies on it);
-//  4. for each tablet, with a fresh globally unique rowset id (128 random bits, hex), calls
-//     PrepareRowset (the recycle marker) BEFORE uploading, then streams one segment to the vault
-//     at vault.SegmentPath(tablet, rowset, 0);
-//  5. when every upload succeeded, calls CommitRowset for each tablet (a tmp rowset of the txn).
+//  2. routes every row to its bucket's tablet (see "Data placement") and appends it to the
+//     tablet's memtable;
+//  3. flushes a memtable when it holds Loader.FlushBytes (64 MiB by default): sorts its rows by
+//     the key columns (stable; NULL first) and applies the table model (compute/model): AGGREGATE
+//     KEY tables fold rows with equal keys by each column's function, UNIQUE KEY tables keep the
+//     last row per key in input order (or the one with the largest sequence value); the result is
+//     the tablet's next segment. Before a tablet's first segment it reads the tablet's statistics
+//     and refuses the load, with Doris's -235 text (TooManyVersionsError, ErrTooManyVersions),
+//     when the tablet has MaxTabletVersionNum (default 2000) visible rowsets or more; then it
+//     calls PrepareRowset (the recycle marker) with a fresh globally unique rowset id (128 random
+//     bits, hex) BEFORE uploading anything to vault.SegmentPath(tablet, rowset, segment);
+//  4. at Close, flushes the rest, then merges the segments of a rowset that overlap
+//     (model.Merge, streaming) into one sorted run under a new rowset id — always for AGGREGATE and
+//     UNIQUE tables, so each of their rowsets holds each key once (merge-on-write's publish,
+//     package compute/publish, relies on it), and for DUPLICATE tables past MaxSegments (segment
+//     compaction before commit);
+//  5. when every upload succeeded, calls CommitRowset for each tablet (a tmp rowset of the txn)
+//     and the Written hook (the node's compactor) with the tablets that got a rowset.
 //
 // A request with a delete_predicate (DELETE FROM on DUPLICATE/AGGREGATE tables) has no rows:
 // every tablet of every partition of the sink gets a rowset with no segments carrying the
-// predicate (PrepareRowset, CommitRowset; see delete.go).
-//
-// Before step 4 it reads the statistics of the tablets it writes (one GetTabletStats) and
-// refuses the load, with Doris's -235 text (TooManyVersionsError, ErrTooManyVersions), when one of
-// them has MaxTabletVersionNum (default 2000) visible rowsets or more. After a successful Write
-// it calls the Written hook (the node's compactor) with the tablets that got a rowset.
+// predicate (PrepareRowset, CommitRowset; see delete.go), under the same -235 limit.
 //
 // It never commits the transaction. All-or-nothing per request: if anything fails before step 5,
 // no rowset is committed (uploaded files stay behind their PrepareRowset markers, which the

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/doricdb/doric/api/commonpb"
@@ -57,18 +56,13 @@ type tabletRows struct {
 	tabletID  int64
 	partition int64
 	rows      []int32
-	rowsetID  string
-	written   int64 // rows in the segment, after the table model folded equal keys
-	meta      *metapb.RowsetMeta
 }
 
-// Write handles one WriteRequest. See the package doc.
+// Write handles one WriteRequest: a Session with one Append. See the package doc.
 func (l *Loader) Write(ctx context.Context, req *computepb.WriteRequest) (*computepb.WriteResponse, error) {
 	if req.GetDeletePredicate() != nil {
 		return l.writeDelete(ctx, req)
 	}
-	sink := req.GetSink()
-	schema := sink.GetSchema()
 	if err := checkSink(req); err != nil {
 		return nil, err
 	}
@@ -76,49 +70,15 @@ func (l *Loader) Write(ctx context.Context, req *computepb.WriteRequest) (*compu
 	if err != nil {
 		return nil, invalid("rows: %v", err)
 	}
-	if err := checkRows(schema, b); err != nil {
-		return nil, err
-	}
-	resp := &computepb.WriteResponse{NumRows: int64(b.N)}
-	if b.N == 0 {
-		return resp, nil
-	}
-	part := sink.GetPartitions()[0]
-	work := route(b, sink.GetDistributionColumns(), part)
-	if err := l.checkVersions(ctx, work); err != nil {
-		return nil, err
-	}
-	storage, err := l.Vaults(ctx, sink.GetVaultId())
+	s, err := l.Open(ctx, req.GetLoadId(), req.GetTxnId(), req.GetSink())
 	if err != nil {
-		return nil, fmt.Errorf("load %s: vault %q: %w", req.GetLoadId(), sink.GetVaultId(), err)
-	}
-	specs := make([]segment.ColumnSpec, len(schema.GetColumns()))
-	for i, c := range schema.GetColumns() {
-		specs[i] = segment.ColumnSpec{UniqueID: c.GetUniqueId(), Type: types.FromProto(c.GetType()), Nullable: c.GetNullable()}
-	}
-	opts := l.Segment
-	opts.NumSortKeyColumns = int(schema.GetNumKeyColumns())
-	opts.BloomFilterColumns = schema.GetBloomFilterColumns()
-	if opts.Compression, err = segment.ParseCompression(schema.GetCompression()); err != nil {
-		return nil, fmt.Errorf("%w: table property compression: %w", ErrInvalidInput, err)
-	}
-	if err := l.uploadAll(ctx, req, storage, b, specs, opts, work); err != nil {
 		return nil, err
 	}
-	for _, w := range work {
-		if _, err := l.Meta.CommitRowset(ctx, &metapb.CommitRowsetRequest{InstanceId: l.InstanceID, Rowset: w.meta}); err != nil {
-			return nil, fmt.Errorf("load %s: commit rowset %s of tablet %d: %w", req.GetLoadId(), w.rowsetID, w.tabletID, err)
-		}
-		resp.Tablets = append(resp.Tablets, &computepb.TabletCommitInfo{TabletId: w.tabletID, RowsetId: w.rowsetID, NumRows: w.written})
+	if err := s.Append(ctx, b); err != nil {
+		s.Abort()
+		return nil, err
 	}
-	if l.Written != nil {
-		ids := make([]int64, len(work))
-		for i, w := range work {
-			ids[i] = w.tabletID
-		}
-		l.Written(sink, ids)
-	}
-	return resp, nil
+	return s.Close(ctx)
 }
 
 func checkSink(req *computepb.WriteRequest) error {
@@ -271,90 +231,4 @@ func newRowsetID() string {
 	var b [16]byte
 	rand.Read(b[:]) // never fails (crypto/rand panics rather than return an error on Linux)
 	return hex.EncodeToString(b[:])
-}
-
-// uploadAll prepares and uploads one segment per tablet, several at a time; the first failure
-// cancels the others.
-func (l *Loader) uploadAll(ctx context.Context, req *computepb.WriteRequest, storage vault.Storage, b *vector.Batch, specs []segment.ColumnSpec, opts segment.Options, work []*tabletRows) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	par := l.Parallel
-	if par <= 0 {
-		par = 4
-	}
-	sem := make(chan struct{}, par)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	for _, w := range work {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				return
-			}
-			if err := l.upload(ctx, req, storage, b, specs, opts, w); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-					cancel()
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
-		first = ctx.Err()
-	}
-	return first
-}
-
-func (l *Loader) upload(ctx context.Context, req *computepb.WriteRequest, storage vault.Storage, b *vector.Batch, specs []segment.ColumnSpec, opts segment.Options, w *tabletRows) error {
-	sink := req.GetSink()
-	now := time.Now
-	if l.Now != nil {
-		now = l.Now
-	}
-	w.rowsetID = newRowsetID()
-	w.meta = &metapb.RowsetMeta{
-		RowsetId:       w.rowsetID,
-		TabletId:       w.tabletID,
-		PartitionId:    w.partition,
-		IndexId:        sink.GetIndexId(),
-		TxnId:          req.GetTxnId(),
-		NumSegments:    1,
-		VaultId:        sink.GetVaultId(),
-		CreationTimeMs: now().UnixMilli(),
-	}
-	if _, err := l.Meta.PrepareRowset(ctx, &metapb.PrepareRowsetRequest{InstanceId: l.InstanceID, Rowset: w.meta}); err != nil {
-		return fmt.Errorf("load %s: prepare rowset of tablet %d: %w", req.GetLoadId(), w.tabletID, err)
-	}
-	// The memtable: this tablet's rows in input order, sorted by key and folded by the model.
-	cols := make([]*vector.Vector, len(b.Cols))
-	for k, c := range b.Cols {
-		cols[k] = c.Gather(w.rows)
-	}
-	m, err := model.ForSchema(sink.GetSchema())
-	if err != nil {
-		return fmt.Errorf("BUG: schema checked, yet: %w", err)
-	}
-	folded, err := m.Apply(vector.NewBatch(cols, len(w.rows)))
-	if err != nil {
-		return err
-	}
-	path := vault.SegmentPath(w.tabletID, w.rowsetID, 0)
-	info, err := segment.WriteToVault(ctx, storage, path, specs, opts, func(sw *segment.Writer) error {
-		return sw.Append(folded)
-	})
-	if err != nil {
-		return fmt.Errorf("load %s: tablet %d: %w", req.GetLoadId(), w.tabletID, err)
-	}
-	w.meta.NumRows = info.NumRows
-	w.written = info.NumRows
-	w.meta.TotalSize = info.Size
-	w.meta.SegmentSizes = []int64{info.Size}
-	return nil
 }

@@ -117,7 +117,9 @@ func newEnv(r *rand.Rand) *env {
 		meta:  meta,
 		vault: rv,
 		loader: &load.Loader{Meta: meta, InstanceID: instance, Vaults: resolve, Parallel: 1 + r.IntN(4),
-			Segment: segment.Options{PageSize: 256 + r.IntN(8192)}},
+			Segment: segment.Options{PageSize: 256 + r.IntN(8192)},
+			// Tiny memtables half the time, so that loads flush several segments and merge them.
+			FlushBytes: []int64{0, int64(128 + r.IntN(4096))}[r.IntN(2)], MaxSegments: 1 + r.IntN(4)},
 		reader: &tablet.Reader{Meta: meta, InstanceID: instance, Vaults: resolve},
 	}
 }

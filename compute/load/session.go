@@ -187,6 +187,13 @@ func rowBytes(v *vector.Vector, rows []int32) int64 {
 func (s *Session) flush(ctx context.Context, mt *memtable) error {
 	cols, n := mt.cols, mt.n
 	mt.cols, mt.n, mt.bytes = nil, 0, 0
+	if mt.meta == nil {
+		// The tablet's first segment of this load: refuse it over max_tablet_version_num (-235)
+		// before anything is uploaded.
+		if err := s.l.checkVersions(ctx, []*tabletRows{{tabletID: mt.tabletID, partition: mt.partition}}); err != nil {
+			return s.fail(err)
+		}
+	}
 	if err := s.prepare(ctx, mt); err != nil {
 		return s.fail(err)
 	}
@@ -327,6 +334,13 @@ func (s *Session) Close(ctx context.Context) (*computepb.WriteResponse, error) {
 			return nil, fmt.Errorf("load %s: commit rowset %s of tablet %d: %w", s.loadID, mt.meta.GetRowsetId(), id, err)
 		}
 		resp.Tablets = append(resp.Tablets, &computepb.TabletCommitInfo{TabletId: id, RowsetId: mt.meta.GetRowsetId(), NumRows: mt.meta.GetNumRows()})
+	}
+	if s.l.Written != nil && len(resp.Tablets) > 0 {
+		ids := make([]int64, len(resp.Tablets))
+		for i, t := range resp.Tablets {
+			ids[i] = t.GetTabletId()
+		}
+		s.l.Written(s.sink, ids)
 	}
 	return resp, nil
 }

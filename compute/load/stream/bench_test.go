@@ -11,13 +11,19 @@ import (
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/computepb"
 	"github.com/doricdb/doric/compute/load/stream"
+	"github.com/doricdb/doric/compute/vector"
 )
 
 type discard struct{}
 
-func (discard) Write(_ context.Context, req *computepb.WriteRequest) (*computepb.WriteResponse, error) {
-	return &computepb.WriteResponse{NumRows: req.Rows.NumRows}, nil
+func (discard) Open(context.Context, string, int64, *computepb.TabletSink) (stream.PartitionWriter, error) {
+	return discard{}, nil
 }
+func (discard) Append(context.Context, *vector.Batch) error { return nil }
+func (discard) Close(context.Context) (*computepb.WriteResponse, error) {
+	return &computepb.WriteResponse{}, nil
+}
+func (discard) Abort() {}
 
 // BenchmarkCSV measures reading and converting a lineitem-like CSV body (bytes/s is the body).
 func BenchmarkCSV(b *testing.B) {

@@ -164,9 +164,9 @@ type converter struct {
 	loaded   int64
 }
 
-// accum holds the converted rows of one partition: the pieces each chunk gave, joined into one
-// batch only when it is written. (Appending every chunk to one growing vector per column would
-// copy the load again at each doubling and, for a large load, churn through huge allocations.)
+// accum holds the converted rows of one partition not yet handed to its writer: the pieces each
+// chunk gave (a load hands them over after every chunk; group commit keeps them until its batch
+// commits). n counts every row the partition got.
 type accum struct {
 	sink   *computepb.PartitionSink // the partition's id and tablets
 	name   string
@@ -199,23 +199,6 @@ func (a *accum) addAll(o *accum) {
 	a.pieces = append(a.pieces, o.pieces...)
 	a.sizes = append(a.sizes, o.sizes...)
 	a.n += o.n
-}
-
-// cols joins the pieces: one vector per column holding the a.n rows.
-func (a *accum) cols() []*vector.Vector {
-	if len(a.pieces) == 1 && a.sizes[0] == a.n {
-		return a.pieces[0]
-	}
-	out := make([]*vector.Vector, len(a.types))
-	for i, t := range a.types {
-		v := vector.NewWithCap(t, a.n)
-		for k, p := range a.pieces {
-			v.AppendRange(p[i], 0, a.sizes[k])
-		}
-		out[i] = v
-	}
-	a.pieces, a.sizes = [][]*vector.Vector{out}, []int{a.n} // the pieces can go
-	return out
 }
 
 // planPartitions are the accumulators of the partitions the plan may write, empty, in the order

@@ -191,7 +191,7 @@ func (g *groupCommitter) close() {
 // write-ahead log an answer before the commit could lose acknowledged rows.
 func (s *Service) groupLoad(ctx context.Context, req *Request, opts *Options, plan *loadpb.PlanResponse, res *Result) {
 	res.GroupCommit = true
-	conv, errs, err := s.read(ctx, req, opts, plan, res)
+	conv, errs, err := s.read(ctx, req, opts, plan, res, nil)
 	if url := s.errorURL(req, errs); url != "" {
 		res.ErrorURL = url
 	}

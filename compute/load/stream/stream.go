@@ -30,9 +30,18 @@ import (
 	"github.com/doricdb/doric/compute/vector"
 )
 
-// Writer writes the rows of one partition of a load transaction (*load.Loader).
+// Writer opens the writer of one partition of a load transaction (the node's *load.Loader,
+// whose sessions flush memtables while rows keep coming).
 type Writer interface {
-	Write(ctx context.Context, req *computepb.WriteRequest) (*computepb.WriteResponse, error)
+	Open(ctx context.Context, loadID string, txnID int64, sink *computepb.TabletSink) (PartitionWriter, error)
+}
+
+// PartitionWriter takes a partition's rows in any number of batches; Close registers them with
+// the txn (rowsets of its tablets), Abort gives up (the txn is aborted by the caller).
+type PartitionWriter interface {
+	Append(ctx context.Context, b *vector.Batch) error
+	Close(ctx context.Context) (*computepb.WriteResponse, error)
+	Abort()
 }
 
 // Config wires a Service.
@@ -198,27 +207,24 @@ func (s *Service) Load(ctx context.Context, req *Request) (res *Result) {
 		}
 	}
 
-	conv, errs, err := s.read(ctx, req, opts, plan, res)
+	w := s.newWriters(plan, res.TxnID, res.Label)
+	_, errs, err := s.read(ctx, req, opts, plan, res, w)
 	if url := s.errorURL(req, errs); url != "" {
 		res.ErrorURL = url
 	}
 	if err != nil {
+		w.abort()
 		abort(err.Error())
 		return res
 	}
 
 	t = s.cfg.Now()
-	for _, a := range conv.parts {
-		if a.n == 0 {
-			continue
-		}
-		if err := s.write(ctx, plan, a, res.TxnID, res.Label); err != nil {
-			res.WriteDataTimeMs = s.cfg.Now().Sub(t).Milliseconds()
-			abort(err.Error())
-			return res
-		}
-	}
+	err = w.close(ctx)
 	res.WriteDataTimeMs = s.cfg.Now().Sub(t).Milliseconds()
+	if err != nil {
+		abort(err.Error())
+		return res
+	}
 
 	t = s.cfg.Now()
 	defer func() { res.CommitAndPublishTimeMs = s.cfg.Now().Sub(t).Milliseconds() }()
@@ -262,7 +268,10 @@ func labelExists(res *Result, existing *metapb.TxnInfo) {
 
 // read reads and converts the whole body. An error fails the load: the body could not be read
 // or parsed, or too many rows were filtered.
-func (s *Service) read(ctx context.Context, req *Request, opts *Options, plan *loadpb.PlanResponse, res *Result) (*converter, []format.RowError, error) {
+//
+// With w, the rows of each chunk go to their partitions' writers as soon as it is converted (the
+// converter then holds no rows); without (group commit), they stay in the converter.
+func (s *Service) read(ctx context.Context, req *Request, opts *Options, plan *loadpb.PlanResponse, res *Result, w *writers) (*converter, []format.RowError, error) {
 	t := s.cfg.Now()
 	defer func() { res.ReadDataTimeMs = s.cfg.Now().Sub(t).Milliseconds() }()
 	body := &countingReader{r: req.Body, ctx: ctx}
@@ -299,6 +308,14 @@ func (s *Service) read(ctx context.Context, req *Request, opts *Options, plan *l
 		if err != nil {
 			s.count(conv, res)
 			return nil, errs, err
+		}
+		if w != nil {
+			for _, a := range conv.parts {
+				if err := w.push(ctx, a); err != nil {
+					s.count(conv, res)
+					return nil, errs, err
+				}
+			}
 		}
 	}
 	s.count(conv, res)
@@ -359,16 +376,76 @@ func (s *Service) reader(body io.Reader, opts *Options, plan *loadpb.PlanRespons
 		TrimDoubleQuotes: opts.TrimDoubleQuotes, SkipLines: skip})
 }
 
-// write loads the rows of one partition.
-func (s *Service) write(ctx context.Context, plan *loadpb.PlanResponse, a *accum, txnID int64, label string) error {
-	sink := plan.GetSink()
-	one := &computepb.TabletSink{DbId: sink.GetDbId(), TableId: sink.GetTableId(), IndexId: sink.GetIndexId(), Schema: sink.GetSchema(),
-		DistributionColumns: sink.GetDistributionColumns(), VaultId: sink.GetVaultId(), Partitions: []*computepb.PartitionSink{a.sink}}
-	rows := vector.ToProto(vector.NewBatch(a.cols(), a.n))
-	if _, err := s.cfg.Writer.Write(ctx, &computepb.WriteRequest{LoadId: label, TxnId: txnID, Sink: one, Rows: rows}); err != nil {
-		return fmt.Errorf("write partition %s: %w", a.name, err)
+// writers streams the converted rows of a load's partitions into their PartitionWriters as the
+// chunks come (opened on a partition's first rows), so that memtables flush while the body is
+// still being read and the load is never held whole in memory.
+type writers struct {
+	s     *Service
+	plan  *loadpb.PlanResponse
+	txnID int64
+	label string
+	open  map[*accum]PartitionWriter
+	order []*accum
+}
+
+func (s *Service) newWriters(plan *loadpb.PlanResponse, txnID int64, label string) *writers {
+	return &writers{s: s, plan: plan, txnID: txnID, label: label, open: map[*accum]PartitionWriter{}}
+}
+
+// push hands the rows a holds to its partition's writer and drops them from a.
+func (w *writers) push(ctx context.Context, a *accum) error {
+	if len(a.pieces) == 0 {
+		return nil
+	}
+	pw := w.open[a]
+	if pw == nil {
+		sink := w.plan.GetSink()
+		one := &computepb.TabletSink{DbId: sink.GetDbId(), TableId: sink.GetTableId(), IndexId: sink.GetIndexId(), Schema: sink.GetSchema(),
+			DistributionColumns: sink.GetDistributionColumns(), VaultId: sink.GetVaultId(), Partitions: []*computepb.PartitionSink{a.sink}}
+		var err error
+		if pw, err = w.s.cfg.Writer.Open(ctx, w.label, w.txnID, one); err != nil {
+			return fmt.Errorf("write partition %s: %w", a.name, err)
+		}
+		w.open[a] = pw
+		w.order = append(w.order, a)
+	}
+	for k, p := range a.pieces {
+		if err := pw.Append(ctx, vector.NewBatch(p, a.sizes[k])); err != nil {
+			return fmt.Errorf("write partition %s: %w", a.name, err)
+		}
+	}
+	a.pieces, a.sizes = nil, nil
+	return nil
+}
+
+// close closes every writer, in the order they were opened.
+func (w *writers) close(ctx context.Context) error {
+	for i, a := range w.order {
+		if _, err := w.open[a].Close(ctx); err != nil {
+			for _, rest := range w.order[i+1:] {
+				w.open[rest].Abort()
+			}
+			return fmt.Errorf("write partition %s: %w", a.name, err)
+		}
 	}
 	return nil
+}
+
+// abort gives up every writer.
+func (w *writers) abort() {
+	for _, a := range w.order {
+		w.open[a].Abort()
+	}
+}
+
+// write loads the rows of one partition (group commit: the rows of many loads).
+func (s *Service) write(ctx context.Context, plan *loadpb.PlanResponse, a *accum, txnID int64, label string) error {
+	w := s.newWriters(plan, txnID, label)
+	if err := w.push(ctx, a); err != nil {
+		w.abort()
+		return err
+	}
+	return w.close(ctx)
 }
 
 func partitionName(plan *loadpb.PlanResponse, p int) string {

@@ -109,27 +109,44 @@ type fakeWriter struct {
 	n     int
 }
 
-func (w *fakeWriter) Write(_ context.Context, req *computepb.WriteRequest) (*computepb.WriteResponse, error) {
-	b, err := vector.FromProto(req.Rows)
-	if err != nil {
-		return nil, err
+func (w *fakeWriter) Open(_ context.Context, loadID string, txnID int64, sink *computepb.TabletSink) (stream.PartitionWriter, error) {
+	if n := len(sink.GetPartitions()); n != 1 {
+		return nil, fmt.Errorf("a writer for %d partitions", n)
 	}
-	if n := len(req.GetSink().GetPartitions()); n != 1 {
-		return nil, fmt.Errorf("a write request for %d partitions", n)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.n++
+	return &fakeSession{w: w, txn: txnID, partition: sink.GetPartitions()[0].GetPartitionId()}, nil
+}
+
+// fakeSession buffers a partition's rows and records them at Close, as one write.
+type fakeSession struct {
+	w         *fakeWriter
+	txn       int64
+	partition int64
+	rows      []string
+}
+
+func (f *fakeSession) Append(_ context.Context, b *vector.Batch) error {
 	for i := range b.N {
-		w.parts[req.TxnId] = append(w.parts[req.TxnId], req.Sink.Partitions[0].PartitionId)
 		var fs []string
 		for _, c := range b.Cols {
 			fs = append(fs, c.Format(i))
 		}
-		w.rows[req.TxnId] = append(w.rows[req.TxnId], strings.Join(fs, ","))
+		f.rows = append(f.rows, strings.Join(fs, ","))
 	}
-	return &computepb.WriteResponse{NumRows: int64(b.N)}, nil
+	return nil
 }
+
+func (f *fakeSession) Close(context.Context) (*computepb.WriteResponse, error) {
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	f.w.n++
+	for _, r := range f.rows {
+		f.w.parts[f.txn] = append(f.w.parts[f.txn], f.partition)
+		f.w.rows[f.txn] = append(f.w.rows[f.txn], r)
+	}
+	return &computepb.WriteResponse{NumRows: int64(len(f.rows))}, nil
+}
+
+func (f *fakeSession) Abort() {}
 
 // env is a stream service with a fake frontend (plans for one table), Meta Service and writer.
 type env struct {
