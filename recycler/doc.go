@@ -15,9 +15,9 @@
 //	                  tablet_index, stats, job and delete-bitmap keys — then the partition's
 //	                  version and delete-bitmap lock, then the entry
 //	rowset            RecycleRowset of an upload marker whose commit never came, or of a tmp rowset
-//	                  of an aborted txn: the rowset's files, then the entry
+//	                  of an aborted txn: the rowset's files, then its delete bitmaps with the entry
 //	compacted_rowset  RecycleRowset of a compaction's input (or an aborted compaction's output):
-//	                  the rowset's files, then the entry
+//	                  the rowset's files, then its delete bitmaps (merge-on-write) with the entry
 //	txn_label         RecycleTxn of a finished txn: its info, index and running keys, its label
 //	                  when it still names the txn, then the entry
 //

@@ -153,6 +153,13 @@ func (ro *round) rowsetBatch(ctx context.Context, batch []*rowsetItem) {
 			if !bytes.Equal(cur, it.val) {
 				continue // rewritten since the scan (e.g. a new expiration): the next round decides
 			}
+			if it.stale == "" {
+				// The rowset's delete bitmaps (merge-on-write: a compacted input's, or those an
+				// aborted compaction or load wrote for its own rows) go with it.
+				if err := tx.ClearRange(keys.DeleteBitmapRowsetRange(ro.inst, it.rs.GetTabletId(), it.rs.GetRowsetId())); err != nil {
+					return err
+				}
+			}
 			if err := tx.Clear(it.key); err != nil {
 				return err
 			}

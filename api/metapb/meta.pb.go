@@ -4360,7 +4360,7 @@ func (x *GetVersionResponse) GetTableVersions() []*TableVersion {
 
 // GetRowsets returns the visible rowsets of a tablet whose end version is in [start, end]. When a
 // compaction output straddles end_version (its rows of versions <= end can no longer be told
-// apart) it fails with FailedPrecondition "[E-230]versions already merged": read a newer version.
+// apart) it fails with OutOfRange "[E-230]versions already merged": read a newer version.
 type GetRowsetsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	InstanceId    string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`

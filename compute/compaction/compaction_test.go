@@ -441,20 +441,6 @@ func TestBackgroundCompaction(t *testing.T) {
 	}
 }
 
-// TestMergeOnWriteSkipped: merge-on-write tablets are not compacted (not built yet): Compact says
-// so with ErrUnsupported.
-func TestMergeOnWriteSkipped(t *testing.T) {
-	ctx := context.Background()
-	r := seeded(t)
-	s := schemaOf(commonpb.KeysType_UNIQUE_KEYS)
-	s.EnableUniqueKeyMergeOnWrite = true
-	e := newEnv(t, r, s, 1)
-	c := e.compactor(compaction.Config{Disabled: true})
-	if _, err := c.Compact(ctx, e.tablets[0], full); !errors.Is(err, compaction.ErrUnsupported) {
-		t.Fatalf("compaction of a merge-on-write tablet: %v", err)
-	}
-}
-
 // TestCumulativeKeepsPredicates: a cumulative range above the first rowset that holds a delete
 // rowset (the policy never picks one; CompactPick can) keeps the delete predicate in its output,
 // which goes on deleting the matching rows of the rowset below.

@@ -2,6 +2,8 @@ package compaction
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +16,7 @@ import (
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/computepb"
 	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/compute/publish"
 	"github.com/doricdb/doric/compute/segment"
 	"github.com/doricdb/doric/vault"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +32,9 @@ var (
 	ErrStale = errors.New("tablet changed under the compaction")
 	// ErrUnsupported: the tablet's table model cannot be compacted by this node yet.
 	ErrUnsupported = errors.New("not supported")
+	// ErrLockTimeout: a merge-on-write compaction could not take its partition's delete-bitmap
+	// lock within Config.LockTimeout (loads held it throughout).
+	ErrLockTimeout = publish.ErrLockTimeout
 )
 
 // Config configures a Compactor. Zero tuning fields take their defaults.
@@ -64,11 +70,18 @@ type Config struct {
 	Segment     segment.Options
 	SegmentRows int
 	BatchSize   int // rows per read batch (default 4096)
+	// Merge-on-write commits: the delete-bitmap lock's wait bound (default
+	// publish.DefaultLockTimeout) and lease (default publish.DefaultLease), and the initiator
+	// id this node holds it with (0: a random one).
+	LockTimeout time.Duration
+	LockLease   time.Duration
+	Initiator   int64
 }
 
 // Tablet is what the compactor knows of a tablet.
 type Tablet struct {
 	ID          int64
+	TableID     int64
 	PartitionID int64
 	IndexID     int64
 	VaultID     string
@@ -84,9 +97,10 @@ type entry struct {
 
 // Compactor is a node's compactor. See the package doc.
 type Compactor struct {
-	cfg     Config
-	log     *slog.Logger
-	metrics *metrics
+	cfg       Config
+	log       *slog.Logger
+	metrics   *metrics
+	initiator int64 // of the delete-bitmap locks
 
 	mu       sync.Mutex
 	tablets  map[int64]*entry
@@ -137,6 +151,17 @@ func New(cfg Config) (*Compactor, error) {
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 4096
 	}
+	if cfg.LockTimeout <= 0 {
+		cfg.LockTimeout = publish.DefaultLockTimeout
+	}
+	if cfg.LockLease <= 0 {
+		cfg.LockLease = publish.DefaultLease
+	}
+	for cfg.Initiator == 0 {
+		var b [8]byte
+		rand.Read(b[:])
+		cfg.Initiator = int64(binary.LittleEndian.Uint64(b[:]) >> 1)
+	}
 	cfg.Policy = cfg.Policy.withDefaults()
 	c := &Compactor{cfg: cfg, log: cfg.Logger, tablets: map[int64]*entry{}, running: map[int64]chan struct{}{},
 		inflight: map[metapb.CompactionType]int{}, cumSlots: make(chan struct{}, cfg.CumulativeThreads),
@@ -144,6 +169,7 @@ func New(cfg Config) (*Compactor, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
+	c.initiator = cfg.Initiator
 	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err
@@ -197,7 +223,7 @@ func (c *Compactor) Loaded(sink *computepb.TabletSink, tabletIDs []int64) {
 		}
 	}
 	for _, id := range tabletIDs {
-		c.Track(Tablet{ID: id, PartitionID: part[id], IndexID: sink.GetIndexId(), VaultID: sink.GetVaultId(), Schema: sink.GetSchema()})
+		c.Track(Tablet{ID: id, TableID: sink.GetTableId(), PartitionID: part[id], IndexID: sink.GetIndexId(), VaultID: sink.GetVaultId(), Schema: sink.GetSchema()})
 	}
 	select {
 	case c.nudge <- struct{}{}:
@@ -231,7 +257,7 @@ func (c *Compactor) tablet(ctx context.Context, id int64) (Tablet, error) {
 		return Tablet{}, fmt.Errorf("tablet %d: %w", id, err)
 	}
 	m := resp.GetTablet()
-	t := Tablet{ID: id, PartitionID: m.GetPartitionId(), IndexID: m.GetIndexId(), VaultID: m.GetVaultId(), Schema: m.GetSchema()}
+	t := Tablet{ID: id, TableID: m.GetTableId(), PartitionID: m.GetPartitionId(), IndexID: m.GetIndexId(), VaultID: m.GetVaultId(), Schema: m.GetSchema()}
 	if t.Schema == nil {
 		return Tablet{}, fmt.Errorf("BUG: tablet %d has no schema at the Meta Service", id)
 	}
@@ -252,8 +278,7 @@ type Result struct {
 // Compact compacts one tablet now (ALTER TABLE ... COMPACT): kind COMPACTION_CUMULATIVE or
 // COMPACTION_BASE with any score, or a full compaction for COMPACTION_FULL and
 // COMPACTION_UNKNOWN. It waits for a job of this node on the tablet to end first, and for a
-// free slot of the kind's pool (full and base compactions share the base pool). Merge-on-write
-// tablets fail with ErrUnsupported.
+// free slot of the kind's pool (full and base compactions share the base pool).
 func (c *Compactor) Compact(ctx context.Context, tabletID int64, kind metapb.CompactionType) (Result, error) {
 	t, err := c.tablet(ctx, tabletID)
 	if err != nil {
@@ -261,9 +286,6 @@ func (c *Compactor) Compact(ctx context.Context, tabletID int64, kind metapb.Com
 	}
 	if kind != metapb.CompactionType_COMPACTION_CUMULATIVE && kind != metapb.CompactionType_COMPACTION_BASE {
 		kind = metapb.CompactionType_COMPACTION_FULL
-	}
-	if mergeOnWrite(t.Schema) {
-		return Result{}, fmt.Errorf("compaction of merge-on-write tablet %d: %w", t.ID, ErrUnsupported)
 	}
 	done, err := c.claim(ctx, tabletID, true)
 	if err != nil {
@@ -477,13 +499,6 @@ func (c *Compactor) round() {
 	var tablets []Tablet
 	for _, cd := range cands[:min(len(cands), 2*free+2)] {
 		t := cd.e.t
-		if mergeOnWrite(t.Schema) {
-			// Merge-on-write tablets need their delete bitmaps carried over (and a row-id map from
-			// input rows to output rows); their compaction is not built yet, so they are left as
-			// they are.
-			c.idle(t.ID, kind, cd.rowsets)
-			continue
-		}
 		rowsets, st, err := c.rowsets(c.ctx, t.ID)
 		if err != nil {
 			c.failed(t.ID, err)
@@ -651,7 +666,7 @@ func outcome(err error) string {
 	return "error"
 }
 
-// mergeOnWrite: a merge-on-write UNIQUE tablet, which this compactor leaves alone for now.
+// mergeOnWrite: a merge-on-write UNIQUE tablet (its compaction carries delete bitmaps over).
 func mergeOnWrite(s *commonpb.TabletSchema) bool {
 	return s.GetKeysType() == commonpb.KeysType_UNIQUE_KEYS && s.GetEnableUniqueKeyMergeOnWrite()
 }

@@ -61,9 +61,36 @@
 // its UNIQUE merge keeps tombstones as ordinary newest rows, so that they keep shadowing older rows
 // below the range.
 //
-// Merge-on-write UNIQUE tablets are skipped (Compact fails with ErrUnsupported): their compaction
-// must carry delete bitmaps over to the output through a row-id map from input rows to output rows,
-// which Compactor.merge is the place for, and take the partition's delete-bitmap lock for the commit.
+// # Merge-on-write UNIQUE tablets
+//
+// They compact like the others (same policy, kinds and lease), with Doris's approach to their
+// delete bitmaps (mergeMoW, commitMoW):
+//
+//   - Read: the inputs [s, e] with the delete bitmaps of versions up to e applied (the rows
+//     superseded by then are dropped; bitmaps of later versions are not applied). By the
+//     merge-on-write invariant at most one row of each key is live across them as of e; two are
+//     a BUG: error. The live rows are sorted by key into one sorted run, and a row-id map records
+//     where each input row (rowset, segment, row ordinal: tablet.Scanner.TrackOrigins) went in
+//     the output (segment, row). Tombstones (delete sign 1) stay rows, except when s is the
+//     tablet's first version and the table has no sequence column: a kept tombstone with a large
+//     sequence value still shadows a later row of the key with a smaller one.
+//   - Commit: take the delete-bitmap lock of the tablet's partition with a fresh negative lock id
+//     (publish.Lock: retried with backoff while a load's publish holds it, up to LockTimeout, then
+//     ErrLockTimeout). Under it no publish moves the tablet: read its rowsets (cur = the newest
+//     version), the bitmaps of the inputs at versions (e, cur] — those loads published while the
+//     compaction read and wrote — translate each marked row through the row-id map and write
+//     them for the output at the same versions (UpdateDeleteBitmap under the lock id). Entries
+//     at versions no rowset of the tablet holds are a failed publish's garbage (tablet.Covered):
+//     they are not carried over, and those at versions inside [s, e] on rowsets below s are
+//     removed, since the output's range would make them apply. Then FinishTabletJob COMMIT with
+//     delete_bitmap_lock_id (the Meta Service refuses a merge-on-write commit without a live
+//     lock of that id), then the lock is released — also on every failure, after which the job
+//     aborts as any other. The bitmaps written for an output that never commits die with it (the
+//     recycler removes a reclaimed rowset's bitmaps).
+//   - Readers at versions >= e read the output with the carried bitmaps; older versions are
+//     refused by the Meta Service ("[E-230]versions already merged"), as in Doris — also a query
+//     that pinned such a version just before the commit (the frontend does not retry it yet).
+//     The inputs' bitmaps go to the recycler with the inputs.
 //
 // A merge holds one compaction's rows in memory (as the merge-on-read scan does); a streaming k-way
 // merge is future work.

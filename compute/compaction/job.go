@@ -43,9 +43,14 @@ func metaErr(what string, err error) error {
 func (c *Compactor) run(ctx context.Context, t Tablet, p Pick) (res Result, err error) {
 	kind := kindName(p.Kind)
 	defer func() { c.metrics.jobs.WithLabelValues(kind, outcome(err)).Inc() }()
-	if mergeOnWrite(t.Schema) {
-		// See round: merge-on-write compaction (delete bitmaps, row-id map) is not built yet.
-		return Result{}, fmt.Errorf("compaction of merge-on-write tablet %d: %w", t.ID, ErrUnsupported)
+	mow := mergeOnWrite(t.Schema)
+	if mow && (t.TableID == 0 || t.PartitionID == 0) {
+		// The delete-bitmap lock is the partition's: the ids come from the Meta Service.
+		resp, err := c.cfg.Meta.GetTablet(ctx, &metapb.GetTabletRequest{InstanceId: c.cfg.InstanceID, TabletId: t.ID})
+		if err != nil {
+			return Result{}, fmt.Errorf("tablet %d: %w", t.ID, err)
+		}
+		t.TableID, t.PartitionID = resp.GetTablet().GetTableId(), resp.GetTablet().GetPartitionId()
 	}
 	ids := make([]string, len(p.Inputs))
 	for i, rs := range p.Inputs {
@@ -105,7 +110,14 @@ func (c *Compactor) run(ctx context.Context, t Tablet, p Pick) (res Result, err 
 	if _, err := c.cfg.Meta.PrepareRowset(jctx, &metapb.PrepareRowsetRequest{InstanceId: c.cfg.InstanceID, Rowset: out, JobId: job.Id}); err != nil {
 		return Result{}, metaErr(what+": prepare output", err)
 	}
-	rows, inRows, err := c.merge(jctx, t, p)
+	var rows *vector.Batch
+	var inRows int64
+	var rm *rowMap
+	if mow {
+		rows, rm, inRows, err = c.mergeMoW(jctx, t, p)
+	} else {
+		rows, inRows, err = c.merge(jctx, t, p)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", what, cause(jctx, err))
 	}
@@ -116,8 +128,13 @@ func (c *Compactor) run(ctx context.Context, t Tablet, p Pick) (res Result, err 
 	if p.PromoteAt > 0 && out.GetTotalSize() >= p.PromoteAt {
 		point = max(point, p.End()+1)
 	}
-	fin, err := c.cfg.Meta.FinishTabletJob(jctx, &metapb.FinishTabletJobRequest{InstanceId: c.cfg.InstanceID, TabletId: t.ID, JobId: job.Id,
-		Action: metapb.TabletJobAction_JOB_COMMIT, OutputRowset: out, OutputCumulativePoint: point})
+	var fin *metapb.FinishTabletJobResponse
+	if mow {
+		fin, err = c.commitMoW(jctx, t, p, job.Id, out, point, rm)
+	} else {
+		fin, err = c.cfg.Meta.FinishTabletJob(jctx, &metapb.FinishTabletJobRequest{InstanceId: c.cfg.InstanceID, TabletId: t.ID, JobId: job.Id,
+			Action: metapb.TabletJobAction_JOB_COMMIT, OutputRowset: out, OutputCumulativePoint: point})
+	}
 	if err != nil {
 		return Result{}, metaErr(what+": commit", cause(jctx, err))
 	}

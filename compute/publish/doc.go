@@ -39,10 +39,10 @@
 // cached per node by tablet.KeyCache); before an old segment's keys are read its first key
 // column's zone map is checked against the new rowset's key range (MayHold).
 //
-// Compaction of merge-on-write tablets is not done yet. Its hook: a compactor takes the same
-// lock with a negative lock id, recomputes the bitmaps its output needs (Calculate over the
-// output's segments against the bitmaps written after its input versions) and commits with
-// FinishTabletJobRequest.delete_bitmap_lock_id.
+// Compaction of merge-on-write tablets (package compute/compaction) takes the same lock (Lock,
+// shared with this package) with a negative lock id, carries the bitmaps loads wrote on its
+// inputs after its range over to its output through its row-id map, and commits with
+// FinishTabletJobRequest.delete_bitmap_lock_id; a publish waits for it as for another load.
 //
 // A Publisher is safe for concurrent use; concurrent Commits of one txn on one Publisher share
 // one publish.

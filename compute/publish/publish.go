@@ -7,14 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	mrand "math/rand/v2"
 	"slices"
 	"sort"
 	"sync"
 	"time"
-
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/metapb"
@@ -280,28 +276,9 @@ func (p *Publisher) plainCommit(ctx context.Context, dbID, txnID int64) (*metapb
 // lock takes the delete-bitmap lock of the table's partitions, retrying with backoff while
 // another owner holds it, until LockTimeout.
 func (p *Publisher) lock(ctx context.Context, txnID int64, w *work) error {
-	deadline := time.Now().Add(p.cfg.LockTimeout)
-	wait := 2 * time.Millisecond
-	for {
-		_, err := p.cfg.Meta.GetDeleteBitmapUpdateLock(ctx, &metapb.GetDeleteBitmapUpdateLockRequest{InstanceId: p.cfg.InstanceID,
-			TableId: w.table, PartitionIds: w.partitions, LockId: txnID, Initiator: p.cfg.Initiator, ExpirationMs: p.cfg.Lease.Milliseconds()})
-		if err == nil {
-			return nil
-		}
-		if status.Code(err) != codes.Aborted {
-			return fmt.Errorf("delete bitmap lock of table %d partitions %v: %w", w.table, w.partitions, err)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("delete bitmap lock of table %d partitions %v after %v: %w (%v)", w.table, w.partitions, p.cfg.LockTimeout, ErrLockTimeout, err)
-		}
-		d := wait/2 + time.Duration(mrand.Int64N(int64(wait)))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(d):
-		}
-		wait = min(2*wait, 200*time.Millisecond)
-	}
+	l := &Lock{Meta: p.cfg.Meta, InstanceID: p.cfg.InstanceID, TableID: w.table, Partitions: w.partitions, LockID: txnID,
+		Initiator: p.cfg.Initiator, Lease: p.cfg.Lease, Timeout: p.cfg.LockTimeout}
+	return l.Take(ctx)
 }
 
 // unlock releases this node's hold of the locks (a no-op for locks the commit released or that

@@ -54,6 +54,11 @@ func DecodeBitmap(p []byte) (*roaring.Bitmap, error) {
 	return b, nil
 }
 
+// Covered reports whether some rowset of rowsets holds version v: a bitmap entry at a version
+// no rowset of the tablet holds is a failed publish's garbage and never applies (ApplyBitmaps).
+// Merge-on-write compaction keeps the rule when it carries bitmaps over to its output.
+func Covered(rowsets []*metapb.RowsetMeta, v int64) bool { return covered(rowsets, v) }
+
 // covered reports whether some rowset of rowsets holds version v.
 func covered(rowsets []*metapb.RowsetMeta, v int64) bool {
 	for _, rs := range rowsets {

@@ -24,6 +24,10 @@
 // — after the merge, or after the bitmaps — are tombstones and skipped. The scanner reads the
 // columns these need even when they are not asked for. Batches carry no selection vector.
 //
+// Scanner.TrackOrigins makes a scan that does not merge (DUPLICATE, merge-on-write) report where
+// each row it yields is stored (Origins: rowset, segment, row ordinal): merge-on-write
+// compaction's row-id map. Covered is ApplyBitmaps's rule for bitmaps of failed publishes.
+//
 // Merge-on-write primary keys: a segment's key columns are its primary-key index (SegmentKeys,
 // AppendKey's memcomparable encoding), read by Reader.SegmentKeys and cached per node by a
 // KeyCache; package compute/publish uses them to compute bitmaps.

@@ -222,6 +222,28 @@ func (s *Scanner) Next(ctx context.Context) (*vector.Batch, error) {
 	}
 }
 
+// Origin is where a scanned row is stored: its segment and its row ordinal in the segment file
+// (the numbering of delete bitmaps).
+type Origin struct {
+	Ref SegmentRef
+	Row uint32
+}
+
+// TrackOrigins makes the scanner record where each row it yields is stored (Origins). Only
+// scans that do not merge rows can: DUPLICATE and merge-on-write UNIQUE tables (merge-on-write
+// compaction builds its row-id map from them). Call it before the first Next.
+func (s *Scanner) TrackOrigins() error {
+	if s.fold != nil {
+		return fmt.Errorf("tablet %d: origins of a merged scan: %w", s.snap.TabletID, ErrUnsupported)
+	}
+	s.raw.track = true
+	return nil
+}
+
+// Origins are the origins of the rows of the batch Next returned last, one per row (valid until
+// the next call of Next).
+func (s *Scanner) Origins() []Origin { return s.raw.origins }
+
 // finish drops the tombstones of b (rows whose delete sign is 1) and projects the output columns.
 func (s *Scanner) finish(b *vector.Batch) *vector.Batch {
 	if s.sign >= 0 {
@@ -242,6 +264,13 @@ func (s *Scanner) finish(b *vector.Batch) *vector.Batch {
 		}
 		if dropped {
 			b = gatherBatch(b, keep)
+			if s.raw.track && s.fold == nil {
+				kept := make([]Origin, len(keep))
+				for i, r := range keep {
+					kept[i] = s.raw.origins[r]
+				}
+				s.raw.origins = kept
+			}
 		}
 	}
 	out := make([]*vector.Vector, len(s.project))
@@ -317,6 +346,9 @@ type rawScanner struct {
 	present []int // for each column, its index among the iterator's columns, or -1
 	cur     SegmentRef
 	deleted []bool
+
+	track   bool     // record origins
+	origins []Origin // with track: where the rows of the last batch are stored
 }
 
 func (r *Reader) newRaw(snap *Snapshot, byID map[int32]*commonpb.Column, uniqueIDs []int32, batchSize int) (*rawScanner, error) {
@@ -370,19 +402,31 @@ func (s *rawScanner) next(ctx context.Context) (*vector.Batch, error) {
 			}
 			out[k] = constant(c.def, b.N)
 		}
-		if b = s.filter(vector.NewBatch(out, b.N), s.it.Ordinal()); b.N > 0 {
+		ord := s.it.Ordinal()
+		var keep []int32
+		if b, keep = s.filter(vector.NewBatch(out, b.N), ord); b.N > 0 {
+			if s.track {
+				s.origins = s.origins[:0]
+				for i := range b.N {
+					r := i
+					if keep != nil {
+						r = int(keep[i])
+					}
+					s.origins = append(s.origins, Origin{Ref: s.cur, Row: uint32(ord) + uint32(r)})
+				}
+			}
 			return b, nil
 		}
 	}
 }
 
 // filter drops the rows of b (whose first row is row ord of the current segment) that the delete
-// bitmap marks or a delete predicate deletes.
-func (s *rawScanner) filter(b *vector.Batch, ord int64) *vector.Batch {
+// bitmap marks or a delete predicate deletes; keep lists the rows of b kept (nil: all of them).
+func (s *rawScanner) filter(b *vector.Batch, ord int64) (_ *vector.Batch, keep []int32) {
 	bm := s.bitmaps[s.cur]
 	preds := s.preds[s.rowset]
 	if bm == nil && len(preds) == 0 {
-		return b
+		return b, nil
 	}
 	if cap(s.deleted) < b.N {
 		s.deleted = make([]bool, b.N)
@@ -398,16 +442,16 @@ func (s *rawScanner) filter(b *vector.Batch, ord int64) *vector.Batch {
 	for _, p := range preds {
 		p.Match(col, b.N, del)
 	}
-	keep := make([]int32, 0, b.N)
+	keep = make([]int32, 0, b.N)
 	for i, d := range del {
 		if !d {
 			keep = append(keep, int32(i))
 		}
 	}
 	if len(keep) == b.N {
-		return b
+		return b, nil
 	}
-	return gatherBatch(b, keep)
+	return gatherBatch(b, keep), keep
 }
 
 func constant(one *vector.Vector, n int) *vector.Vector {

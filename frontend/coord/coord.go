@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"hash/fnv"
 	"io"
 	"sort"
@@ -139,6 +141,24 @@ type TableLookup func(tableID int64) (*catalog.Table, error)
 // per OlapScan node id, the partitions the node reads (the binder's choice after partition
 // pruning); a node it does not list reads every partition of its table.
 func (c *Coordinator) Query(ctx context.Context, group string, frag *planpb.Fragment, partitions map[int32][]int64, tables TableLookup, emit func(*commonpb.Batch) error) error {
+	// A compaction may merge the pinned version of a tablet away before the node reads it
+	// (OutOfRange, Doris's -230): pin newer versions and run again, while nothing was emitted.
+	for attempt := 1; ; attempt++ {
+		emitted := false
+		err := c.query(ctx, group, frag, partitions, tables, func(b *commonpb.Batch) error {
+			emitted = true
+			return emit(b)
+		})
+		if err == nil || emitted || status.Code(err) != codes.OutOfRange || attempt == maxVersionRetries {
+			return err
+		}
+	}
+}
+
+// maxVersionRetries bounds Query's runs of a fragment whose versions were merged away.
+const maxVersionRetries = 3
+
+func (c *Coordinator) query(ctx context.Context, group string, frag *planpb.Fragment, partitions map[int32][]int64, tables TableLookup, emit func(*commonpb.Batch) error) error {
 	ranges, err := c.scanRanges(ctx, frag.Root, partitions, tables)
 	if err != nil {
 		return err

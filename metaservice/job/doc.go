@@ -28,6 +28,13 @@
 // (package txn), whose not-yet-visible rowsets could fall inside the range; the server finishes
 // it first.
 //
+// Merge-on-write tablets (the tablet meta's schema says so): the commit must name the
+// delete-bitmap lock the compactor holds (FinishTabletJobRequest.delete_bitmap_lock_id, negative);
+// it fails with metaerr.ErrFailedPrecondition unless that lock of the tablet's partition is live
+// and held by that id (package bitmap's CheckHeld, in the commit's kv transaction), and without a
+// lock id. A positive lock id (a load's) is invalid. A commit that names a lock is checked so
+// for any tablet. The commit does not release the lock.
+//
 // A replayed Commit (its first application committed but the caller did not learn it) finds the
 // output visible in place of the inputs and succeeds again without changing anything.
 //

@@ -5,7 +5,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/metaservice/bitmap"
 	"github.com/doricdb/doric/metaservice/keys"
 	"github.com/doricdb/doric/metaservice/kv"
 	"github.com/doricdb/doric/metaservice/metaerr"
@@ -201,8 +203,9 @@ func PrepareOutput(tx kv.Txn, inst string, rs *metapb.RowsetMeta, jobID string, 
 }
 
 // Commit swaps the job's inputs for the output (see the package documentation) and returns the
-// tablet's statistics after it.
-func Commit(tx kv.Txn, inst string, tabletID int64, jobID string, out *metapb.RowsetMeta, cumulativePoint int64, now time.Time, o Options) (*metapb.TabletStats, error) {
+// tablet's statistics after it. lockID is the delete-bitmap lock the compactor holds (0: none),
+// required for merge-on-write tablets.
+func Commit(tx kv.Txn, inst string, tabletID int64, jobID string, out *metapb.RowsetMeta, cumulativePoint int64, lockID int64, now time.Time, o Options) (*metapb.TabletStats, error) {
 	o = o.withDefaults()
 	cur, ids, err := holder(tx, inst, tabletID, jobID, now)
 	if err != nil {
@@ -240,6 +243,9 @@ func Commit(tx kv.Txn, inst string, tabletID int64, jobID string, out *metapb.Ro
 	}
 	t, err := tablet.Get(tx, inst, tabletID)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkLock(tx, inst, t, jobID, lockID, now); err != nil {
 		return nil, err
 	}
 	if out, err = rowset.Complete(out, t); err != nil {
@@ -295,6 +301,28 @@ func Commit(tx kv.Txn, inst string, tabletID int64, jobID string, out *metapb.Ro
 		return nil, err
 	}
 	return stats.Get(tx, inst, ids)
+}
+
+// checkLock checks the delete-bitmap lock a commit names: a merge-on-write tablet's compaction
+// must hold its partition's lock (a negative lock id), live, so that no load's publish computed
+// bitmaps against the inputs it replaces without the compactor carrying them over.
+func checkLock(tx kv.ReadTxn, inst string, t *metapb.TabletMeta, jobID string, lockID int64, now time.Time) error {
+	s := t.GetSchema()
+	mow := s.GetKeysType() == commonpb.KeysType_UNIQUE_KEYS && s.GetEnableUniqueKeyMergeOnWrite()
+	switch {
+	case lockID > 0:
+		return fmt.Errorf("compaction %s of tablet %d: delete bitmap lock id %d is not a compaction's (negative): %w",
+			jobID, t.GetTabletId(), lockID, metaerr.ErrInvalidArgument)
+	case lockID == 0 && mow:
+		return fmt.Errorf("compaction %s of merge-on-write tablet %d: the commit names no delete bitmap lock: %w",
+			jobID, t.GetTabletId(), metaerr.ErrFailedPrecondition)
+	case lockID == 0:
+		return nil
+	}
+	if err := bitmap.CheckHeld(tx, inst, t.GetTableId(), t.GetPartitionId(), lockID, now); err != nil {
+		return fmt.Errorf("compaction %s of tablet %d: %w", jobID, t.GetTabletId(), err)
+	}
+	return nil
 }
 
 // committed reports whether out is visible as the rowset ending at its end version with its

@@ -86,7 +86,7 @@ func (e *env) commit(id string, out *metapb.RowsetMeta, point int64, now time.Ti
 	var st *metapb.TabletStats
 	err := e.db.Update(ctx, func(tx kv.Txn) error {
 		var err error
-		st, err = Commit(tx, inst, tab, id, out, point, now, opts)
+		st, err = Commit(tx, inst, tab, id, out, point, 0, now, opts)
 		return err
 	})
 	return st, err

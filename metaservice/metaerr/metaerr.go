@@ -14,4 +14,7 @@ var (
 	// ErrBusy: another owner holds a live lease or lock (a compaction job, a delete-bitmap lock);
 	// the caller may retry after it expires or is released.
 	ErrBusy = errors.New("busy")
+	// ErrVersionMerged: the version asked for can no longer be read, a compaction merged it
+	// into a rowset that ends above it (Doris's -230); read a newer version.
+	ErrVersionMerged = errors.New("version already merged")
 )

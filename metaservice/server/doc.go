@@ -30,6 +30,7 @@
 //	metaerr.ErrFailedPrecondition  FailedPrecondition (includes txn.ErrExpired)
 //	metaerr.ErrInvalidArgument     InvalidArgument
 //	metaerr.ErrBusy                Aborted (a live compaction lease or delete-bitmap lock of another owner)
+//	metaerr.ErrVersionMerged       OutOfRange (a read of a version a compaction merged: Doris's -230)
 //	kv.ErrKeyTooLarge, kv.ErrValueTooLarge, kv.ErrInvalidKey   InvalidArgument (an id, label or bitmap too large)
 //	kv.ErrTooLarge                 ResourceExhausted (the RPC needs more than one kv transaction may write)
 //	kv.ErrCommitUnknown            Unavailable (retries ran out after an attempt whose outcome is unknown;

@@ -60,7 +60,7 @@ func (s *Server) FinishTabletJob(ctx context.Context, req *metapb.FinishTabletJo
 			return nil, toStatus(err)
 		}
 		st, err := updateRaw(ctx, s, inst, func(tx kv.Txn, _ *metapb.InstanceInfo, now time.Time) (*metapb.TabletStats, error) {
-			return job.Commit(tx, inst, tabletID, jobID, req.GetOutputRowset(), req.GetOutputCumulativePoint(), now, s.jobOptions())
+			return job.Commit(tx, inst, tabletID, jobID, req.GetOutputRowset(), req.GetOutputCumulativePoint(), req.GetDeleteBitmapLockId(), now, s.jobOptions())
 		})
 		if errors.Is(err, metaerr.ErrBusy) {
 			continue // a lazy commit started in between

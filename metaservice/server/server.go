@@ -187,6 +187,8 @@ func toStatus(err error) error {
 		code = codes.InvalidArgument
 	case errors.Is(err, metaerr.ErrBusy):
 		code = codes.Aborted
+	case errors.Is(err, metaerr.ErrVersionMerged):
+		code = codes.OutOfRange // a read at an older version than the tablet still holds
 	case errors.Is(err, kv.ErrTooLarge):
 		code = codes.ResourceExhausted
 	case errors.Is(err, kv.ErrCommitUnknown):

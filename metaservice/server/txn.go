@@ -262,7 +262,7 @@ func (s *Server) GetRowsets(ctx context.Context, req *metapb.GetRowsetsRequest) 
 			return nil, err
 		} else if next != nil && next.GetStartVersion() <= end {
 			return nil, fmt.Errorf("[E-230]versions already merged: tablet %d has rowset [%d-%d], so version %d cannot be read any more: %w",
-				req.GetTabletId(), next.GetStartVersion(), next.GetEndVersion(), end, metaerr.ErrFailedPrecondition)
+				req.GetTabletId(), next.GetStartVersion(), next.GetEndVersion(), end, metaerr.ErrVersionMerged)
 		}
 		return &metapb.GetRowsetsResponse{Rowsets: rs}, nil
 	})

@@ -1,5 +1,6 @@
 // Package mow holds the system tests of merge-on-write UNIQUE KEY tables that need a whole
-// cluster: concurrent upserting loaders (INSERT over MySQL and Stream Load) while queries read.
+// cluster: concurrent upserting loaders (INSERT over MySQL and Stream Load) while queries read
+// and compactions run.
 package mow
 
 import (
@@ -147,9 +148,13 @@ func query(db *sql.DB) (state, error) {
 
 // Sixteen loaders upsert overlapping keys of a merge-on-write table — half through INSERT over
 // MySQL, half through Stream Load straight to either compute node, so publishes of both nodes
-// contend for the delete-bitmap lock — while queries read continuously. Every query sees the
-// table after a whole number of loads in commit order (never part of a load, never a key
-// twice), and the final table equals the serial reference computed in commit (version) order.
+// contend for the delete-bitmap lock — while queries read continuously and compactions run
+// continuously (the nodes' background compaction and ALTER TABLE ... COMPACT in a loop, which
+// contend for the same lock). Every query sees the table after a whole number of loads in commit
+// order (never part of a load, never a key twice), and the final table equals the serial
+// reference computed in commit (version) order. A query whose pinned version a compaction merged
+// meanwhile fails with Doris's -230 and is retried, as a Doris client does. The test fails
+// unless compactions committed (counted from the nodes' metrics).
 func TestConcurrentUpserts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster")
@@ -188,8 +193,22 @@ func TestConcurrentUpserts(t *testing.T) {
 		all = append(all, ls)
 	}
 
-	// Readers, until the loaders are done.
+	// Readers and a compactor, until the loaders are done.
 	var stop atomic.Bool
+	var merged atomic.Int64 // queries refused with -230
+	var compacting sync.WaitGroup
+	compacting.Add(1)
+	go func() {
+		defer compacting.Done()
+		for i := 0; !stop.Load(); i++ {
+			stmt := []string{"ALTER TABLE mw.c COMPACT", "ALTER TABLE mw.c CUMULATIVE COMPACT", "ALTER TABLE mw.c BASE COMPACT"}[i%3]
+			if _, err := db.Exec(stmt); err != nil {
+				t.Errorf("%s: %v", stmt, err)
+				return
+			}
+			time.Sleep(time.Duration(10+r.IntN(40)) * time.Millisecond)
+		}
+	}()
 	var seenMu sync.Mutex
 	var seen []state
 	var readers sync.WaitGroup
@@ -199,6 +218,10 @@ func TestConcurrentUpserts(t *testing.T) {
 			defer readers.Done()
 			for !stop.Load() {
 				s, err := query(db)
+				if err != nil && strings.Contains(err.Error(), "E-230") {
+					merged.Add(1)
+					continue
+				}
 				if err != nil {
 					t.Errorf("query: %v", err)
 					return
@@ -230,6 +253,7 @@ func TestConcurrentUpserts(t *testing.T) {
 	wg.Wait()
 	stop.Store(true)
 	readers.Wait()
+	compacting.Wait()
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -292,5 +316,40 @@ func TestConcurrentUpserts(t *testing.T) {
 	if final.String() != ref.String() {
 		t.Fatalf("final table:\n got %s\nwant %s", final, ref)
 	}
-	t.Logf("%d loads, %d queries checked", len(loads), len(seen))
+	compactions := 0
+	for _, addr := range nodes {
+		compactions += compactionsOf(t, addr)
+	}
+	if compactions == 0 {
+		t.Fatal("no compaction committed during the loads")
+	}
+	t.Logf("%d loads, %d queries checked (%d refused with -230), %d compactions committed", len(loads), len(seen), merged.Load(), compactions)
+}
+
+// compactionsOf sums a compute node's doric_compaction_total{outcome="success"} (its HTTP
+// /metrics).
+func compactionsOf(t *testing.T, addr string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		if !strings.HasPrefix(line, "doric_compaction_total{") || !strings.Contains(line, `outcome="success"`) {
+			continue
+		}
+		f := strings.Fields(line)
+		var v float64
+		if _, err := fmt.Sscan(f[len(f)-1], &v); err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		n += int(v)
+	}
+	return n
 }
