@@ -9,7 +9,9 @@
 //
 // Every flag can also be set by the environment variable DORIC_<FLAG> (upper case, '-' as '_');
 // a flag on the command line wins. Port flags accept 0 for a free port; the process logs the
-// addresses it bound. SIGINT and SIGTERM shut it down gracefully.
+// addresses it bound. SIGINT and SIGTERM shut it down gracefully. The garbage collector runs at
+// GOGC=400 under a soft memory limit of 75 % of the machine's memory unless GOGC / GOMEMLIMIT say
+// otherwise (memory.go).
 package main
 
 import (
@@ -66,6 +68,7 @@ func main() {
 			continue
 		}
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+		tuneMemory(log)
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 		err := c.run(ctx, os.Args[2:], log)
 		stop()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"os"
 	"strings"
 	"testing"
 )
@@ -27,5 +28,14 @@ func TestParseRejectsBadEnvironment(t *testing.T) {
 	err := parse(fs, nil)
 	if err == nil || !strings.Contains(err.Error(), "DORIC_HTTP_PORT") {
 		t.Fatalf("error %v, want one naming DORIC_HTTP_PORT", err)
+	}
+}
+
+func TestPhysicalMemory(t *testing.T) {
+	if _, err := os.Stat("/proc/meminfo"); err != nil {
+		t.Skip("no /proc/meminfo")
+	}
+	if got := physicalMemory(); got < 64<<20 {
+		t.Fatalf("physical memory %d bytes: /proc/meminfo not parsed", got)
 	}
 }

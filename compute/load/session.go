@@ -68,7 +68,7 @@ type Session struct {
 type memtable struct {
 	tabletID  int64
 	partition int64
-	cols      []*vector.Vector
+	pieces    []*vector.Batch // the rows of each Append, gathered (joined once, at flush)
 	n         int
 	bytes     int64
 
@@ -146,16 +146,12 @@ func (s *Session) Append(ctx context.Context, b *vector.Batch) error {
 			mt = &memtable{tabletID: w.tabletID, partition: w.partition}
 			s.tablets[w.tabletID] = mt
 		}
-		if mt.cols == nil {
-			mt.cols = make([]*vector.Vector, len(b.Cols))
-			for k, c := range b.Cols {
-				mt.cols[k] = vector.NewWithCap(c.Type, len(w.rows))
-			}
-		}
+		cols := make([]*vector.Vector, len(b.Cols))
 		for k, c := range b.Cols {
-			mt.cols[k].AppendRows(c, w.rows)
+			cols[k] = c.Gather(w.rows)
 			mt.bytes += rowBytes(c, w.rows)
 		}
+		mt.pieces = append(mt.pieces, vector.NewBatch(cols, len(w.rows)))
 		mt.n += len(w.rows)
 		if mt.bytes >= s.flushAt {
 			if err := s.flush(ctx, mt); err != nil {
@@ -165,6 +161,21 @@ func (s *Session) Append(ctx context.Context, b *vector.Batch) error {
 	}
 	s.rows += int64(b.N)
 	return nil
+}
+
+// join concatenates batches of n rows in all into one (allocated once, at its size).
+func join(pieces []*vector.Batch, n int) *vector.Batch {
+	if len(pieces) == 1 {
+		return pieces[0]
+	}
+	cols := make([]*vector.Vector, len(pieces[0].Cols))
+	for k, c := range pieces[0].Cols {
+		cols[k] = vector.NewWithCap(c.Type, n)
+		for _, p := range pieces {
+			cols[k].AppendRange(p.Cols[k], 0, p.N)
+		}
+	}
+	return vector.NewBatch(cols, n)
 }
 
 // rowBytes estimates the memory of rows of v.
@@ -185,8 +196,8 @@ func rowBytes(v *vector.Vector, rows []int32) int64 {
 // flush hands mt's rows to a background upload as its tablet's next segment (the segment id is
 // taken here, in the order the rows came).
 func (s *Session) flush(ctx context.Context, mt *memtable) error {
-	cols, n := mt.cols, mt.n
-	mt.cols, mt.n, mt.bytes = nil, 0, 0
+	rows := join(mt.pieces, mt.n)
+	mt.pieces, mt.n, mt.bytes = nil, 0, 0
 	if mt.meta == nil {
 		// The tablet's first segment of this load: refuse it over max_tablet_version_num (-235)
 		// before anything is uploaded.
@@ -213,7 +224,7 @@ func (s *Session) flush(ctx context.Context, mt *memtable) error {
 	go func() {
 		defer s.wg.Done()
 		defer func() { <-s.sem }()
-		if err := s.writeSegment(s.ctx, mt, id, vector.NewBatch(cols, n)); err != nil {
+		if err := s.writeSegment(s.ctx, mt, id, rows); err != nil {
 			s.fail(err)
 		}
 	}()

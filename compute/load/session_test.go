@@ -35,12 +35,16 @@ func TestSessionMemtableFlushes(t *testing.T) {
 					t.Errorf("%d multi-segment rowsets, %d merges: the flush paths were not exercised", multi, merges)
 				}
 			}()
-			for range 6 {
+			for round := range 6 {
 				seed := rand.Uint64()
 				r := rand.New(rand.NewPCG(seed, 9))
 				e := newEnv(r)
 				e.loader.FlushBytes = int64(64 + r.IntN(4096))
 				e.loader.MaxSegments = 1 + r.IntN(6)
+				appends, maxRows := 1+r.IntN(12), 80
+				if round == 0 { // surely several flushes, and (DUPLICATE) no merge
+					e.loader.FlushBytes, e.loader.MaxSegments, appends, maxRows = 512, 1000, 10, 81
+				}
 				var mu sync.Mutex
 				written := map[string]bool{} // rowset ids that got segments
 				e.vault.fail = func(path string) error {
@@ -61,8 +65,12 @@ func TestSessionMemtableFlushes(t *testing.T) {
 				state := map[string][]cell{}
 				var dup []string
 				total := 0
-				for range 1 + r.IntN(12) {
-					rows := modelRows(r, s, r.IntN(80))
+				for a := range appends {
+					n := r.IntN(maxRows)
+					if round == 0 {
+						n = 40 + a
+					}
+					rows := modelRows(r, s, n)
 					total += rows.N
 					if err := sess.Append(ctx, rows); err != nil {
 						t.Fatal(err)
