@@ -27,7 +27,6 @@ const (
 )
 
 func and3(a, b tv) tv { return min(a, b) }
-func or3(a, b tv) tv  { return max(a, b) }
 
 func bool3(b bool) tv {
 	if b {

@@ -729,7 +729,7 @@ func (w *window) frameAggregate(c *windowCall, ps, m int, fs, fe []int32, out *v
 		if !notNull(i) {
 			continue
 		}
-		x := types.I128(0)
+		var x types.Int128
 		if v.Type.Physical() == types.PhysInt128 {
 			x = v.Int128[ps+i]
 		} else {

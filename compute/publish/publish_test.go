@@ -192,14 +192,6 @@ func (m ref) visible(p int64) []string {
 	return out
 }
 
-func (m ref) clone() ref {
-	out := ref{}
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 func render(k, v, s int64) string {
 	f := func(x int64) string {
 		if x < 0 {
