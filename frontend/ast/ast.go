@@ -323,14 +323,18 @@ type Insert struct {
 // Select is a single-table query block.
 type Select struct {
 	Pos      Pos
+	With     *With // WITH ... before this SELECT (the outermost query of a statement)
 	Distinct bool
 	Items    []*SelectItem
-	From     *TableRef // nil: no FROM clause (FROM DUAL is also nil)
+	From     TableExpr // nil: no FROM clause (FROM DUAL is also nil)
 	Where    Expr
-	GroupBy  []Expr
-	Having   Expr
-	OrderBy  []*OrderItem
-	Limit    *Limit
+	GroupBy  []Expr // the plain list, or the columns of ROLLUP / CUBE
+	Grouping GroupingKind
+	// GroupingSets lists the sets of GROUPING SETS (Grouping == GroupSets); an empty set is ().
+	GroupingSets [][]Expr
+	Having       Expr
+	OrderBy      []*OrderItem
+	Limit        *Limit
 }
 
 // SelectItem is expr [[AS] alias] or a *Star.
@@ -553,19 +557,29 @@ type BetweenExpr struct {
 	Not       bool
 }
 
-// InExpr is X [NOT] IN (List); Pos is IN's (or NOT's).
+// InExpr is X [NOT] IN (List) or X [NOT] IN (Query); Pos is IN's (or NOT's). X is a row
+// constructor (*RowExpr) for (a, b) IN (...).
 type InExpr struct {
-	Pos  Pos
-	X    Expr
-	List []Expr
-	Not  bool
+	Pos   Pos
+	X     Expr
+	List  []Expr
+	Query QueryExpr // IN (subquery); List is then empty
+	Not   bool
 }
 
-// LikeExpr is X [NOT] LIKE Pattern; Pos is LIKE's (or NOT's).
+// RowExpr is a row constructor (a, b, ...) (in IN and comparisons).
+type RowExpr struct {
+	Pos   Pos
+	Items []Expr
+}
+
+// LikeExpr is X [NOT] LIKE Pattern, or X [NOT] REGEXP|RLIKE Pattern when Regexp; Pos is the
+// operator's (or NOT's).
 type LikeExpr struct {
 	Pos        Pos
 	X, Pattern Expr
 	Not        bool
+	Regexp     bool
 }
 
 // When is WHEN Cond THEN Result.
@@ -589,13 +603,18 @@ type CastExpr struct {
 	Type TypeName
 }
 
-// FuncCall is name(args), name(DISTINCT args) or name(*). Name is as written.
+// FuncCall is name(args), name(DISTINCT args) or name(*), optionally a window function with
+// OVER (...). Name is as written. SUBSTRING(x FROM a FOR b), TRIM(...) and the like are parsed
+// into their plain call forms; GROUP_CONCAT's SEPARATOR is its last argument and its ORDER BY is
+// OrderBy.
 type FuncCall struct {
 	Pos      Pos
 	Name     string
 	Args     []Expr
 	Distinct bool
 	Star     bool
+	OrderBy  []*OrderItem // GROUP_CONCAT(... ORDER BY ...)
+	Over     *WindowSpec
 }
 
 // Default is the DEFAULT keyword as a value (INSERT VALUES, SET).

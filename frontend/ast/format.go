@@ -508,6 +508,54 @@ func (p *printer) partition(d *PartitionDef) {
 	}
 }
 
+func (p *printer) tableExpr(n TableExpr) {
+	switch n := n.(type) {
+	case *TableRef:
+		p.tableName(n.Table)
+		p.partitionNames(n.Partitions)
+		if n.Alias != nil {
+			p.w(" AS ")
+			p.ident(n.Alias.Name)
+		}
+	case *DerivedTable:
+		p.w("(")
+		p.node(n.Query)
+		p.w(")")
+		if n.Alias != nil {
+			p.w(" AS ")
+			p.ident(n.Alias.Name)
+		}
+		if len(n.Columns) > 0 {
+			p.w(" (")
+			p.idents(n.Columns)
+			p.w(")")
+		}
+	case *Join:
+		p.tableExpr(n.Left)
+		if n.Comma {
+			p.w(", ")
+		} else {
+			p.w(" ", n.Kind.String(), " ")
+		}
+		if _, nested := n.Right.(*Join); nested {
+			p.w("(")
+			p.tableExpr(n.Right)
+			p.w(")")
+		} else {
+			p.tableExpr(n.Right)
+		}
+		if n.On != nil {
+			p.w(" ON ")
+			p.node(n.On)
+		}
+		if len(n.Using) > 0 {
+			p.w(" USING (")
+			p.idents(n.Using)
+			p.w(")")
+		}
+	}
+}
+
 func (p *printer) selectStmt(n *Select) {
 	p.w("SELECT ")
 	if n.Distinct {
@@ -525,12 +573,7 @@ func (p *printer) selectStmt(n *Select) {
 	}
 	if n.From != nil {
 		p.w(" FROM ")
-		p.tableName(n.From.Table)
-		p.partitionNames(n.From.Partitions)
-		if n.From.Alias != nil {
-			p.w(" AS ")
-			p.ident(n.From.Alias.Name)
-		}
+		p.tableExpr(n.From)
 	}
 	if n.Where != nil {
 		p.w(" WHERE ")

@@ -72,20 +72,34 @@ func resolveTable(cat Catalog, currentDB string, tn ast.TableName) (*catalog.Tab
 // none is selected).
 func BindSelect(cat Catalog, currentDB string, st *ast.Select) (*Query, error) {
 	s := &scope{}
-	if st.From != nil {
-		t, db, err := resolveTable(cat, currentDB, st.From.Table)
+	var from *ast.TableRef
+	switch f := st.From.(type) {
+	case nil:
+	case *ast.TableRef:
+		from = f
+	default:
+		return nil, errorf(ErrNotSupported, f.Position(), "joins and derived tables are not supported yet")
+	}
+	if st.With != nil {
+		return nil, errorf(ErrNotSupported, st.With.Pos, "WITH is not supported yet")
+	}
+	if st.Grouping != ast.GroupPlain {
+		return nil, errorf(ErrNotSupported, st.Pos, "ROLLUP, CUBE and GROUPING SETS are not supported yet")
+	}
+	if from != nil {
+		t, db, err := resolveTable(cat, currentDB, from.Table)
 		if err != nil {
 			return nil, err
 		}
 		s.table, s.db, s.qualifier = t, db, t.Name
-		if st.From.Alias != nil {
-			s.qualifier = st.From.Alias.Name
+		if from.Alias != nil {
+			s.qualifier = from.Alias.Name
 		}
 	}
 	b := &selectBinder{s: s, st: st}
-	if st.From != nil && len(st.From.Partitions) > 0 {
+	if from != nil && len(from.Partitions) > 0 {
 		var err error
-		if b.named, err = Partitions(s.table, st.From.Partitions); err != nil {
+		if b.named, err = Partitions(s.table, from.Partitions); err != nil {
 			return nil, err
 		}
 	}

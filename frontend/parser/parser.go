@@ -620,7 +620,9 @@ func (p *parser) selectStmt() ast.Statement {
 		}
 	}
 	if p.acceptKw("FROM") {
-		s.From = p.tableRef()
+		if ref := p.tableRef(); ref != nil { // FROM DUAL is no FROM (and no typed nil in the interface)
+			s.From = ref
+		}
 		switch t := p.peek(); {
 		case t.kind == tOp && t.text == ",", isWord(t, "JOIN"), isWord(t, "INNER"), isWord(t, "LEFT"),
 			isWord(t, "RIGHT"), isWord(t, "CROSS"), isWord(t, "FULL"), isWord(t, "NATURAL"), isWord(t, "STRAIGHT_JOIN"):
