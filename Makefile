@@ -21,7 +21,9 @@ BENCHSTAT_VERSION          := v0.0.0-20250813145418-2f7363a06fe1
 # is generated into .tools/tpch/sf<SF>/ and reused.
 SF          ?= 1
 RUNS        ?= 2
+TPCH_RUNS   ?= 3
 TPCH_DIR    := $(TOOLS)/tpch
+ACCEPTANCE  := $(CURDIR)/../shared/acceptance
 DUCKBENCH   := $(CURDIR)/test/duckbench
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
@@ -56,13 +58,25 @@ test: test-deps tools build ## Run the tests (what CI runs)
 	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime 30s ./compute/load/format
 
 .PHONY: test-long
-test-long: test-deps tools build ## Run the long suites too
-	DORIC_BIN=$(BIN)/doric DORIC_VERSITYGW=$(TOOLBIN)/versitygw DORIC_TEST_LONG=1 $(GO) test -count=1 -timeout 90m ./...
+test-long: test-deps tools build $(TPCH_DIR)/sf1/tables/lineitem.tbl ## Run the long suites too (TPC-H SF 1 among them)
+	DORIC_BIN=$(BIN)/doric DORIC_VERSITYGW=$(TOOLBIN)/versitygw DORIC_TEST_LONG=1 DORIC_TPCH_SF1_DATA=$(TPCH_DIR)/sf1/tables \
+		$(GO) test -count=1 -timeout 90m ./...
 
 .PHONY: bench
-bench: tools ## Run the Go benchmarks, then the load benchmark (bench-load)
+bench: tools ## Run the Go benchmarks, then the load and TPC-H benchmarks (bench-load, bench-tpch)
 	DORIC_VERSITYGW=$(TOOLBIN)/versitygw $(GO) test -run '^$$' -bench . -benchmem ./...
 	$(MAKE) bench-load
+	$(MAKE) bench-tpch
+
+.PHONY: bench-tpch
+bench-tpch: build $(TPCH_DIR)/sf$(SF)/tables/lineitem.tbl ## The 22 TPC-H queries in Doric and in DuckDB on the same data (SF=1 TPCH_RUNS=3)
+	cd $(DUCKBENCH) && $(GO) build -o $(TOOLBIN)/tpchbench ./cmd/tpchbench
+	$(TOOLBIN)/tpchbench -doric $(BIN)/doric -data $(TPCH_DIR)/sf$(SF)/tables -queries $(ACCEPTANCE)/tpch/queries -runs $(TPCH_RUNS)
+
+# The eight TPC-H tables at scale factor N with go-tpc's dbgen (SF1: about 25 s, 1.1 GB).
+$(TPCH_DIR)/sf%/tables/lineitem.tbl:
+	cd $(DUCKBENCH) && $(GO) build -o $(TOOLBIN)/tpchgen ./cmd/tpchgen
+	$(TOOLBIN)/tpchgen -sf $* -dir $(TPCH_DIR)/sf$*/tables
 
 .PHONY: bench-load
 bench-load: build test-deps $(TPCH_DIR)/sf$(SF)/lineitem.tbl ## Stream Load of TPC-H lineitem (SF=1 RUNS=2) beside DuckDB COPY

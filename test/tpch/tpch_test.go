@@ -73,10 +73,13 @@ func TestTPCH(t *testing.T) {
 	if _, err := os.Stat(acceptance); err != nil {
 		t.Skipf("TPC-H acceptance material not found at %s (CI has ../shared beside the clone): %v", acceptance, err)
 	}
-	for _, sf := range []string{"sf0.01", "sf0.1"} {
+	for _, sf := range []string{"sf0.01", "sf0.1", "sf1"} {
 		t.Run(sf, func(t *testing.T) {
 			if sf == "sf0.1" && testing.Short() {
 				t.Skip("-short")
+			}
+			if sf == "sf1" && os.Getenv(sf1Env) == "" {
+				t.Skipf("SF 1 runs in make test-long (%s names the generated data)", sf1Env)
 			}
 			tc := testcluster.Start(t, testcluster.Options{ComputeNodes: 2})
 			db := tc.DB()
@@ -118,9 +121,16 @@ func mustExec(t *testing.T, db *sql.DB, q string) {
 	}
 }
 
+// sf1Env names the directory of the SF 1 tables go-tpc's dbgen generated (make test-long sets
+// it: test/duckbench's tpchgen -dir).
+const sf1Env = "DORIC_TPCH_SF1_DATA"
+
 // dataFile returns the .tbl file of a table, decompressing a .tbl.zst into the test's temp dir.
 func dataFile(t *testing.T, sf, table string) string {
 	t.Helper()
+	if sf == "sf1" {
+		return filepath.Join(os.Getenv(sf1Env), table+".tbl")
+	}
 	plain := filepath.Join(acceptance, "data", sf, table+".tbl")
 	if _, err := os.Stat(plain); err == nil {
 		return plain

@@ -20,7 +20,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -32,11 +31,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
-	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -192,118 +188,21 @@ func countLines(path string) (int64, error) {
 	}
 }
 
-// doric is a running `doric standalone`.
-type doric struct {
-	cmd         *exec.Cmd
-	mysql, http string
-	log         *os.File
-	cpu         float64 // CPU seconds (user+system) at the previous loaded()
-}
+// doric adapts a duckbench.Doric to server.
+type doric struct{ *duckbench.Doric }
 
-var readyRe = regexp.MustCompile(`msg="doric standalone ready" mysql=(\S+) http=(\S+)`)
-
-// startDoric runs bin standalone on free ports with dataDir and waits for its ready line.
 func startDoric(bin, dataDir string) (server, error) {
-	logPath := filepath.Join(filepath.Dir(dataDir), "doric.log")
-	logf, err := os.Create(logPath)
+	d, err := duckbench.StartDoric(bin, dataDir)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "standalone", "--data-dir", dataDir, "--mysql-port", "0", "--http-port", "0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	d := &doric{cmd: cmd, log: logf}
-	ready := make(chan []string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			fmt.Fprintln(logf, sc.Text())
-			if m := readyRe.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case ready <- m:
-				default:
-				}
-			}
-		}
-		close(ready)
-	}()
-	select {
-	case m, ok := <-ready:
-		if !ok {
-			d.stop()
-			return nil, fmt.Errorf("%s standalone exited before it was ready (log: %s)", bin, logPath)
-		}
-		d.mysql, d.http = m[1], m[2]
-	case <-time.After(2 * time.Minute):
-		d.stop()
-		return nil, fmt.Errorf("%s standalone was not ready within 2 minutes (log: %s)", bin, logPath)
-	}
-	return d, nil
+	return doric{d}, nil
 }
 
-func (d *doric) stop() {
-	if d.cmd.ProcessState != nil {
-		return
-	}
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = d.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = d.cmd.Process.Kill()
-		<-done
-	}
-	d.log.Close()
-}
-
-func (d *doric) mysqlAddr() string { return d.mysql }
-func (d *doric) httpAddr() string  { return d.http }
-
-// loaded notes the CPU time the process spent since the previous call (the load, on a shared
-// machine the fairer figure than the wall time) and its peak resident set (VmHWM).
-func (d *doric) loaded() string {
-	return d.cpuTime() + d.peakRSS()
-}
-
-func (d *doric) cpuTime() string {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", d.cmd.Process.Pid))
-	if err != nil {
-		return ""
-	}
-	// Fields after the command name (which is in parentheses): utime and stime are 14th and 15th.
-	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
-	if len(f) < 13 {
-		return ""
-	}
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	const ticks = 100 // USER_HZ on Linux
-	cpu := (ut + st) / ticks
-	defer func() { d.cpu = cpu }()
-	return fmt.Sprintf(", CPU %.1f s", cpu-d.cpu)
-}
-
-func (d *doric) peakRSS() string {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", d.cmd.Process.Pid))
-	if err != nil {
-		return ""
-	}
-	for _, l := range strings.Split(string(raw), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return fmt.Sprintf(", peak RSS %.1f GiB", float64(kb)/(1<<20))
-		}
-	}
-	return ""
-}
+func (d doric) mysqlAddr() string { return d.MySQL }
+func (d doric) httpAddr() string  { return d.HTTP }
+func (d doric) loaded() string    { return d.Usage() }
+func (d doric) stop()             { d.Stop() }
 
 // loadResponse is the part of Doris's stream load answer the benchmark checks.
 type loadResponse struct {
