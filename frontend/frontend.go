@@ -73,7 +73,8 @@ func New(ctx context.Context, cfg Config) (f *Frontend, err error) {
 	f.coord = coord.New(coord.Config{Meta: f.meta, InstanceID: cfg.InstanceID, Group: cfg.Group, Partitions: ddlExec})
 	ddlExec.Checker = f.coord
 	f.registry = httpserve.NewRegistry()
-	f.sessions = &session.Shared{Catalog: f.catalog, Coord: f.coord, DDL: ddlExec, Metrics: session.NewMetrics(f.registry)}
+	f.sessions = &session.Shared{Catalog: f.catalog, Coord: f.coord, DDL: ddlExec, Metrics: session.NewMetrics(f.registry),
+		Processes: session.NewProcesses()}
 	if f.mysqlL, err = net.Listen("tcp", cfg.MySQLAddr); err != nil {
 		return nil, fmt.Errorf("mysql listener: %w", err)
 	}

@@ -28,13 +28,18 @@ const (
 )
 
 type ExecFragmentRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	QueryId       string                 `protobuf:"bytes,1,opt,name=query_id,json=queryId,proto3" json:"query_id,omitempty"`
-	Fragment      *planpb.Fragment       `protobuf:"bytes,2,opt,name=fragment,proto3" json:"fragment,omitempty"`
-	ScanRanges    []*planpb.ScanRange    `protobuf:"bytes,3,rep,name=scan_ranges,json=scanRanges,proto3" json:"scan_ranges,omitempty"`
-	TimeoutMs     int64                  `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	QueryId    string                 `protobuf:"bytes,1,opt,name=query_id,json=queryId,proto3" json:"query_id,omitempty"`
+	Fragment   *planpb.Fragment       `protobuf:"bytes,2,opt,name=fragment,proto3" json:"fragment,omitempty"`
+	ScanRanges []*planpb.ScanRange    `protobuf:"bytes,3,rep,name=scan_ranges,json=scanRanges,proto3" json:"scan_ranges,omitempty"`
+	TimeoutMs  int64                  `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	// exec_mem_limit: the bytes the fragment's operators may hold (hash tables, sort and window
+	// buffers); a fragment that needs more fails with MEM_LIMIT_EXCEEDED. 0: no limit.
+	ExecMemLimit int64 `protobuf:"varint,5,opt,name=exec_mem_limit,json=execMemLimit,proto3" json:"exec_mem_limit,omitempty"`
+	// parallel_pipeline_task_num: the pipeline tasks the fragment runs as; 0: the node's cores.
+	ParallelPipelineTaskNum int32 `protobuf:"varint,6,opt,name=parallel_pipeline_task_num,json=parallelPipelineTaskNum,proto3" json:"parallel_pipeline_task_num,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *ExecFragmentRequest) Reset() {
@@ -91,6 +96,20 @@ func (x *ExecFragmentRequest) GetScanRanges() []*planpb.ScanRange {
 func (x *ExecFragmentRequest) GetTimeoutMs() int64 {
 	if x != nil {
 		return x.TimeoutMs
+	}
+	return 0
+}
+
+func (x *ExecFragmentRequest) GetExecMemLimit() int64 {
+	if x != nil {
+		return x.ExecMemLimit
+	}
+	return 0
+}
+
+func (x *ExecFragmentRequest) GetParallelPipelineTaskNum() int32 {
+	if x != nil {
+		return x.ParallelPipelineTaskNum
 	}
 	return 0
 }
@@ -812,14 +831,16 @@ var File_computepb_compute_proto protoreflect.FileDescriptor
 
 const file_computepb_compute_proto_rawDesc = "" +
 	"\n" +
-	"\x17computepb/compute.proto\x12\rdoric.compute\x1a\x15commonpb/common.proto\x1a\x11planpb/plan.proto\x1a\x11metapb/meta.proto\"\xb9\x01\n" +
+	"\x17computepb/compute.proto\x12\rdoric.compute\x1a\x15commonpb/common.proto\x1a\x11planpb/plan.proto\x1a\x11metapb/meta.proto\"\x9c\x02\n" +
 	"\x13ExecFragmentRequest\x12\x19\n" +
 	"\bquery_id\x18\x01 \x01(\tR\aqueryId\x120\n" +
 	"\bfragment\x18\x02 \x01(\v2\x14.doric.plan.FragmentR\bfragment\x126\n" +
 	"\vscan_ranges\x18\x03 \x03(\v2\x15.doric.plan.ScanRangeR\n" +
 	"scanRanges\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x04 \x01(\x03R\ttimeoutMs\"A\n" +
+	"timeout_ms\x18\x04 \x01(\x03R\ttimeoutMs\x12$\n" +
+	"\x0eexec_mem_limit\x18\x05 \x01(\x03R\fexecMemLimit\x12;\n" +
+	"\x1aparallel_pipeline_task_num\x18\x06 \x01(\x05R\x17parallelPipelineTaskNum\"A\n" +
 	"\x14ExecFragmentResponse\x12)\n" +
 	"\x05batch\x18\x01 \x01(\v2\x13.doric.common.BatchR\x05batch\"Q\n" +
 	"\rPartitionSink\x12!\n" +

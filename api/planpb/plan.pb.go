@@ -1022,11 +1022,19 @@ func (x *ProjectNode) GetExprs() []*Expr {
 }
 
 type AggregateCall struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"` // count, sum, min, max, avg
-	Args          []*Expr                `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"` // empty for COUNT(*)
-	Distinct      bool                   `protobuf:"varint,3,opt,name=distinct,proto3" json:"distinct,omitempty"`
-	Type          *commonpb.Type         `protobuf:"bytes,4,opt,name=type,proto3" json:"type,omitempty"` // result type
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"` // a canonical aggregate name of compute/function (count, sum, min, max, avg, ...)
+	// AGG_COMPLETE and AGG_PARTIAL: the arguments over the input (empty for COUNT(*)).
+	// AGG_FINAL: one column reference, to the intermediate column the partial aggregate output.
+	Args     []*Expr `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"`
+	Distinct bool    `protobuf:"varint,3,opt,name=distinct,proto3" json:"distinct,omitempty"`
+	// The result type; in AGG_PARTIAL mode the output column is the intermediate type instead
+	// (compute/function.IntermediateType).
+	Type *commonpb.Type `protobuf:"bytes,4,opt,name=type,proto3" json:"type,omitempty"`
+	// GROUP_CONCAT(... ORDER BY ...): the order of the values, over the input like args.
+	OrderBy []*SortKey `protobuf:"bytes,5,rep,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// AGG_FINAL: the types of the original arguments (the args of the partial call).
+	ArgTypes      []*commonpb.Type `protobuf:"bytes,6,rep,name=arg_types,json=argTypes,proto3" json:"arg_types,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1085,6 +1093,20 @@ func (x *AggregateCall) GetDistinct() bool {
 func (x *AggregateCall) GetType() *commonpb.Type {
 	if x != nil {
 		return x.Type
+	}
+	return nil
+}
+
+func (x *AggregateCall) GetOrderBy() []*SortKey {
+	if x != nil {
+		return x.OrderBy
+	}
+	return nil
+}
+
+func (x *AggregateCall) GetArgTypes() []*commonpb.Type {
+	if x != nil {
+		return x.ArgTypes
 	}
 	return nil
 }
@@ -2152,12 +2174,14 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"FilterNode\x12.\n" +
 	"\tpredicate\x18\x01 \x01(\v2\x10.doric.plan.ExprR\tpredicate\"5\n" +
 	"\vProjectNode\x12&\n" +
-	"\x05exprs\x18\x01 \x03(\v2\x10.doric.plan.ExprR\x05exprs\"\x8d\x01\n" +
+	"\x05exprs\x18\x01 \x03(\v2\x10.doric.plan.ExprR\x05exprs\"\xee\x01\n" +
 	"\rAggregateCall\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12$\n" +
 	"\x04args\x18\x02 \x03(\v2\x10.doric.plan.ExprR\x04args\x12\x1a\n" +
 	"\bdistinct\x18\x03 \x01(\bR\bdistinct\x12&\n" +
-	"\x04type\x18\x04 \x01(\v2\x12.doric.common.TypeR\x04type\"\xa6\x01\n" +
+	"\x04type\x18\x04 \x01(\v2\x12.doric.common.TypeR\x04type\x12.\n" +
+	"\border_by\x18\x05 \x03(\v2\x13.doric.plan.SortKeyR\aorderBy\x12/\n" +
+	"\targ_types\x18\x06 \x03(\v2\x12.doric.common.TypeR\bargTypes\"\xa6\x01\n" +
 	"\rAggregateNode\x12+\n" +
 	"\bgroup_by\x18\x01 \x03(\v2\x10.doric.plan.ExprR\agroupBy\x129\n" +
 	"\n" +
@@ -2344,37 +2368,39 @@ var file_planpb_plan_proto_depIdxs = []int32{
 	5,  // 21: doric.plan.ProjectNode.exprs:type_name -> doric.plan.Expr
 	5,  // 22: doric.plan.AggregateCall.args:type_name -> doric.plan.Expr
 	31, // 23: doric.plan.AggregateCall.type:type_name -> doric.common.Type
-	5,  // 24: doric.plan.AggregateNode.group_by:type_name -> doric.plan.Expr
-	13, // 25: doric.plan.AggregateNode.aggregates:type_name -> doric.plan.AggregateCall
-	0,  // 26: doric.plan.AggregateNode.mode:type_name -> doric.plan.AggregateMode
-	5,  // 27: doric.plan.SortKey.expr:type_name -> doric.plan.Expr
-	15, // 28: doric.plan.SortNode.keys:type_name -> doric.plan.SortKey
-	33, // 29: doric.plan.ValuesNode.rows:type_name -> doric.common.Batch
-	1,  // 30: doric.plan.HashJoinNode.type:type_name -> doric.plan.JoinType
-	5,  // 31: doric.plan.HashJoinNode.probe_keys:type_name -> doric.plan.Expr
-	5,  // 32: doric.plan.HashJoinNode.build_keys:type_name -> doric.plan.Expr
-	5,  // 33: doric.plan.HashJoinNode.other_condition:type_name -> doric.plan.Expr
-	20, // 34: doric.plan.HashJoinNode.runtime_filters:type_name -> doric.plan.RuntimeFilter
-	2,  // 35: doric.plan.RuntimeFilter.type:type_name -> doric.plan.RuntimeFilterType
-	1,  // 36: doric.plan.NestedLoopJoinNode.type:type_name -> doric.plan.JoinType
-	5,  // 37: doric.plan.NestedLoopJoinNode.condition:type_name -> doric.plan.Expr
-	24, // 38: doric.plan.RepeatNode.sets:type_name -> doric.plan.GroupingSet
-	5,  // 39: doric.plan.WindowNode.partition_by:type_name -> doric.plan.Expr
-	15, // 40: doric.plan.WindowNode.order_by:type_name -> doric.plan.SortKey
-	26, // 41: doric.plan.WindowNode.calls:type_name -> doric.plan.WindowCall
-	28, // 42: doric.plan.WindowNode.frame:type_name -> doric.plan.WindowFrame
-	5,  // 43: doric.plan.WindowCall.args:type_name -> doric.plan.Expr
-	31, // 44: doric.plan.WindowCall.type:type_name -> doric.common.Type
-	4,  // 45: doric.plan.FrameBound.kind:type_name -> doric.plan.FrameBoundKind
-	3,  // 46: doric.plan.WindowFrame.unit:type_name -> doric.plan.FrameUnit
-	27, // 47: doric.plan.WindowFrame.start:type_name -> doric.plan.FrameBound
-	27, // 48: doric.plan.WindowFrame.end:type_name -> doric.plan.FrameBound
-	9,  // 49: doric.plan.Fragment.root:type_name -> doric.plan.PlanNode
-	50, // [50:50] is the sub-list for method output_type
-	50, // [50:50] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	15, // 24: doric.plan.AggregateCall.order_by:type_name -> doric.plan.SortKey
+	31, // 25: doric.plan.AggregateCall.arg_types:type_name -> doric.common.Type
+	5,  // 26: doric.plan.AggregateNode.group_by:type_name -> doric.plan.Expr
+	13, // 27: doric.plan.AggregateNode.aggregates:type_name -> doric.plan.AggregateCall
+	0,  // 28: doric.plan.AggregateNode.mode:type_name -> doric.plan.AggregateMode
+	5,  // 29: doric.plan.SortKey.expr:type_name -> doric.plan.Expr
+	15, // 30: doric.plan.SortNode.keys:type_name -> doric.plan.SortKey
+	33, // 31: doric.plan.ValuesNode.rows:type_name -> doric.common.Batch
+	1,  // 32: doric.plan.HashJoinNode.type:type_name -> doric.plan.JoinType
+	5,  // 33: doric.plan.HashJoinNode.probe_keys:type_name -> doric.plan.Expr
+	5,  // 34: doric.plan.HashJoinNode.build_keys:type_name -> doric.plan.Expr
+	5,  // 35: doric.plan.HashJoinNode.other_condition:type_name -> doric.plan.Expr
+	20, // 36: doric.plan.HashJoinNode.runtime_filters:type_name -> doric.plan.RuntimeFilter
+	2,  // 37: doric.plan.RuntimeFilter.type:type_name -> doric.plan.RuntimeFilterType
+	1,  // 38: doric.plan.NestedLoopJoinNode.type:type_name -> doric.plan.JoinType
+	5,  // 39: doric.plan.NestedLoopJoinNode.condition:type_name -> doric.plan.Expr
+	24, // 40: doric.plan.RepeatNode.sets:type_name -> doric.plan.GroupingSet
+	5,  // 41: doric.plan.WindowNode.partition_by:type_name -> doric.plan.Expr
+	15, // 42: doric.plan.WindowNode.order_by:type_name -> doric.plan.SortKey
+	26, // 43: doric.plan.WindowNode.calls:type_name -> doric.plan.WindowCall
+	28, // 44: doric.plan.WindowNode.frame:type_name -> doric.plan.WindowFrame
+	5,  // 45: doric.plan.WindowCall.args:type_name -> doric.plan.Expr
+	31, // 46: doric.plan.WindowCall.type:type_name -> doric.common.Type
+	4,  // 47: doric.plan.FrameBound.kind:type_name -> doric.plan.FrameBoundKind
+	3,  // 48: doric.plan.WindowFrame.unit:type_name -> doric.plan.FrameUnit
+	27, // 49: doric.plan.WindowFrame.start:type_name -> doric.plan.FrameBound
+	27, // 50: doric.plan.WindowFrame.end:type_name -> doric.plan.FrameBound
+	9,  // 51: doric.plan.Fragment.root:type_name -> doric.plan.PlanNode
+	52, // [52:52] is the sub-list for method output_type
+	52, // [52:52] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_planpb_plan_proto_init() }

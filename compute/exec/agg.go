@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/doricdb/doric/api/planpb"
 	"github.com/doricdb/doric/compute/expr"
@@ -29,12 +30,10 @@ type hashAgg struct {
 	out      *vector.Batch
 	pos      int
 	consumed bool
+	acct     account // the hash table, keys and states (memory.go)
 }
 
 func newAggregate(child Operator, n *planpb.AggregateNode, batchSize int) (Operator, error) {
-	if n.GetMode() != planpb.AggregateMode_AGG_COMPLETE {
-		return nil, badPlan("aggregate mode %s is not supported yet", n.GetMode())
-	}
 	a := &hashAgg{child: child, batchSize: batchSize, nullGid: -1}
 	for _, g := range n.GetGroupBy() {
 		e, err := expr.Compile(g, child.Types())
@@ -45,7 +44,7 @@ func newAggregate(child Operator, n *planpb.AggregateNode, batchSize int) (Opera
 		a.types = append(a.types, e.Type())
 	}
 	for _, c := range n.GetAggregates() {
-		agg, err := expr.CompileAggregate(c, child.Types())
+		agg, err := expr.CompileAggregatePhase(c, child.Types(), n.GetMode())
 		if err != nil {
 			return nil, err
 		}
@@ -85,6 +84,7 @@ func (a *hashAgg) singleIntKey() bool {
 }
 
 func (a *hashAgg) Close() error {
+	a.acct.releaseAll()
 	a.states, a.ints, a.generic, a.keys, a.out = nil, nil, nil, nil, nil
 	return a.child.Close()
 }
@@ -123,8 +123,8 @@ func (a *hashAgg) consume(ctx context.Context) error {
 		}
 	}
 	cols := append([]*vector.Vector(nil), a.keys...)
-	for _, s := range a.states {
-		v, err := s.Result()
+	for k, s := range a.states {
+		v, err := a.aggs[k].Output(s)
 		if err != nil {
 			return err
 		}
@@ -188,6 +188,9 @@ func (a *hashAgg) add(b *vector.Batch) error {
 		for k, v := range keyv {
 			a.keys[k].AppendRows(v, fresh)
 		}
+		if err := a.acct.reserve(groupBytes(keyv, fresh, len(a.aggs))); err != nil {
+			return fmt.Errorf("aggregation hash table: %w", err)
+		}
 	}
 	for k, agg := range a.aggs {
 		args, err := agg.EvalArgs(b)
@@ -196,7 +199,7 @@ func (a *hashAgg) add(b *vector.Batch) error {
 		}
 		s := a.states[k]
 		s.Grow(a.ngroups)
-		if err := s.Update(args, rows, gids); err != nil {
+		if err := agg.Fold(s, args, rows, gids); err != nil {
 			return err
 		}
 	}

@@ -1,7 +1,7 @@
 // Package exec runs plan fragments: it builds a tree of operators from a planpb.PlanNode and
 // pulls batches through it.
 //
-// Operator contract (pull-based, one goroutine per pipeline):
+// Operator contract (pull-based; one operator is driven by one goroutine at a time):
 //   - Types is the output schema, fixed at Build.
 //   - Open prepares the operator (and its children); Next returns the next batch, or nil at the
 //     end (after which it keeps returning nil); Close releases resources and is safe to call
@@ -16,6 +16,30 @@
 // has a limit), Limit, Values, HashJoin and NestedLoopJoin (children: left = probe, right =
 // build), Union (n children), Repeat (grouping sets), Window. Build checks each node's number of
 // children; BuildOn builds one node over operators the caller made.
+//
+// Pipeline tasks (Env.Parallelism = N > 1, Doris's parallel_pipeline_task_num; parallel.go):
+// Build splits the plan into parts. A scan's ranges are cut into up to N contiguous chunks, one
+// scan each; filter, project and repeat run per part; joins that output nothing from the build
+// side after the probe (inner, left outer/semi/anti, null-aware anti, mark) probe per part
+// against one build side built once and shared read-only; grouped aggregates get their input
+// through a hash-partitioning local exchange (equal group keys meet in one of N aggregations);
+// sorts (and top-N) run per part under a merge that breaks ties by part, which reproduces the
+// serial stable order exactly. Everything else (limit, window, global aggregates, right/full
+// outer and right semi/anti joins, values) reads its input as one stream through a gather. The
+// local exchanges run their parts in goroutines started on the first Next, stop them on Close
+// or on the first error (which the query fails with), and close the parts only after they
+// stopped; consumers above them see the ordinary contract. Results equal the serial ones as
+// multisets, and in order wherever the plan orders (LIMIT without ORDER BY may pick other rows).
+//
+// Memory (Env.Memory, one MemTracker per query with the limit exec_mem_limit): hash join build
+// sides, aggregation hash tables (keys, entries, state slots), sort buffers and window
+// partition buffers reserve what they hold and release it at Close; a reservation beyond the
+// limit fails the query with a *MemLimitError (errors.Is ErrMemLimitExceeded) that names the
+// limit. Everything reserved is released once every operator closed, whatever happened.
+//
+// Cancellation: operators check ctx between batches (scans, filters, join build and probe
+// loops, sort buffering, the exchanges); a sort checks it every few thousand comparisons. A
+// cancelled query fails with ctx's error.
 //
 // Open does not pull rows. Blocking operators consume their input on the first Next: a join
 // consumes its whole build side, builds its hash table and publishes its runtime filters before

@@ -30,7 +30,9 @@ type BatchIterator interface {
 // TabletSource opens the rows of one tablet (its columns with the given unique ids, in order) at
 // the version of a scan range.
 type TabletSource interface {
-	ScanTablet(ctx context.Context, rng *planpb.ScanRange, schema *commonpb.TabletSchema, uniqueIDs []int32, batchSize int) (BatchIterator, error)
+	// conjuncts are the scan's (over the output columns): the source may use them to skip rows
+	// through its indexes; the scan still filters exactly.
+	ScanTablet(ctx context.Context, rng *planpb.ScanRange, schema *commonpb.TabletSchema, uniqueIDs []int32, conjuncts []*planpb.Expr, batchSize int) (BatchIterator, error)
 }
 
 // Env is what Build needs besides the plan.
@@ -41,8 +43,13 @@ type Env struct {
 	// RuntimeFilters connects the hash joins of the fragment with the scans their filters target;
 	// Build makes one when it is nil (pass one to read its statistics).
 	RuntimeFilters *RuntimeFilters
-	// Memory, when set, is charged with what blocking operators hold (a hash join's build side).
+	// Memory, when set, is charged with what blocking operators hold (hash join build sides,
+	// aggregation hash tables, sort and window buffers); NewMemTracker makes the per-query one.
 	Memory Memory
+	// Parallelism is the number of pipeline tasks (Doris's parallel_pipeline_task_num): with
+	// more than one, Build splits the plan into parts that run in goroutines (see parallel.go
+	// and the package doc). 0 or 1: the plan runs serially on the caller's goroutine.
+	Parallelism int
 }
 
 func badPlan(format string, args ...any) error {
@@ -57,20 +64,32 @@ func Build(n *planpb.PlanNode, env Env) (Operator, error) {
 	if env.RuntimeFilters == nil {
 		env.RuntimeFilters = NewRuntimeFilters()
 	}
+	if env.Parallelism > 1 {
+		p := &pbuilder{env: env}
+		return p.one(n)
+	}
 	return build(n, env)
 }
 
-func build(n *planpb.PlanNode, env Env) (Operator, error) {
-	if n == nil {
-		return nil, badPlan("missing plan node")
-	}
+// checkChildren checks n's number of children against childCount.
+func checkChildren(n *planpb.PlanNode) error {
 	lo, hi := childCount(n)
 	if len(n.Children) < lo || (hi >= 0 && len(n.Children) > hi) {
 		want := fmt.Sprint(lo)
 		if hi != lo {
 			want = fmt.Sprintf("at least %d", lo)
 		}
-		return nil, badPlan("plan node %d has %d children, want %s", n.GetId(), len(n.Children), want)
+		return badPlan("plan node %d has %d children, want %s", n.GetId(), len(n.Children), want)
+	}
+	return nil
+}
+
+func build(n *planpb.PlanNode, env Env) (Operator, error) {
+	if n == nil {
+		return nil, badPlan("missing plan node")
+	}
+	if err := checkChildren(n); err != nil {
+		return nil, err
 	}
 	children := make([]Operator, len(n.Children))
 	for k, c := range n.Children {
@@ -111,9 +130,17 @@ func buildNode(n *planpb.PlanNode, children []Operator, env Env) (Operator, erro
 	case *planpb.PlanNode_Project:
 		return newProject(child, k.Project.GetExprs())
 	case *planpb.PlanNode_Aggregate:
-		return newAggregate(child, k.Aggregate, env.BatchSize)
+		op, err := newAggregate(child, k.Aggregate, env.BatchSize)
+		if a, ok := op.(*hashAgg); ok {
+			a.acct.mem = env.Memory
+		}
+		return op, err
 	case *planpb.PlanNode_Sort:
-		return newSort(child, k.Sort, env.BatchSize)
+		op, err := newSort(child, k.Sort, env.BatchSize)
+		if s, ok := op.(*sortOp); ok {
+			s.acct.mem = env.Memory
+		}
+		return op, err
 	case *planpb.PlanNode_Limit:
 		return newLimit(child, k.Limit.GetOffset(), k.Limit.GetLimit()), nil
 	case *planpb.PlanNode_HashJoin:
@@ -125,7 +152,11 @@ func buildNode(n *planpb.PlanNode, children []Operator, env Env) (Operator, erro
 	case *planpb.PlanNode_Repeat:
 		return newRepeat(child, k.Repeat)
 	case *planpb.PlanNode_Window:
-		return newWindow(child, k.Window, env.BatchSize)
+		op, err := newWindow(child, k.Window, env.BatchSize)
+		if w, ok := op.(*window); ok {
+			w.acct.mem = env.Memory
+		}
+		return op, err
 	}
 	return nil, badPlan("plan node %d has no kind", n.GetId())
 }
@@ -201,6 +232,9 @@ func (f *filter) Close() error                   { return f.child.Close() }
 
 func (f *filter) Next(ctx context.Context) (*vector.Batch, error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		b, err := f.child.Next(ctx)
 		if err != nil || b == nil {
 			return nil, err
@@ -385,13 +419,16 @@ func (s *scan) Close() error               { s.cur = nil; return nil }
 
 func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if s.cur == nil {
 			if s.next >= len(s.ranges) {
 				return nil, nil
 			}
 			r := s.ranges[s.next]
 			s.next++
-			it, err := s.src.ScanTablet(ctx, r, s.node.GetSchema(), s.node.GetColumnUniqueIds(), s.batchSize)
+			it, err := s.src.ScanTablet(ctx, r, s.node.GetSchema(), s.node.GetColumnUniqueIds(), s.node.GetConjuncts(), s.batchSize)
 			if err != nil {
 				return nil, err
 			}

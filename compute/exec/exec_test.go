@@ -253,7 +253,9 @@ func TestValuesAndBuild(t *testing.T) {
 		{Node: &planpb.PlanNode_Limit{Limit: &planpb.LimitNode{}}},                                    // no child
 		{Children: []*planpb.PlanNode{vals}, Node: &planpb.PlanNode_Values{Values: vals.GetValues()}}, // values with a child
 		{Children: []*planpb.PlanNode{vals}},                                                          // no kind
-		{Children: []*planpb.PlanNode{vals}, Node: &planpb.PlanNode_Aggregate{Aggregate: &planpb.AggregateNode{Mode: planpb.AggregateMode_AGG_PARTIAL}}},
+		// a final count over a VARCHAR column instead of its BIGINT intermediate state
+		{Children: []*planpb.PlanNode{vals}, Node: &planpb.PlanNode_Aggregate{Aggregate: &planpb.AggregateNode{Mode: planpb.AggregateMode_AGG_FINAL,
+			Aggregates: []*planpb.AggregateCall{{Name: "count", Args: []*planpb.Expr{colRef(2, tVarchar)}}}}}},
 		{Children: []*planpb.PlanNode{vals}, Node: &planpb.PlanNode_Filter{Filter: &planpb.FilterNode{Predicate: colRef(2, tVarchar)}}},
 		{Children: []*planpb.PlanNode{vals}, Node: &planpb.PlanNode_Project{Project: &planpb.ProjectNode{Exprs: []*planpb.Expr{colRef(9, tInt)}}}},
 		{Node: &planpb.PlanNode_OlapScan{OlapScan: &planpb.OlapScanNode{ColumnUniqueIds: []int32{1}}}},
@@ -277,7 +279,7 @@ type rowIter struct{ src *source }
 
 func (it rowIter) Next(ctx context.Context) (*vector.Batch, error) { return it.src.Next(ctx) }
 
-func (f *fakeTablets) ScanTablet(_ context.Context, rng *planpb.ScanRange, schema *commonpb.TabletSchema, ids []int32, _ int) (exec.BatchIterator, error) {
+func (f *fakeTablets) ScanTablet(_ context.Context, rng *planpb.ScanRange, schema *commonpb.TabletSchema, ids []int32, _ []*planpb.Expr, _ int) (exec.BatchIterator, error) {
 	if fmt.Sprint(ids) != "[1 2 3 4]" || schema != f.schema {
 		return nil, fmt.Errorf("unexpected columns %v", ids)
 	}

@@ -39,6 +39,8 @@ type join struct {
 	buildMatched []bool        // right-side types: build rows that matched
 	built        bool
 	reserved     int64
+	shared       *sharedBuild // set: the build side is shared with other instances (parallel.go)
+	closed       bool         // with shared: released
 
 	// the probe batch in progress
 	cur            *vector.Batch
@@ -157,6 +159,9 @@ func newNestedLoopJoin(left, right Operator, n *planpb.NestedLoopJoinNode, env E
 func (j *join) Types() []types.T { return j.types }
 
 func (j *join) Open(ctx context.Context) error {
+	if j.shared != nil {
+		return j.left.Open(ctx) // the shared build opens and closes the right side itself
+	}
 	if err := j.right.Open(ctx); err != nil {
 		return err
 	}
@@ -164,6 +169,14 @@ func (j *join) Open(ctx context.Context) error {
 }
 
 func (j *join) Close() error {
+	if j.shared != nil {
+		if !j.closed {
+			j.closed = true
+			j.shared.release()
+		}
+		j.build, j.table, j.cur, j.out = nil, nil, nil, nil
+		return j.left.Close()
+	}
 	if j.reserved > 0 && j.env.Memory != nil {
 		j.env.Memory.Release(j.reserved)
 	}
@@ -227,6 +240,9 @@ func (j *join) consumeBuild(ctx context.Context) error {
 	n := 0
 	var buf []int32
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		b, err := j.right.Next(ctx)
 		if err != nil {
 			return err
@@ -291,7 +307,13 @@ func (j *join) skipProbe() bool {
 
 func (j *join) Next(ctx context.Context) (*vector.Batch, error) {
 	if !j.built {
-		if err := j.consumeBuild(ctx); err != nil {
+		var err error
+		if j.shared != nil {
+			err = j.shared.load(ctx, j)
+		} else {
+			err = j.consumeBuild(ctx)
+		}
+		if err != nil {
 			return nil, err
 		}
 		j.built = true
@@ -303,6 +325,9 @@ func (j *join) Next(ctx context.Context) (*vector.Batch, error) {
 			j.out[0] = nil
 			j.out = j.out[1:]
 			return b, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		if j.cur == nil {
 			if j.probeDone {

@@ -426,7 +426,7 @@ func (it countingIter) Next(ctx context.Context) (*vector.Batch, error) {
 	return b, err
 }
 
-func (c *countingTablets) ScanTablet(context.Context, *planpb.ScanRange, *commonpb.TabletSchema, []int32, int) (exec.BatchIterator, error) {
+func (c *countingTablets) ScanTablet(context.Context, *planpb.ScanRange, *commonpb.TabletSchema, []int32, []*planpb.Expr, int) (exec.BatchIterator, error) {
 	s := newSource(c.r, c.rows)
 	s.opened = true
 	return countingIter{s, c}, nil

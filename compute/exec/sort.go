@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/doricdb/doric/api/planpb"
@@ -26,6 +27,7 @@ type sortOp struct {
 	perm   []int32
 	pos    int
 	sorted bool
+	acct   account // the buffered rows
 }
 
 func newSort(child Operator, n *planpb.SortNode, batchSize int) (Operator, error) {
@@ -61,6 +63,7 @@ func (s *sortOp) Open(ctx context.Context) error {
 }
 
 func (s *sortOp) Close() error {
+	s.acct.releaseAll()
 	s.rows, s.keyv, s.perm = nil, nil, nil
 	return s.child.Close()
 }
@@ -92,6 +95,9 @@ func (s *sortOp) consume(ctx context.Context) error {
 		prune = int(max(2*s.limit, int64(s.batchSize)))
 	}
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		b, err := s.child.Next(ctx)
 		if err != nil {
 			return err
@@ -100,19 +106,26 @@ func (s *sortOp) consume(ctx context.Context) error {
 			break
 		}
 		rows := b.Rows(nil)
+		size := batchBytes(b, rows)
 		for k, e := range s.keys {
 			v, err := e.Eval(b)
 			if err != nil {
 				return err
 			}
+			size += rowsBytes(v, rows)
 			s.keyv[k].AppendRows(v, rows)
+		}
+		if err := s.acct.reserve(size); err != nil {
+			return fmt.Errorf("sort buffer: %w", err)
 		}
 		for k, c := range b.Cols {
 			s.rows[k].AppendRows(c, rows)
 		}
 		s.n += len(rows)
 		if prune > 0 && s.n >= prune {
-			s.sortBuffered()
+			if err := s.sortBuffered(ctx); err != nil {
+				return err
+			}
 			s.perm = s.perm[:s.limit]
 			for k := range s.rows {
 				s.rows[k] = s.rows[k].Gather(s.perm)
@@ -121,23 +134,41 @@ func (s *sortOp) consume(ctx context.Context) error {
 				s.keyv[k] = s.keyv[k].Gather(s.perm)
 			}
 			s.n = int(s.limit)
+			// The pruned buffer holds about limit/n of what was reserved.
+			if s.acct.mem != nil {
+				keep := s.acct.reserved * s.limit / int64(prune)
+				s.acct.mem.Release(s.acct.reserved - keep)
+				s.acct.reserved = keep
+			}
 		}
 	}
-	s.sortBuffered()
+	if err := s.sortBuffered(ctx); err != nil {
+		return err
+	}
 	if s.limit > 0 && int64(len(s.perm)) > s.limit {
 		s.perm = s.perm[:s.limit]
 	}
 	return nil
 }
 
-// sortBuffered sets perm to the stable order of the buffered rows.
-func (s *sortOp) sortBuffered() {
+// sortBuffered sets perm to the stable order of the buffered rows. It checks ctx every few
+// thousand comparisons; once ctx is done every comparison is "equal", which ends the sort fast,
+// and the sort fails with ctx's error.
+func (s *sortOp) sortBuffered(ctx context.Context) error {
 	s.perm = vector.Identity(s.perm, s.n)
 	cmps := make([]func(i, j int) int, len(s.keyv))
 	for k, v := range s.keyv {
 		cmps[k] = vector.Comparator(v)
 	}
+	var calls int
+	stopped := false
 	slices.SortStableFunc(s.perm, func(x, y int32) int {
+		if calls++; calls&4095 == 0 && !stopped {
+			stopped = ctx.Err() != nil
+		}
+		if stopped {
+			return 0
+		}
 		for k, c := range cmps {
 			v := s.keyv[k]
 			xn, yn := v.IsNull(int(x)), v.IsNull(int(y))
@@ -161,4 +192,8 @@ func (s *sortOp) sortBuffered() {
 		}
 		return 0
 	})
+	if stopped {
+		return ctx.Err()
+	}
+	return nil
 }

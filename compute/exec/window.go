@@ -35,6 +35,7 @@ type window struct {
 	eof     bool
 	out     *vector.Batch
 	pos     int
+	acct    account // the buffered rows
 }
 
 type windowCall struct {
@@ -265,6 +266,7 @@ func (w *window) Open(ctx context.Context) error {
 }
 
 func (w *window) Close() error {
+	w.acct.releaseAll()
 	w.buf, w.pkeys, w.okeys, w.out = nil, nil, nil, nil
 	for _, c := range w.calls {
 		c.vals = nil
@@ -326,6 +328,9 @@ func appendEval(dst []*vector.Vector, es []*expr.Expr, b *vector.Batch, rows []i
 
 func (w *window) add(b *vector.Batch) error {
 	rows := b.Rows(nil)
+	if err := w.acct.reserve(batchBytes(b, rows)); err != nil {
+		return fmt.Errorf("window buffer: %w", err)
+	}
 	for k, c := range b.Cols {
 		w.buf[k].AppendRows(c, rows)
 	}
@@ -406,6 +411,11 @@ func (w *window) emit(p int) error {
 	keep(w.okeys)
 	for _, c := range w.calls {
 		keep(c.vals)
+	}
+	if w.acct.mem != nil && w.n > 0 { // the emitted rows' share of the buffer is given back
+		give := w.acct.reserved * int64(p) / int64(w.n)
+		w.acct.mem.Release(give)
+		w.acct.reserved -= give
 	}
 	w.n -= p
 	w.lastCut = max(w.lastCut-p, 0)

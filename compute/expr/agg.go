@@ -11,17 +11,30 @@ import (
 )
 
 // Aggregate is a compiled aggregate call (planpb.AggregateCall): count, sum, min, max, avg,
-// optionally DISTINCT.
+// stddev_pop, stddev_samp, var_pop, var_samp, group_concat, approx_count_distinct,
+// percentile_approx, any_value, bool_and, bool_or; optionally DISTINCT.
 //
 // Aggregation is split so that the hash-aggregation operator stays vectorized: the operator maps
 // each active row to a group id, evaluates the argument expressions (EvalArgs) and hands whole
-// vectors plus the group ids to a State, whose typed loops fold them into per-group
-// accumulators. The accumulators (count, sum, min/max, sum+count for avg) are exactly what a
-// PARTIAL mode would emit and a FINAL mode merge; this slice runs AGG_COMPLETE only.
+// vectors plus the group ids to a State (Fold), whose typed loops fold them into per-group
+// accumulators; Output produces one value per group.
+//
+// Modes (planpb.AggregateMode): AGG_COMPLETE folds input rows and outputs results; AGG_PARTIAL
+// folds input rows and outputs intermediate states (of function.IntermediateType: the natural
+// value for count, sum, min, max, any_value, bool_and, bool_or; a serialized state in a STRING
+// otherwise, see STATES.md); AGG_FINAL folds intermediate states (its one argument is the
+// intermediate column; the call's arg_types are the original argument types) and outputs results.
+// Partial states of one aggregate merge in any order and grouping: FINAL over any split of the
+// input into PARTIAL runs gives COMPLETE's results (approximate aggregates: within their error).
 type Aggregate struct {
 	name     string
 	distinct bool
-	args     []*Expr
+	mode     planpb.AggregateMode
+	args     []*Expr   // over the input (FINAL: the intermediate column)
+	argTypes []types.T // the original arguments' types
+	order    []*Expr   // group_concat ORDER BY keys
+	desc     []bool
+	nullsFst []bool
 	t        types.T
 }
 
@@ -31,13 +44,22 @@ type State interface {
 	Grow(n int)
 	// Update folds row rows[k] of args into group gids[k], for every k.
 	Update(args []*vector.Vector, rows []int32, gids []int32) error
+	// Merge folds the intermediate state at row rows[k] of v into group gids[k].
+	Merge(v *vector.Vector, rows []int32, gids []int32) error
+	// Partial returns one intermediate state per group.
+	Partial() (*vector.Vector, error)
 	// Result returns one value per group, of the aggregate's result type.
 	Result() (*vector.Vector, error)
 }
 
-// CompileAggregate compiles call for input batches with the given column types.
+// CompileAggregate compiles call for input batches with the given column types (AGG_COMPLETE).
 func CompileAggregate(call *planpb.AggregateCall, input []types.T) (*Aggregate, error) {
-	a := &Aggregate{name: call.GetName(), distinct: call.GetDistinct(), t: types.FromProto(call.GetType())}
+	return CompileAggregatePhase(call, input, planpb.AggregateMode_AGG_COMPLETE)
+}
+
+// CompileAggregatePhase compiles call for the given mode.
+func CompileAggregatePhase(call *planpb.AggregateCall, input []types.T, mode planpb.AggregateMode) (*Aggregate, error) {
+	a := &Aggregate{name: call.GetName(), distinct: call.GetDistinct(), t: types.FromProto(call.GetType()), mode: mode}
 	for _, e := range call.GetArgs() {
 		c, err := Compile(e, input)
 		if err != nil {
@@ -45,24 +67,108 @@ func CompileAggregate(call *planpb.AggregateCall, input []types.T) (*Aggregate, 
 		}
 		a.args = append(a.args, c)
 	}
-	if a.name == "count" {
+	if mode == planpb.AggregateMode_AGG_FINAL {
+		if len(a.args) != 1 {
+			return nil, badPlan("%s: a final aggregate takes the one intermediate column, got %d arguments", a.name, len(a.args))
+		}
+		for _, t := range call.GetArgTypes() {
+			a.argTypes = append(a.argTypes, types.FromProto(t))
+		}
+	} else {
+		for _, e := range a.args {
+			a.argTypes = append(a.argTypes, e.Type())
+		}
+	}
+	for _, k := range call.GetOrderBy() {
+		if a.name != "group_concat" {
+			return nil, badPlan("%s: ORDER BY is only for group_concat", a.name)
+		}
+		if mode != planpb.AggregateMode_AGG_COMPLETE {
+			return nil, badPlan("group_concat with ORDER BY runs in one phase (AGG_COMPLETE)")
+		}
+		c, err := Compile(k.GetExpr(), input)
+		if err != nil {
+			return nil, err
+		}
+		a.order = append(a.order, c)
+		a.desc = append(a.desc, k.GetDescending())
+		a.nullsFst = append(a.nullsFst, k.GetNullsFirst())
+	}
+	if err := a.check(); err != nil {
+		return nil, err
+	}
+	if mode == planpb.AggregateMode_AGG_FINAL {
+		if it := a.Intermediate(); !compatible(a.args[0].Type(), it) {
+			return nil, badPlan("%s: intermediate column of type %s, want %s", a.name, a.args[0].Type(), it)
+		}
+	}
+	return a, nil
+}
+
+func (a *Aggregate) check() error {
+	ats := a.argTypes
+	switch a.name {
+	case "count":
 		if a.t.Kind == types.Invalid {
 			a.t = bigIntT
 		}
 		if !a.t.IsInteger() || a.t.Physical() != types.PhysInt64 {
-			return nil, badPlan("count: result type %s", a.t)
+			return badPlan("count: result type %s", a.t)
 		}
-		return a, nil
+		return nil
+	case "group_concat":
+		if len(ats) < 1 || len(ats) > 2 {
+			return badPlan("group_concat: %d arguments", len(ats))
+		}
+		for _, t := range ats {
+			if !t.IsString() && t.Kind != types.Null {
+				return badPlan("group_concat of %s", t)
+			}
+		}
+		if a.t.Kind == types.Invalid {
+			a.t = stringT
+		}
+		if !a.t.IsString() {
+			return badPlan("group_concat: result type %s", a.t)
+		}
+		return nil
+	case "approx_count_distinct":
+		if len(ats) < 1 {
+			return badPlan("approx_count_distinct: no arguments")
+		}
+		if a.t.Kind == types.Invalid {
+			a.t = bigIntT
+		}
+		if a.t.Kind != types.BigInt {
+			return badPlan("approx_count_distinct: result type %s", a.t)
+		}
+		return nil
+	case "percentile_approx":
+		if len(ats) < 2 || len(ats) > 3 {
+			return badPlan("percentile_approx: %d arguments", len(ats))
+		}
+		for _, t := range ats {
+			if !t.IsFloat() && t.Kind != types.Null {
+				return badPlan("percentile_approx of %s", t)
+			}
+		}
+		if a.t.Kind == types.Invalid {
+			a.t = types.New(types.Double)
+		}
+		if !a.t.IsFloat() {
+			return badPlan("percentile_approx: result type %s", a.t)
+		}
+		return nil
 	}
-	if len(a.args) != 1 {
-		return nil, badPlan("%s: %d arguments", a.name, len(a.args))
+	if len(ats) != 1 {
+		return badPlan("%s: %d arguments", a.name, len(ats))
 	}
-	at := a.args[0].Type()
+	at := ats[0]
 	if a.t.Kind == types.Invalid {
 		a.t = defaultAggType(a.name, at)
 	}
 	if err := a.t.Validate(); err != nil {
-		return nil, badPlan("%s: result type: %v", a.name, err)
+		return badPlan("%s: result type: %v", a.name, err)
 	}
 	switch a.name {
 	case "sum", "avg":
@@ -72,16 +178,59 @@ func CompileAggregate(call *planpb.AggregateCall, input []types.T) (*Aggregate, 
 			ok = false
 		}
 		if !ok {
-			return nil, badPlan("%s(%s) with result type %s", a.name, at, a.t)
+			return badPlan("%s(%s) with result type %s", a.name, at, a.t)
 		}
-	case "min", "max":
+	case "min", "max", "any_value":
 		if at.Kind == types.Null || !CanCast(at, a.t) {
-			return nil, badPlan("%s(%s) with result type %s", a.name, at, a.t)
+			return badPlan("%s(%s) with result type %s", a.name, at, a.t)
+		}
+	case "stddev_pop", "stddev_samp", "var_pop", "var_samp":
+		if !at.IsFloat() || !a.t.IsFloat() {
+			return badPlan("%s(%s) with result type %s", a.name, at, a.t)
+		}
+	case "bool_and", "bool_or":
+		if (at.Kind != types.Boolean && at.Kind != types.Null) || a.t.Kind != types.Boolean {
+			return badPlan("%s(%s) with result type %s", a.name, at, a.t)
 		}
 	default:
-		return nil, badPlan("unknown aggregate function %q", a.name)
+		return badPlan("unknown aggregate function %q", a.name)
 	}
-	return a, nil
+	return nil
+}
+
+// Intermediate is the type of the aggregate's intermediate state (function.IntermediateType).
+func (a *Aggregate) Intermediate() types.T {
+	if a.distinct {
+		return stringT
+	}
+	switch a.name {
+	case "count":
+		return bigIntT
+	case "sum":
+		return a.t
+	case "min", "max", "any_value":
+		return a.argTypes[0]
+	case "bool_and", "bool_or":
+		return boolT
+	}
+	return stringT
+}
+
+// Fold folds a batch's evaluated arguments (EvalArgs) into s: input rows in AGG_COMPLETE and
+// AGG_PARTIAL mode, intermediate states in AGG_FINAL mode.
+func (a *Aggregate) Fold(s State, args []*vector.Vector, rows []int32, gids []int32) error {
+	if a.mode == planpb.AggregateMode_AGG_FINAL {
+		return s.Merge(args[0], rows, gids)
+	}
+	return s.Update(args, rows, gids)
+}
+
+// Output is one value per group: intermediate states in AGG_PARTIAL mode, results otherwise.
+func (a *Aggregate) Output(s State) (*vector.Vector, error) {
+	if a.mode == planpb.AggregateMode_AGG_PARTIAL {
+		return s.Partial()
+	}
+	return s.Result()
 }
 
 // defaultAggType is the result type Doris gives name(arg) when the plan does not say.
@@ -106,40 +255,59 @@ func defaultAggType(name string, at types.T) types.T {
 	return at
 }
 
-// Type is the result type.
-func (a *Aggregate) Type() types.T { return a.t }
+// Type is the type of the output column: the intermediate type in AGG_PARTIAL mode, the result
+// type otherwise.
+func (a *Aggregate) Type() types.T {
+	if a.mode == planpb.AggregateMode_AGG_PARTIAL {
+		return a.Intermediate()
+	}
+	return a.t
+}
 
 // NumArgs is the number of arguments (0 for COUNT(*)).
 func (a *Aggregate) NumArgs() int { return len(a.args) }
 
-// EvalArgs evaluates the arguments over the active rows of b.
+// EvalArgs evaluates the arguments (then the ORDER BY keys) over the active rows of b.
 func (a *Aggregate) EvalArgs(b *vector.Batch) ([]*vector.Vector, error) {
-	out := make([]*vector.Vector, len(a.args))
-	for k, e := range a.args {
+	out := make([]*vector.Vector, 0, len(a.args)+len(a.order))
+	for _, e := range append(a.args[:len(a.args):len(a.args)], a.order...) {
 		v, err := e.Eval(b)
 		if err != nil {
 			return nil, err
 		}
-		out[k] = v
+		out = append(out, v)
 	}
 	return out, nil
 }
 
 // NewState returns an empty accumulator.
 func (a *Aggregate) NewState() State {
+	at := func() types.T { return a.argTypes[0] }
 	var s State
 	switch a.name {
 	case "count":
 		s = &countState{}
 	case "sum":
-		s = newSumState(a.args[0].Type(), a.t)
+		s = newSumState(at(), a.t)
 	case "avg":
-		s = &avgState{sum: newSumState(a.args[0].Type(), sumTypeForAvg(a.args[0].Type())).(*sumState), t: a.t}
-	default:
-		s = &minMaxState{isMax: a.name == "max", t: a.args[0].Type(), result: a.t}
+		s = &avgState{sum: newSumState(at(), sumTypeForAvg(at())).(*sumState), t: a.t}
+	case "min", "max":
+		s = &minMaxState{isMax: a.name == "max", t: at(), result: a.t}
+	case "any_value":
+		s = &minMaxState{any: true, t: at(), result: a.t}
+	case "bool_and", "bool_or":
+		s = &boolState{and: a.name == "bool_and"}
+	case "stddev_pop", "stddev_samp", "var_pop", "var_samp":
+		s = &varianceState{kind: a.name}
+	case "group_concat":
+		s = newGroupConcatState(a)
+	case "approx_count_distinct":
+		s = &hllState{}
+	case "percentile_approx":
+		s = &percentileState{}
 	}
 	if a.distinct {
-		s = &distinctState{inner: s}
+		s = &distinctState{inner: s, types: a.argTypes}
 	}
 	return s
 }
@@ -195,6 +363,17 @@ func anyNull(args []*vector.Vector, i int32) bool {
 
 func (s *countState) Result() (*vector.Vector, error) {
 	return &vector.Vector{Type: bigIntT, Int64: s.counts}, nil
+}
+
+func (s *countState) Partial() (*vector.Vector, error) { return s.Result() }
+
+func (s *countState) Merge(v *vector.Vector, rows []int32, gids []int32) error {
+	for k, i := range rows {
+		if !v.IsNull(int(i)) {
+			s.counts[gids[k]] += v.Int64[i]
+		}
+	}
+	return nil
 }
 
 // ---------------------------------------------------------------- sum
@@ -338,6 +517,13 @@ func (s *sumState) Result() (*vector.Vector, error) {
 	return out, nil
 }
 
+func (s *sumState) Partial() (*vector.Vector, error) { return s.Result() }
+
+// Merge adds partial sums (of the result type, whose scale is the argument's).
+func (s *sumState) Merge(v *vector.Vector, rows []int32, gids []int32) error {
+	return s.Update([]*vector.Vector{v}, rows, gids)
+}
+
 // ---------------------------------------------------------------- avg
 
 type avgState struct {
@@ -398,10 +584,59 @@ func (s *avgState) Result() (*vector.Vector, error) {
 	return out, nil
 }
 
+// Partial serializes (sum, count) per group: the sum as 8 bytes (float64 bits) or 16 (Int128
+// Lo, Hi), then the count as 8 bytes, little endian. A group without rows has count 0.
+func (s *avgState) Partial() (*vector.Vector, error) {
+	n := len(s.counts)
+	out := vector.New(stringT, n)
+	for g := range n {
+		var b []byte
+		if s.sum.dom == domFloat {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.sum.f64[g]))
+		} else {
+			b = binary.LittleEndian.AppendUint64(b, s.sum.i128[g].Lo)
+			b = binary.LittleEndian.AppendUint64(b, uint64(s.sum.i128[g].Hi))
+		}
+		out.Bytes[g] = binary.LittleEndian.AppendUint64(b, uint64(s.counts[g]))
+	}
+	return out, nil
+}
+
+func (s *avgState) Merge(v *vector.Vector, rows []int32, gids []int32) error {
+	sum := s.sum
+	for k, i := range rows {
+		if v.IsNull(int(i)) {
+			continue
+		}
+		b, g := v.Bytes[i], gids[k]
+		if sum.dom == domFloat {
+			if len(b) != 16 {
+				return badState("avg", b)
+			}
+			sum.f64[g] += math.Float64frombits(binary.LittleEndian.Uint64(b))
+		} else {
+			if len(b) != 24 {
+				return badState("avg", b)
+			}
+			x := types.Int128{Lo: binary.LittleEndian.Uint64(b), Hi: int64(binary.LittleEndian.Uint64(b[8:]))}
+			r, ok := add128(sum.i128[g], x)
+			if !ok {
+				return outOfRange(s.t)
+			}
+			sum.i128[g] = r
+		}
+		c := int64(binary.LittleEndian.Uint64(b[len(b)-8:]))
+		s.counts[g] += c
+		sum.has[g] = sum.has[g] || c > 0
+	}
+	return nil
+}
+
 // ---------------------------------------------------------------- min, max
 
 type minMaxState struct {
 	isMax     bool
+	any       bool // any_value: the first value seen
 	t, result types.T
 	vals      *vector.Vector
 	has       []bool
@@ -440,6 +675,24 @@ func (s *minMaxState) Update(args []*vector.Vector, rows []int32, gids []int32) 
 		return nil
 	}
 	has := s.has
+	if s.any {
+		for k, i := range rows {
+			if g := gids[k]; !has[g] && !v.IsNull(int(i)) {
+				has[g] = true
+				switch s.t.Physical() {
+				case types.PhysInt64:
+					s.vals.Int64[g] = v.Int64[i]
+				case types.PhysInt128:
+					s.vals.Int128[g] = v.Int128[i]
+				case types.PhysFloat64:
+					s.vals.Float64[g] = v.Float64[i]
+				default:
+					s.vals.Bytes[g] = append([]byte(nil), v.Bytes[i]...)
+				}
+			}
+		}
+		return nil
+	}
 	switch s.t.Physical() {
 	case types.PhysInt64:
 		acc := s.vals.Int64
@@ -506,17 +759,43 @@ func (s *minMaxState) Result() (*vector.Vector, error) {
 	return conform(&out, rows, s.result), nil
 }
 
+// Partial is the values in the argument's type (NULL for a group without one).
+func (s *minMaxState) Partial() (*vector.Vector, error) {
+	if s.vals == nil {
+		s.Grow(0)
+	}
+	out := *s.vals
+	out.Nulls = nil
+	for g := range len(s.has) {
+		if !s.has[g] {
+			out.SetNull(g)
+		}
+	}
+	return &out, nil
+}
+
+func (s *minMaxState) Merge(v *vector.Vector, rows []int32, gids []int32) error {
+	return s.Update([]*vector.Vector{v}, rows, gids)
+}
+
 // ---------------------------------------------------------------- DISTINCT
 
 // distinctState passes each (group, argument values) combination to inner once. Rows with a
 // NULL argument are dropped (no aggregate counts them).
 type distinctState struct {
-	inner State
-	seen  map[string]struct{}
-	key   []byte
+	inner    State
+	types    []types.T // the arguments' types
+	seen     map[string]struct{}
+	key      []byte
+	perGroup [][]byte // per group: the distinct keys seen, each as uvarint length + AppendKey encoding
 }
 
-func (s *distinctState) Grow(n int) { s.inner.Grow(n) }
+func (s *distinctState) Grow(n int) {
+	s.inner.Grow(n)
+	for len(s.perGroup) < n {
+		s.perGroup = append(s.perGroup, nil)
+	}
+}
 
 func (s *distinctState) Update(args []*vector.Vector, rows []int32, gids []int32) error {
 	if s.seen == nil {
@@ -536,6 +815,9 @@ func (s *distinctState) Update(args []*vector.Vector, rows []int32, gids []int32
 			continue
 		}
 		s.seen[string(key)] = struct{}{}
+		g := gids[k]
+		s.perGroup[g] = binary.AppendUvarint(s.perGroup[g], uint64(len(key)-4))
+		s.perGroup[g] = append(s.perGroup[g], key[4:]...)
 		keepRows = append(keepRows, i)
 		keepGids = append(keepGids, gids[k])
 	}
@@ -546,6 +828,107 @@ func (s *distinctState) Update(args []*vector.Vector, rows []int32, gids []int32
 }
 
 func (s *distinctState) Result() (*vector.Vector, error) { return s.inner.Result() }
+
+// Partial is each group's set of distinct argument tuples: the concatenation of uvarint length +
+// AppendKey encoding of the tuple.
+func (s *distinctState) Partial() (*vector.Vector, error) {
+	out := vector.New(stringT, len(s.perGroup))
+	for g, b := range s.perGroup {
+		out.Bytes[g] = append([]byte{}, b...)
+	}
+	return out, nil
+}
+
+// Merge adds the tuples of partial sets that the group has not seen, feeding them to the inner
+// aggregate.
+func (s *distinctState) Merge(v *vector.Vector, rows []int32, gids []int32) error {
+	if s.seen == nil {
+		s.seen = map[string]struct{}{}
+	}
+	vals := make([]*vector.Vector, len(s.types))
+	for k, t := range s.types {
+		vals[k] = vector.NewWithCap(t, 0)
+	}
+	var newGids []int32
+	for k, i := range rows {
+		if v.IsNull(int(i)) {
+			continue
+		}
+		g := gids[k]
+		b := v.Bytes[i]
+		for len(b) > 0 {
+			n, w := binary.Uvarint(b)
+			if w <= 0 || uint64(len(b)-w) < n {
+				return badState("distinct", v.Bytes[i])
+			}
+			tuple := b[w : w+int(n)]
+			b = b[w+int(n):]
+			key := binary.LittleEndian.AppendUint32(s.key[:0], uint32(g))
+			key = append(key, tuple...)
+			s.key = key
+			if _, dup := s.seen[string(key)]; dup {
+				continue
+			}
+			s.seen[string(key)] = struct{}{}
+			s.perGroup[g] = binary.AppendUvarint(s.perGroup[g], uint64(len(tuple)))
+			s.perGroup[g] = append(s.perGroup[g], tuple...)
+			if err := decodeKey(tuple, vals); err != nil {
+				return err
+			}
+			newGids = append(newGids, g)
+		}
+	}
+	if len(newGids) == 0 {
+		return nil
+	}
+	return s.inner.Update(vals, vector.Identity(nil, len(newGids)), newGids)
+}
+
+// decodeKey appends the values of an AppendKey encoding of one tuple to vals (one per element).
+func decodeKey(b []byte, vals []*vector.Vector) error {
+	orig := b
+	for _, v := range vals {
+		if len(b) < 1 {
+			return badState("distinct", orig)
+		}
+		flag := b[0]
+		b = b[1:]
+		if flag == 0 {
+			v.AppendNull()
+			continue
+		}
+		switch v.Type.Physical() {
+		case types.PhysInt64, types.PhysFloat64:
+			if len(b) < 8 {
+				return badState("distinct", orig)
+			}
+			x := binary.LittleEndian.Uint64(b)
+			if v.Type.Physical() == types.PhysInt64 {
+				v.Int64 = append(v.Int64, int64(x))
+			} else {
+				v.Float64 = append(v.Float64, math.Float64frombits(x))
+			}
+			b = b[8:]
+		case types.PhysInt128:
+			if len(b) < 16 {
+				return badState("distinct", orig)
+			}
+			v.Int128 = append(v.Int128, types.Int128{Lo: binary.LittleEndian.Uint64(b), Hi: int64(binary.LittleEndian.Uint64(b[8:]))})
+			b = b[16:]
+		default:
+			n, w := binary.Uvarint(b)
+			if w <= 0 || uint64(len(b)-w) < n {
+				return badState("distinct", orig)
+			}
+			v.Bytes = append(v.Bytes, append([]byte(nil), b[w:w+int(n)]...))
+			b = b[w+int(n):]
+		}
+	}
+	if len(b) != 0 {
+		return badState("distinct", orig)
+	}
+	return nil
+}
 
 // AppendKey appends an encoding of row i of v that is equal for equal SQL values of v's type and
 // different otherwise (NULL included), for hashing group and distinct keys. Floats are

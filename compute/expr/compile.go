@@ -20,12 +20,9 @@ type node interface {
 }
 
 // Compile compiles e for input batches whose columns have the given types.
+// now() and friends read the time of this call (see CompileEnv for one time per query).
 func Compile(e *planpb.Expr, input []types.T) (*Expr, error) {
-	n, err := compile(e, input)
-	if err != nil {
-		return nil, err
-	}
-	return &Expr{root: n}, nil
+	return CompileEnv(e, input, Env{})
 }
 
 // Type is the result type.
@@ -56,7 +53,7 @@ func (e *Expr) Constant() (*vector.Vector, bool) {
 	return v, true
 }
 
-func compile(e *planpb.Expr, input []types.T) (node, error) {
+func compile(e *planpb.Expr, input []types.T, env *Env) (node, error) {
 	if e == nil {
 		return nil, badPlan("missing expression")
 	}
@@ -82,7 +79,7 @@ func compile(e *planpb.Expr, input []types.T) (node, error) {
 	case *planpb.Expr_Call:
 		args := make([]node, len(k.Call.GetArgs()))
 		for i, a := range k.Call.GetArgs() {
-			n, err := compile(a, input)
+			n, err := compile(a, input, env)
 			if err != nil {
 				return nil, err
 			}
@@ -91,7 +88,7 @@ func compile(e *planpb.Expr, input []types.T) (node, error) {
 		if t.Kind == types.Invalid {
 			return nil, badPlan("call %s has no result type", k.Call.GetName())
 		}
-		return compileCall(k.Call.GetName(), t, args)
+		return compileCall(k.Call.GetName(), t, args, env)
 	}
 	return nil, badPlan("expression has no kind")
 }
@@ -108,7 +105,7 @@ func compatible(have, want types.T) bool {
 	return have.Kind == want.Kind && have.Kind != types.Decimal && have.Kind != types.DateTime
 }
 
-func compileCall(name string, t types.T, args []node) (node, error) {
+func compileCall(name string, t types.T, args []node, env *Env) (node, error) {
 	arity := func(lo, hi int) error {
 		if len(args) < lo || (hi >= 0 && len(args) > hi) {
 			return badPlan("%s: %d arguments", name, len(args))
@@ -146,8 +143,8 @@ func compileCall(name string, t types.T, args []node) (node, error) {
 			return newIn(name == "not_in", args[0], args[1:])
 		}
 	case "like", "not_like":
-		if err = arity(2, 2); err == nil {
-			return newLike(name == "not_like", args[0], args[1])
+		if err = arity(2, 3); err == nil {
+			return newLikeEscape(name == "not_like", args)
 		}
 	case "cast":
 		if err = arity(1, 1); err == nil {
@@ -185,11 +182,10 @@ func compileCall(name string, t types.T, args []node) (node, error) {
 		if err = arity(2, 3); err == nil {
 			return newSubstring(t, args)
 		}
-	case "year", "month", "day":
-		if err = arity(1, 1); err == nil {
-			return newDatePart(name, t, args[0])
-		}
 	default:
+		if n, ok, err := compileBuiltin(name, t, args, env); ok {
+			return n, err
+		}
 		return nil, badPlan("unknown function %q", name)
 	}
 	return nil, err

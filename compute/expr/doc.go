@@ -7,9 +7,17 @@
 //
 // Functions (planpb.Call.name, the canonical names of compute/function): add subtract multiply
 // divide int_divide mod negate abs; eq eq_for_null ne lt le gt ge; and or not is_null
-// is_not_null; in not_in; like not_like; cast; case if ifnull coalesce nullif; concat upper
-// lower length substring (alias substr); year month day. Aggregates (CompileAggregate): count
-// sum min max avg, with DISTINCT.
+// is_not_null; in not_in; like not_like (with an optional constant escape); cast; case if
+// ifnull coalesce nullif; concat upper lower length substring (alias substr); and the builtins
+// of compute/function's builtins.go, implemented in fndate.go, fnstring.go and fnmath.go over
+// one typed-kernel node (fn.go). Aggregates (CompileAggregate, CompileAggregatePhase): count sum
+// min max avg stddev_pop stddev_samp var_pop var_samp group_concat (ORDER BY in one phase only)
+// approx_count_distinct (HyperLogLog, exact up to 2048 values) percentile_approx (merging
+// t-digest, exact below its compression) any_value bool_and bool_or, with DISTINCT, in
+// AGG_COMPLETE, AGG_PARTIAL and AGG_FINAL modes (intermediate states: STATES.md).
+//
+// now(), current_date and unix_timestamp() read the Env's time (CompileEnv): compile every
+// expression of a query with one Env and they agree; Compile takes the time of the call.
 //
 // Evaluation contract:
 //   - Eval evaluates the active rows of a batch (its selection, or all rows) and returns a vector
@@ -19,7 +27,9 @@
 //   - NULL in gives NULL out unless the function says otherwise (is_null, and/or, coalesce, ...).
 //   - Division and modulo by zero give NULL (Doris/MySQL); integer and DECIMAL overflow in
 //     arithmetic is an error wrapping ErrOutOfRange ("BIGINT value is out of range"); a cast that
-//     cannot convert its input gives NULL (Doris non-strict mode).
+//     cannot convert its input gives NULL (Doris non-strict mode); a date result outside
+//     0000-01-01 .. 9999-12-31 is NULL; an invalid regular expression is an error wrapping
+//     ErrInvalidArgument.
 //   - A plan Compile cannot run (unknown function, wrong arity or argument types) is an error
 //     wrapping ErrBadPlan.
 //

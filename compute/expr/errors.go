@@ -14,6 +14,9 @@ var (
 	ErrBadPlan = errors.New("invalid expression")
 	// ErrOutOfRange classifies arithmetic overflow; the error text names the type, as MySQL does.
 	ErrOutOfRange = errors.New("value is out of range")
+	// ErrInvalidArgument classifies a function argument no value can be computed for and that
+	// Doris reports as an error (an invalid regular expression, a string result too long).
+	ErrInvalidArgument = errors.New("invalid argument")
 )
 
 // RangeError is an arithmetic overflow into Type.

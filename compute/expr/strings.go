@@ -43,7 +43,10 @@ type likePattern struct {
 	toks []likeTok
 }
 
-func compileLike(p []byte) likePattern {
+func compileLike(p []byte) likePattern { return compileLikeEsc(p, '\\') }
+
+// compileLikeEsc compiles a LIKE pattern whose escape character is esc.
+func compileLikeEsc(p []byte, esc byte) likePattern {
 	var toks []likeTok
 	var lit []byte
 	flush := func() {
@@ -54,7 +57,7 @@ func compileLike(p []byte) likePattern {
 	}
 	for k := 0; k < len(p); k++ {
 		switch c := p[k]; {
-		case c == '\\' && k+1 < len(p):
+		case c == esc && k+1 < len(p):
 			k++
 			lit = append(lit, p[k])
 		case c == '%':
@@ -139,6 +142,7 @@ func (p *likePattern) match(s []byte) bool {
 
 type like struct {
 	not      bool
+	escape   byte // 0: backslash
 	arg, pat node
 	constant *likePattern
 }
@@ -180,7 +184,11 @@ func (n *like) eval(b *vector.Batch, rows []int32) (*vector.Vector, error) {
 			continue
 		}
 		if n.constant == nil && (p == nil || !bytes.Equal(last, pv.Bytes[i])) {
-			cp := compileLike(pv.Bytes[i])
+			esc := n.escape
+			if esc == 0 {
+				esc = '\\'
+			}
+			cp := compileLikeEsc(pv.Bytes[i], esc)
 			p, last = &cp, pv.Bytes[i]
 		}
 		out.Int64[i] = b2i(p.match(v.Bytes[i]) != n.not)

@@ -1,10 +1,5 @@
 package expr
 
-import (
-	"github.com/doricdb/doric/compute/types"
-	"github.com/doricdb/doric/compute/vector"
-)
-
 const (
 	microsPerSecond = int64(1_000_000)
 	microsPerDay    = 86400 * microsPerSecond
@@ -89,49 +84,4 @@ func roundMicros(us int64, scale int32) int64 {
 	}
 	unit := pow10i64[6-scale]
 	return floorDiv(us+unit/2, unit) * unit
-}
-
-// datePart is year, month and day of a DATE or DATETIME.
-type datePart struct {
-	part byte // 'y', 'm', 'd'
-	t    types.T
-	arg  node
-}
-
-func newDatePart(name string, t types.T, arg node) (node, error) {
-	if k := arg.typ().Kind; k != types.Date && k != types.DateTime {
-		return nil, badPlan("%s of %s", name, arg.typ())
-	}
-	if t.Physical() != types.PhysInt64 || !t.IsInteger() {
-		return nil, badPlan("%s: result type %s", name, t)
-	}
-	return &datePart{part: name[0], t: t, arg: arg}, nil
-}
-
-func (n *datePart) typ() types.T { return n.t }
-
-func (n *datePart) eval(b *vector.Batch, rows []int32) (*vector.Vector, error) {
-	v, err := n.arg.eval(b, rows)
-	if err != nil {
-		return nil, err
-	}
-	out := vector.New(n.t, b.N)
-	orNulls(out, b.N, v)
-	isDT := v.Type.Kind == types.DateTime
-	for _, i := range rows {
-		days := v.Int64[i]
-		if isDT {
-			days = floorDiv(days, microsPerDay)
-		}
-		y, m, d := civilFromDays(days)
-		switch n.part {
-		case 'y':
-			out.Int64[i] = y
-		case 'm':
-			out.Int64[i] = m
-		default:
-			out.Int64[i] = d
-		}
-	}
-	return out, nil
 }

@@ -19,6 +19,9 @@ const (
 type Arg struct {
 	Type     types.T
 	Nullable bool
+	// Const is the text of the argument when it is a literal (optional): a few functions type
+	// their result by a constant argument (round(x, 2), str_to_date(s, '%Y-%m-%d'), now(3)).
+	Const *string
 }
 
 // Signature is a resolved call.
@@ -81,8 +84,20 @@ var names = map[string]funcInfo{
 // Lookup maps a function name as written in SQL (any case, aliases such as substr, ucase,
 // dayofmonth, nvl) to its canonical name and kind. "cast" is not in the registry: see ResolveCast.
 func Lookup(name string) (canonical string, kind Kind, ok bool) {
-	fi, ok := names[strings.ToLower(name)]
-	return fi.canonical, fi.kind, ok
+	lower := strings.ToLower(name)
+	if fi, ok := names[lower]; ok {
+		return fi.canonical, fi.kind, true
+	}
+	if c, ok := builtinAliases[lower]; ok {
+		lower = c
+	}
+	if _, ok := builtins[lower]; ok {
+		return lower, Scalar, true
+	}
+	if moreAggregates[lower] {
+		return lower, Aggregate, true
+	}
+	return "", 0, false
 }
 
 // IsAggregate reports whether name (as written) is an aggregate function.
@@ -109,8 +124,9 @@ func anyNullable(args []Arg) bool {
 }
 
 type resolver struct {
-	name string // as called
-	args []Arg
+	name  string // as called
+	canon string
+	args  []Arg
 }
 
 func (r resolver) fail(format string, a ...any) (Signature, error) {
@@ -138,7 +154,7 @@ func Resolve(name string, args []Arg) (Signature, error) {
 	if !ok || kind != Scalar {
 		return Signature{}, &Error{Name: name, Args: typesOf(args), Unknown: true}
 	}
-	r := resolver{name: name, args: args}
+	r := resolver{name: name, canon: canon, args: args}
 	sig, err := r.scalar(canon)
 	if err != nil {
 		return Signature{}, err
@@ -224,10 +240,12 @@ func (r resolver) scalar(canon string) (Signature, error) {
 		}
 		return Signature{Args: []types.T{nonNull(args[0].Type)}, Result: tBool}, nil
 	case "like", "not_like":
-		if err := r.arity(2, 2); err != nil {
+		// like(x, pattern[, escape]): the escape is a one-character constant (default backslash).
+		if err := r.arity(2, 3); err != nil {
 			return Signature{}, err
 		}
-		return Signature{Args: []types.T{param(args[0].Type, tString), param(args[1].Type, tString)}, Result: tBool, Nullable: anyNullable(args)}, nil
+		ps, _ := r.params(strArg)
+		return Signature{Args: ps, Result: tBool, Nullable: anyNullable(args)}, nil
 	case "case":
 		if err := r.arity(2, -1); err != nil {
 			return Signature{}, err
@@ -346,6 +364,9 @@ func (r resolver) scalar(canon string) (Signature, error) {
 		}
 		return Signature{Args: []types.T{p}, Result: res, Nullable: args[0].Nullable || t.IsString()}, nil
 	}
+	if f, ok := builtins[canon]; ok {
+		return f(r)
+	}
 	return Signature{}, &Error{Name: r.name, Args: typesOf(args), Unknown: true}
 }
 
@@ -411,14 +432,19 @@ func nonNullInt(t types.T) types.T {
 	return t
 }
 
-// ResolveAggregate resolves an aggregate call (count, sum, min, max, avg; any case). COUNT(*) is
-// count with no arguments.
+// ResolveAggregate resolves an aggregate call (any case; see the package doc for the list).
+// COUNT(*) is count with no arguments.
 func ResolveAggregate(name string, args []Arg) (Signature, error) {
 	canon, kind, ok := Lookup(name)
 	if !ok || kind != Aggregate {
 		return Signature{}, &Error{Name: name, Args: typesOf(args), Unknown: true}
 	}
-	r := resolver{name: name, args: args}
+	r := resolver{name: name, canon: canon, args: args}
+	if moreAggregates[canon] {
+		sig, err := r.moreAggregate()
+		sig.Name = canon
+		return sig, err
+	}
 	if canon == "count" {
 		ps := make([]types.T, len(args))
 		for i, a := range args {
@@ -472,4 +498,81 @@ func ResolveCast(arg Arg, to types.T) (Signature, error) {
 		return Signature{}, &Error{Name: "cast", Args: []types.T{arg.Type}, Msg: msg}
 	}
 	return Signature{Name: "cast", Args: []types.T{arg.Type}, Result: to, Nullable: arg.Nullable || castMayFail(arg.Type, to)}, nil
+}
+
+func (r resolver) moreAggregate() (Signature, error) {
+	args := r.args
+	switch r.canon {
+	case "stddev_pop", "stddev_samp", "var_pop", "var_samp":
+		if err := r.arity(1, 1); err != nil {
+			return Signature{}, err
+		}
+		if arithClass(args[0].Type) == clsOther {
+			return r.fail("expects a number")
+		}
+		return Signature{Args: []types.T{tDouble}, Result: tDouble, Nullable: true}, nil
+	case "group_concat":
+		// group_concat(x[, separator]); the separator defaults to ", ".
+		if err := r.arity(1, 2); err != nil {
+			return Signature{}, err
+		}
+		ps, _ := r.params(strArg)
+		return Signature{Args: ps, Result: tString, Nullable: true}, nil
+	case "approx_count_distinct":
+		if err := r.arity(1, -1); err != nil {
+			return Signature{}, err
+		}
+		ps := make([]types.T, len(args))
+		for i, a := range args {
+			ps[i] = nonNull(a.Type)
+		}
+		return Signature{Args: ps, Result: tBigInt}, nil
+	case "percentile_approx":
+		// percentile_approx(x, p[, compression]): p in [0, 1].
+		if err := r.arity(2, 3); err != nil {
+			return Signature{}, err
+		}
+		ps, err := r.params(dblArg)
+		if err != nil {
+			return Signature{}, err
+		}
+		return Signature{Args: ps, Result: tDouble, Nullable: true}, nil
+	case "any_value":
+		if err := r.arity(1, 1); err != nil {
+			return Signature{}, err
+		}
+		t := nonNull(args[0].Type)
+		return Signature{Args: []types.T{t}, Result: t, Nullable: true}, nil
+	case "bool_and", "bool_or":
+		if err := r.arity(1, 1); err != nil {
+			return Signature{}, err
+		}
+		if args[0].Type.IsTemporal() {
+			return r.fail("expects a boolean")
+		}
+		return Signature{Args: []types.T{tBool}, Result: tBool, Nullable: true}, nil
+	}
+	return Signature{}, &Error{Name: r.name, Args: typesOf(args), Unknown: true}
+}
+
+// IntermediateType is the type of the column an aggregate outputs in AGG_PARTIAL mode (and
+// reads in AGG_FINAL mode), for a resolved aggregate signature: count
+// BIGINT; sum its result type; min, max and any_value their argument type; bool_and and bool_or
+// BOOLEAN; every other aggregate, and every DISTINCT aggregate, a serialized state in a STRING
+// (see compute/expr's STATES.md).
+func IntermediateType(sig Signature, distinct bool) types.T {
+	if distinct {
+		return tString
+	}
+	switch sig.Name {
+	case "count":
+		return tBigInt
+	case "sum":
+		return sig.Result
+	case "min", "max", "any_value":
+		return sig.Args[0]
+	case "bool_and", "bool_or":
+		return tBool
+	}
+	return tString
 }

@@ -16,11 +16,16 @@
 // no rows it sends one empty batch that still carries the column types, so a stream is never
 // schemaless.
 //
+// A fragment runs as ExecFragmentRequest.parallel_pipeline_task_num pipeline tasks (0: the
+// node's GOMAXPROCS; see package exec) under a per-query exec.MemTracker limited to
+// exec_mem_limit bytes (0: none); it stops at the next batch boundary when the RPC's context ends
+// (the frontend cancelled the query: KILL, query_timeout, a closed connection).
+//
 // Errors are mapped to gRPC codes here and only here: bad plans, bad input rows and arithmetic
 // overflow are InvalidArgument (their message is meant for the user), features this build does
 // not have are Unimplemented, corrupt or missing segment files are DataLoss, Meta Service errors
-// keep their code, Doris's -235 (too many versions) is ResourceExhausted, and everything else is
-// Internal.
+// keep their code, Doris's -235 (too many versions) and MEM_LIMIT_EXCEEDED are ResourceExhausted
+// (the latter's message, naming the limit, is passed as is), and everything else is Internal.
 //
 // A Server is safe for concurrent use by any number of RPCs.
 package server

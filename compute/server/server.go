@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/doricdb/doric/api/commonpb"
@@ -92,7 +93,7 @@ func (s *Server) ExecFragment(req *computepb.ExecFragmentRequest, stream grpc.Se
 	}
 	if err := s.exec(ctx, req, stream.Send); err != nil {
 		st := toStatus(err)
-		if status.Code(st) == codes.InvalidArgument {
+		if status.Code(st) == codes.InvalidArgument || errors.Is(err, exec.ErrMemLimitExceeded) {
 			return st // the user's own error (a value out of range, ...): its text is the message
 		}
 		return toStatus(fmt.Errorf("query %s: %w", req.GetQueryId(), err))
@@ -101,8 +102,13 @@ func (s *Server) ExecFragment(req *computepb.ExecFragmentRequest, stream grpc.Se
 }
 
 func (s *Server) exec(ctx context.Context, req *computepb.ExecFragmentRequest, send func(*computepb.ExecFragmentResponse) error) error {
+	par := int(req.GetParallelPipelineTaskNum())
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
 	op, err := exec.Build(req.GetFragment().GetRoot(), exec.Env{
 		Tablets: tabletSource{s.reader}, Ranges: req.GetScanRanges(), BatchSize: s.cfg.BatchSize,
+		Memory: exec.NewMemTracker(req.GetQueryId(), req.GetExecMemLimit()), Parallelism: par,
 	})
 	if err != nil {
 		return err
@@ -172,12 +178,17 @@ func (s *Server) Write(ctx context.Context, req *computepb.WriteRequest) (*compu
 // tabletSource reads tablets through the Meta Service and the vault.
 type tabletSource struct{ r *tablet.Reader }
 
-func (t tabletSource) ScanTablet(ctx context.Context, rng *planpb.ScanRange, schema *commonpb.TabletSchema, ids []int32, batchSize int) (exec.BatchIterator, error) {
+func (t tabletSource) ScanTablet(ctx context.Context, rng *planpb.ScanRange, schema *commonpb.TabletSchema, ids []int32, conjuncts []*planpb.Expr, batchSize int) (exec.BatchIterator, error) {
 	snap, err := t.r.Capture(ctx, rng.GetTabletId(), rng.GetVersion())
 	if err != nil {
 		return nil, err
 	}
-	return t.r.Scan(snap, schema, ids, batchSize)
+	sc, err := t.r.Scan(snap, schema, ids, batchSize)
+	if err != nil {
+		return nil, err
+	}
+	sc.Prune(tablet.Pushdown(conjuncts, ids, schema))
+	return sc, nil
 }
 
 // toStatus maps an error to its gRPC status (see the package doc).
@@ -190,6 +201,8 @@ func toStatus(err error) error {
 		code = codes.DeadlineExceeded
 	case errors.Is(err, expr.ErrBadPlan), errors.Is(err, expr.ErrOutOfRange), errors.Is(err, load.ErrInvalidInput):
 		code = codes.InvalidArgument
+	case errors.Is(err, exec.ErrMemLimitExceeded):
+		code = codes.ResourceExhausted // the message names the limit and the session variable
 	case errors.Is(err, load.ErrTooManyVersions):
 		code = codes.ResourceExhausted // Doris's -235: the message is meant for the user
 	case errors.Is(err, load.ErrUnsupported), errors.Is(err, tablet.ErrUnsupported), errors.Is(err, spec.ErrUnsupported),

@@ -179,6 +179,20 @@ func (r *Reader) Scan(snap *Snapshot, schema *commonpb.TabletSchema, uniqueIDs [
 	return s, nil
 }
 
+// Prune lets the scan skip, through each segment's indexes, rows that preds rule out (see
+// Pushdown): the caller still filters the rows it gets exactly. Only DUPLICATE KEY tablets use
+// it — in the other models an older row version must be read to be folded (or marked) even when
+// the query does not want it — and only before the first Next.
+func (s *Scanner) Prune(preds []ColumnPredicate) {
+	if s.fold == nil && !s.mow && s.sign < 0 {
+		s.raw.prune = preds
+	}
+}
+
+// Pruned is the number of rows the segments' indexes let the scan skip, in the segments read to
+// the end so far.
+func (s *Scanner) Pruned() int64 { return s.raw.pruned }
+
 // Types are the output column types.
 func (s *Scanner) Types() []types.T {
 	out := make([]types.T, len(s.cols))
@@ -349,6 +363,10 @@ type rawScanner struct {
 
 	track   bool     // record origins
 	origins []Origin // with track: where the rows of the last batch are stored
+
+	prune   []ColumnPredicate // rows these rule out are skipped through the segments' indexes
+	pruned  int64             // rows the indexes let the scan skip, in the segments done
+	segRows int64             // rows of the open segment
 }
 
 func (r *Reader) newRaw(snap *Snapshot, byID map[int32]*commonpb.Column, uniqueIDs []int32, batchSize int) (*rawScanner, error) {
@@ -385,6 +403,10 @@ func (s *rawScanner) next(ctx context.Context) (*vector.Batch, error) {
 			return nil, fmt.Errorf("tablet %d: %w", s.snap.TabletID, err)
 		}
 		if b == nil {
+			if len(s.prune) > 0 {
+				st := s.it.Stats()
+				s.pruned += s.segRows - st.Rows
+			}
 			s.it = nil
 			continue
 		}
@@ -514,8 +536,17 @@ func (s *rawScanner) openNext(ctx context.Context) (bool, error) {
 			s.present[k] = len(idx)
 			idx = append(idx, ci)
 		}
+		var preds []segment.Predicate
+		for _, p := range s.prune {
+			ci := seg.FindColumn(p.UniqueID)
+			if ci < 0 {
+				continue // the column's default for every row: left to the exact filter
+			}
+			preds = append(preds, segment.Predicate{Column: ci, Op: p.Op, Values: p.Values})
+		}
 		// With no stored column needed (e.g. COUNT(*)) it still produces the segment's rows.
-		s.it = seg.NewIterator(idx, segment.IteratorOptions{BatchSize: s.batchSize})
+		s.it = seg.NewIterator(idx, segment.IteratorOptions{BatchSize: s.batchSize, Predicates: preds})
+		s.segRows = seg.NumRows()
 		return true, nil
 	}
 	return false, nil

@@ -309,7 +309,9 @@ type ShowVariables struct {
 }
 
 // Insert is INSERT INTO [db.]t [PARTITION (p, ...)] [WITH LABEL l] [(cols)] VALUES (...), ... |
-// SELECT ... Exactly one of Rows and Select is set. A row value may be *Default.
+// query. Exactly one of Rows and Query is set. A row value may be *Default. Select is Query when
+// the query is a plain *Select (a set operation leaves it nil), for callers that handle only a
+// single query block.
 type Insert struct {
 	Pos        Pos
 	Table      TableName
@@ -318,6 +320,7 @@ type Insert struct {
 	Columns    []Ident
 	Rows       [][]Expr
 	Select     *Select
+	Query      QueryExpr // INSERT ... SELECT / WITH / set operation / (query)
 }
 
 // Select is a single-table query block.
@@ -402,11 +405,16 @@ type Commit struct{ Pos Pos }
 // Rollback is ROLLBACK [WORK].
 type Rollback struct{ Pos Pos }
 
-// Explain is EXPLAIN [VERBOSE] stmt (also DESC/DESCRIBE followed by a query).
+// Explain is EXPLAIN [plan type] [VERBOSE | level] stmt (also DESC/DESCRIBE followed by a query).
 type Explain struct {
 	Pos     Pos
 	Verbose bool
 	Stmt    Statement
+	// PlanType is Doris's plan type, upper-case: PARSED, ANALYZED, REWRITTEN, LOGICAL, OPTIMIZED,
+	// PHYSICAL, SHAPE, MEMO, DISTRIBUTED or ALL; empty when not written.
+	PlanType string
+	// Level is TREE, GRAPH, PLAN or DUMP (upper-case) when written; VERBOSE sets Verbose instead.
+	Level string
 }
 
 // CreateStorageVault is CREATE STORAGE VAULT [IF NOT EXISTS] name [PROPERTIES (...)].
@@ -580,6 +588,7 @@ type LikeExpr struct {
 	X, Pattern Expr
 	Not        bool
 	Regexp     bool
+	Escape     Expr // LIKE ... ESCAPE e; nil: the default escape character, backslash
 }
 
 // When is WHEN Cond THEN Result.

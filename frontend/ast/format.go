@@ -257,7 +257,12 @@ func (p *printer) node(n Node) {
 			p.w(" ")
 			p.idents(n.Columns)
 		}
-		if n.Select != nil {
+		switch {
+		case n.Query != nil:
+			p.w(" ")
+			p.node(n.Query)
+			return
+		case n.Select != nil:
 			p.w(" ")
 			p.node(n.Select)
 			return
@@ -273,6 +278,8 @@ func (p *printer) node(n Node) {
 		}
 	case *Select:
 		p.selectStmt(n)
+	case *SetOp:
+		p.setOp(n)
 	case *Delete, *Update, *ShowLoad:
 		p.dml(n)
 	case *Set:
@@ -308,8 +315,13 @@ func (p *printer) node(n Node) {
 		p.w("ROLLBACK")
 	case *Explain:
 		p.w("EXPLAIN ")
+		if n.PlanType != "" {
+			p.w(n.PlanType, " ")
+		}
 		if n.Verbose {
 			p.w("VERBOSE ")
+		} else if n.Level != "" {
+			p.w(n.Level, " ")
 		}
 		p.node(n.Stmt)
 	default:
@@ -430,6 +442,10 @@ func (p *printer) orderBy(items []*OrderItem) {
 		return
 	}
 	p.w(" ORDER BY ")
+	p.orderItems(items)
+}
+
+func (p *printer) orderItems(items []*OrderItem) {
 	for i, o := range items {
 		if i > 0 {
 			p.w(", ")
@@ -511,7 +527,11 @@ func (p *printer) partition(d *PartitionDef) {
 func (p *printer) tableExpr(n TableExpr) {
 	switch n := n.(type) {
 	case *TableRef:
-		p.tableName(n.Table)
+		if n.Table.DB == "" && strings.EqualFold(n.Table.Name, "dual") {
+			p.w("`", n.Table.Name, "`") // a table named dual, not FROM DUAL (no FROM)
+		} else {
+			p.tableName(n.Table)
+		}
 		p.partitionNames(n.Partitions)
 		if n.Alias != nil {
 			p.w(" AS ")
@@ -526,18 +546,30 @@ func (p *printer) tableExpr(n TableExpr) {
 			p.ident(n.Alias.Name)
 		}
 		if len(n.Columns) > 0 {
-			p.w(" (")
+			p.w(" ")
 			p.idents(n.Columns)
-			p.w(")")
 		}
 	case *Join:
-		p.tableExpr(n.Left)
+		// The comma binds looser than JOIN, and the right side of JOIN is a single table: a
+		// comma join on the left of JOIN and any join on the right of JOIN need parentheses.
+		left, leftIsJoin := n.Left.(*Join)
+		if leftIsJoin && left.Comma && !n.Comma {
+			p.w("(")
+			p.tableExpr(n.Left)
+			p.w(")")
+		} else {
+			p.tableExpr(n.Left)
+		}
 		if n.Comma {
 			p.w(", ")
 		} else {
 			p.w(" ", n.Kind.String(), " ")
+			if n.Hint != "" {
+				p.w("[", n.Hint, "] ")
+			}
 		}
-		if _, nested := n.Right.(*Join); nested {
+		right, rightIsJoin := n.Right.(*Join)
+		if rightIsJoin && (!n.Comma || right.Comma) {
 			p.w("(")
 			p.tableExpr(n.Right)
 			p.w(")")
@@ -549,14 +581,81 @@ func (p *printer) tableExpr(n TableExpr) {
 			p.node(n.On)
 		}
 		if len(n.Using) > 0 {
-			p.w(" USING (")
+			p.w(" USING ")
 			p.idents(n.Using)
-			p.w(")")
 		}
+	default:
+		p.w(fmt.Sprintf("<unknown table expression %T>", n))
+	}
+}
+
+func (p *printer) with(w *With) {
+	if w == nil {
+		return
+	}
+	p.w("WITH ")
+	if w.Recursive {
+		p.w("RECURSIVE ")
+	}
+	for i, c := range w.CTEs {
+		if i > 0 {
+			p.w(", ")
+		}
+		p.ident(c.Name.Name)
+		if len(c.Columns) > 0 {
+			p.w(" ")
+			p.idents(c.Columns)
+		}
+		p.w(" AS (")
+		p.node(c.Query)
+		p.w(")")
+	}
+	p.w(" ")
+}
+
+// setOp renders a set operation; an operand is parenthesised when it has its own WITH, ORDER BY
+// or LIMIT, or when it is a set operation that would otherwise regroup (INTERSECT binds tighter;
+// all associate to the left).
+func (p *printer) setOp(n *SetOp) {
+	p.with(n.With)
+	p.setOperand(n.Left, n, false)
+	p.w(" ", n.Op.String())
+	if n.All {
+		p.w(" ALL")
+	}
+	p.w(" ")
+	p.setOperand(n.Right, n, true)
+	p.orderBy(n.OrderBy)
+	p.limit(n.Limit)
+}
+
+func setOpPrec(k SetOpKind) int {
+	if k == Intersect {
+		return 2
+	}
+	return 1
+}
+
+func (p *printer) setOperand(q QueryExpr, parent *SetOp, right bool) {
+	paren := false
+	switch q := q.(type) {
+	case *Select:
+		paren = q.With != nil || len(q.OrderBy) > 0 || q.Limit != nil
+	case *SetOp:
+		pq, pp := setOpPrec(q.Op), setOpPrec(parent.Op)
+		paren = q.With != nil || len(q.OrderBy) > 0 || q.Limit != nil || pq < pp || right && pq == pp
+	}
+	if paren {
+		p.w("(")
+		p.node(q)
+		p.w(")")
+	} else {
+		p.node(q)
 	}
 }
 
 func (p *printer) selectStmt(n *Select) {
+	p.with(n.With)
 	p.w("SELECT ")
 	if n.Distinct {
 		p.w("DISTINCT ")
@@ -579,9 +678,27 @@ func (p *printer) selectStmt(n *Select) {
 		p.w(" WHERE ")
 		p.node(n.Where)
 	}
-	if len(n.GroupBy) > 0 {
-		p.w(" GROUP BY ")
+	switch n.Grouping {
+	case GroupRollup, GroupCube:
+		p.w(" GROUP BY ", map[bool]string{true: "ROLLUP(", false: "CUBE("}[n.Grouping == GroupRollup])
 		p.exprs(n.GroupBy)
+		p.w(")")
+	case GroupSets:
+		p.w(" GROUP BY GROUPING SETS (")
+		for i, set := range n.GroupingSets {
+			if i > 0 {
+				p.w(", ")
+			}
+			p.w("(")
+			p.exprs(set)
+			p.w(")")
+		}
+		p.w(")")
+	default:
+		if len(n.GroupBy) > 0 {
+			p.w(" GROUP BY ")
+			p.exprs(n.GroupBy)
+		}
 	}
 	if n.Having != nil {
 		p.w(" HAVING ")
@@ -589,6 +706,39 @@ func (p *printer) selectStmt(n *Select) {
 	}
 	p.orderBy(n.OrderBy)
 	p.limit(n.Limit)
+}
+
+var frameBoundText = [...]string{"UNBOUNDED PRECEDING", " PRECEDING", "CURRENT ROW", " FOLLOWING", "UNBOUNDED FOLLOWING"}
+
+func (p *printer) frameBound(b FrameBound) {
+	if b.Kind == Preceding || b.Kind == Following {
+		p.node(b.Offset)
+	}
+	if int(b.Kind) < len(frameBoundText) {
+		p.w(frameBoundText[b.Kind])
+	}
+}
+
+func (p *printer) window(w *WindowSpec) {
+	p.w(" OVER (")
+	sep := ""
+	if len(w.PartitionBy) > 0 {
+		p.w("PARTITION BY ")
+		p.exprs(w.PartitionBy)
+		sep = " "
+	}
+	if len(w.OrderBy) > 0 {
+		p.w(sep, "ORDER BY ")
+		p.orderItems(w.OrderBy)
+		sep = " "
+	}
+	if f := w.Frame; f != nil {
+		p.w(sep, map[bool]string{true: "RANGE", false: "ROWS"}[f.Unit == FrameRange], " BETWEEN ")
+		p.frameBound(f.Start)
+		p.w(" AND ")
+		p.frameBound(f.End)
+	}
+	p.w(")")
 }
 
 func (p *printer) expr(n Node) {
@@ -682,7 +832,11 @@ func (p *printer) expr(n Node) {
 			p.w(" NOT")
 		}
 		p.w(" IN (")
-		p.exprs(n.List)
+		if n.Query != nil {
+			p.node(n.Query)
+		} else {
+			p.exprs(n.List)
+		}
 		p.w("))")
 	case *LikeExpr:
 		p.w("(")
@@ -690,8 +844,46 @@ func (p *printer) expr(n Node) {
 		if n.Not {
 			p.w(" NOT")
 		}
-		p.w(" LIKE ")
+		if n.Regexp {
+			p.w(" REGEXP ")
+		} else {
+			p.w(" LIKE ")
+		}
 		p.node(n.Pattern)
+		if n.Escape != nil {
+			p.w(" ESCAPE ")
+			p.node(n.Escape)
+		}
+		p.w(")")
+	case *RowExpr:
+		p.w("(")
+		p.exprs(n.Items)
+		p.w(")")
+	case *Subquery:
+		p.w("(")
+		p.node(n.Query)
+		p.w(")")
+	case *ExistsExpr:
+		if n.Not {
+			p.w("(NOT EXISTS (")
+		} else {
+			p.w("(EXISTS (")
+		}
+		p.node(n.Query)
+		p.w("))")
+	case *CompareSubquery:
+		p.w("(")
+		p.node(n.X)
+		p.w(" ", n.Op.String(), map[bool]string{true: " ALL (", false: " ANY ("}[n.All])
+		p.node(n.Query)
+		p.w("))")
+	case *IntervalExpr:
+		p.w("INTERVAL ")
+		p.node(n.Value)
+		p.w(" ", n.Unit)
+	case *ExtractExpr:
+		p.w("EXTRACT(", n.Unit, " FROM ")
+		p.node(n.X)
 		p.w(")")
 	case *CaseExpr:
 		p.w("CASE")
@@ -727,7 +919,11 @@ func (p *printer) expr(n Node) {
 		default:
 			p.exprs(n.Args)
 		}
+		p.orderBy(n.OrderBy)
 		p.w(")")
+		if n.Over != nil {
+			p.window(n.Over)
+		}
 	case *Default:
 		p.w("DEFAULT")
 	case *MaxValue:

@@ -49,9 +49,12 @@ func (k JoinKind) String() string {
 	return "JOIN?"
 }
 
-// Join is Left kind Right [ON On | USING (Using)]. Joins associate to the left, so a FROM list
-// a, b JOIN c ON ... is Join(Join(a, b, comma), c). Hint is a join hint as written
-// ([broadcast], [shuffle], /*+ ... */), lower-cased without brackets; empty when absent.
+// Join is Left kind Right [ON On | USING (Using)]. Joins associate to the left, and (as in MySQL
+// and Doris) the comma binds looser than JOIN: a, b JOIN c ON ... is Join(a, Join(b, c), comma),
+// and a JOIN b ON ... JOIN c ON ... is Join(Join(a, b), c). The right side of a non-comma join is
+// a table, a derived table or a parenthesised join tree. Pos is the join keyword's (or the
+// comma's). Hint is a join hint as written ([broadcast], [shuffle]), lower-cased without
+// brackets; empty when absent.
 type Join struct {
 	Pos   Pos
 	Kind  JoinKind

@@ -1,13 +1,21 @@
 // Package binder resolves parsed statements against the catalog and turns them into what the
 // rest of the frontend executes:
 //
-//   - BindSelect: a SELECT → a plan fragment (api/planpb) plus the result columns. The plan is
-//     OlapScan (only the needed columns; WHERE conjuncts pushed into the scan) or Values (no FROM)
-//     → [Aggregate AGG_COMPLETE] → [Filter: HAVING] → Project → [Aggregate: DISTINCT] → [Sort,
-//     a top-N when there is a LIMIT] → [Limit] → [Project: drops hidden ORDER BY columns].
-//     Every ColumnRef indexes the input batch of the node that evaluates it; every implicit
-//     conversion is an explicit "cast" call (casts of literals are folded); every call is
-//     resolved through compute/function, whose canonical names the plan carries.
+//   - BindSelect / BindQuery: a query → a logical plan (frontend/plan) → frontend/opt's rewrites,
+//     join order and physical planning → one plan fragment (api/planpb) plus the result columns.
+//     The binder resolves names across joins (ON, USING — the bare name is the left column, the
+//     right one for RIGHT JOIN — qualified names, table and derived-table aliases, derived-table
+//     column aliases), inlines CTEs at each reference (WITH RECURSIVE is not supported), binds
+//     subqueries (scalar, EXISTS, IN, = ANY) with correlated references to enclosing blocks
+//     (derived tables and CTEs see no enclosing block), GROUP BY with ROLLUP / CUBE / GROUPING
+//     SETS, HAVING, DISTINCT, ORDER BY / LIMIT, and set operations (UNION [ALL]; INTERSECT and
+//     EXCEPT DISTINCT as semi / anti joins on <=> under a DISTINCT aggregation; both sides cast to
+//     the common type). A block's plan is Scan/Join/Values → [Filter: WHERE] → [Aggregate] →
+//     [Filter: HAVING] → Project → [Aggregate: DISTINCT] → [Sort, a top-N with LIMIT] → [Limit]
+//     → [Project: drops hidden ORDER BY columns]. Column ids are unique in the statement; every
+//     implicit conversion is an explicit "cast" call (casts of literals are folded); every call is
+//     resolved through compute/function. A Catalog that also implements opt.Stats (see
+//     StatsCatalog) supplies row counts for the join order. Window functions are not bound yet.
 //   - BindInsert: INSERT ... VALUES → a commonpb.Batch holding every column of the table in
 //     schema order, values converted and range-checked (strict, as Doris's strict mode).
 //   - BindInsertSelect: INSERT ... SELECT → the bound query plus the mapping of its result columns
@@ -30,13 +38,15 @@
 //     existing partitions) and its bucket count. Partitions: a PARTITION (p, ...) clause → the
 //     partitions it names (ErrUnknownPartition otherwise).
 //   - Partition pruning: BindSelect records in Query.Scans the partitions each scan reads — the
-//     FROM clause's PARTITION list, minus those whose range or list the WHERE conjuncts rule out
-//     (=, <, <=, >, >=, BETWEEN, IN, IS NULL, AND, OR over a partition column and constants);
-//     EXPLAIN prints partitions=k/n and tablets=k/n on the scan.
+//     FROM clause's PARTITION list, minus those whose range or list the scan's conjuncts (after
+//     pushdown) rule out (=, <, <=, >, >=, BETWEEN, IN, IS NULL, AND, OR over a partition column
+//     and constants); EXPLAIN prints partitions=k/n and tablets=k/n on the scan.
 //   - BuildStorageVault / BuildVaultAlter / CheckAlterType: CREATE and ALTER STORAGE VAULT →
 //     the metapb vault description or alteration, properties validated as Doris names them (see
 //     docs/rfcs/storage-vaults.md); unknown properties are errors.
-//   - Explain / FormatPlan: a readable rendering of a plan (EXPLAIN and golden tests).
+//   - Explain / ExplainVerbose / FormatPlan: a readable rendering of a plan (EXPLAIN and golden
+//     tests): joins with their keys, other conditions and runtime filters (rfN[type build_key=i ->
+//     [scan node].#column]); VERBOSE adds each node's estimated rows and distribution.
 //
 // Decisions (Doris 2.1 behaviour unless noted):
 //   - Without a key clause a table is DUPLICATE KEY on its leading columns, chosen as Doris does:

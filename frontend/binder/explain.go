@@ -38,6 +38,32 @@ func Explain(q *Query) string {
 	return b.String()
 }
 
+// ExplainVerbose is Explain with, per node, the estimated row count and where its output is
+// (the distribution: every node of a one-fragment plan runs on one compute node; scans say how
+// their table is bucketed), and a header line for the fragment.
+func ExplainVerbose(q *Query) string {
+	var b strings.Builder
+	b.WriteString("Fragment 0: distribution=single (one compute node)\n")
+	plain := Explain(q)
+	lines := strings.Split(strings.TrimRight(plain, "\n"), "\n")
+	b.WriteString(lines[0] + "\n")
+	for _, line := range lines[1:] {
+		b.WriteString(line)
+		trim := strings.TrimLeft(line, " ")
+		if strings.HasPrefix(trim, "[") {
+			if end := strings.IndexByte(trim, ']'); end > 0 {
+				if id, err := strconv.Atoi(trim[1:end]); err == nil {
+					if info := q.Info[int32(id)]; info != nil {
+						fmt.Fprintf(&b, " (rows=%.0f dist=%s)", info.Rows, info.Distribution)
+					}
+				}
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
 // FormatPlan renders a plan tree, one node per line: "[id] Node details", children indented by
 // two spaces. Column references print as #index (into the node's input); with types, literals
 // and calls are suffixed by ":type".
@@ -124,6 +150,50 @@ func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes boo
 		}
 	case *planpb.PlanNode_Limit:
 		fmt.Fprintf(b, "Limit offset=%d limit=%d", x.Limit.Offset, x.Limit.Limit)
+	case *planpb.PlanNode_HashJoin:
+		j := x.HashJoin
+		keys := make([]string, len(j.ProbeKeys))
+		for i := range j.ProbeKeys {
+			op := "="
+			if i < len(j.NullSafe) && j.NullSafe[i] {
+				op = "<=>"
+			}
+			keys[i] = ex(j.ProbeKeys[i]) + " " + op + " " + ex(j.BuildKeys[i])
+		}
+		fmt.Fprintf(b, "HashJoin %s keys=[%s]", j.Type, strings.Join(keys, ", "))
+		if j.OtherCondition != nil {
+			b.WriteString(" other=" + ex(j.OtherCondition))
+		}
+		if j.NullAwareMark {
+			b.WriteString(" null_aware_mark")
+		}
+		for _, rf := range j.RuntimeFilters {
+			fmt.Fprintf(b, " rf%d[%s build_key=%d -> [%d].#%d]", rf.Id, strings.TrimPrefix(rf.Type.String(), "RF_"), rf.BuildKey, rf.TargetNodeId, rf.TargetColumn)
+		}
+	case *planpb.PlanNode_NestedLoopJoin:
+		j := x.NestedLoopJoin
+		fmt.Fprintf(b, "NestedLoopJoin %s", j.Type)
+		if j.Condition != nil {
+			b.WriteString(" condition=" + ex(j.Condition))
+		}
+		if j.NullAwareMark {
+			b.WriteString(" null_aware_mark")
+		}
+	case *planpb.PlanNode_Union:
+		b.WriteString("Union")
+	case *planpb.PlanNode_Repeat:
+		sets := make([]string, len(x.Repeat.Sets))
+		for i, s := range x.Repeat.Sets {
+			sets[i] = fmt.Sprint(s.Slots)
+		}
+		fmt.Fprintf(b, "Repeat slots=%v sets=[%s]", x.Repeat.Slots, strings.Join(sets, " "))
+	case *planpb.PlanNode_Window:
+		w := x.Window
+		calls := make([]string, len(w.Calls))
+		for i, c := range w.Calls {
+			calls[i] = fmt.Sprintf("%s%s", c.Name, list(c.Args))
+		}
+		fmt.Fprintf(b, "Window partition by=%s calls=[%s]", list(w.PartitionBy), strings.Join(calls, ", "))
 	default:
 		fmt.Fprintf(b, "<unknown node %T>", n.Node)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/frontend/ast"
 	"github.com/doricdb/doric/frontend/catalog"
+	"github.com/doricdb/doric/frontend/plan"
 )
 
 type exprKind uint8
@@ -19,6 +20,7 @@ const (
 	eLit                  // a constant
 	eCall                 // a scalar function call
 	eAgg                  // an aggregate call
+	eSub                  // a subquery (sub); a SubIn's args[0] is its condition
 )
 
 // expr is a bound expression: names resolved, types known, implicit casts explicit. Bound
@@ -33,6 +35,14 @@ type expr struct {
 	name     string
 	args     []*expr
 	distinct bool // eAgg
+	sub      *subq
+}
+
+// subq is a bound subquery expression.
+type subq struct {
+	kind plan.SubqueryKind
+	plan plan.Node
+	col  plan.Column // SubScalar, SubIn
 }
 
 // key is a structural identity: equal keys mean equal expressions.
@@ -46,6 +56,8 @@ func (e *expr) writeKey(b *strings.Builder) {
 	switch e.kind {
 	case eCol:
 		fmt.Fprintf(b, "#%d", e.col)
+	case eSub:
+		fmt.Fprintf(b, "sub@%p", e.sub)
 	case eLit:
 		if e.val.null {
 			fmt.Fprintf(b, "NULL:%s", e.typ)
@@ -102,11 +114,16 @@ func litExpr(v value, pos ast.Pos) *expr {
 
 // scope is what names resolve against: the FROM table (nil without FROM) and, for HAVING and
 // ORDER BY, the select list.
+//
+// Query blocks (BindSelect, BindQuery) set q and qb instead of table: names then resolve through
+// q's FROM columns and enclosing blocks, and an eCol's col is a plan.ColumnID.
 type scope struct {
 	table     *catalog.Table
 	db        string // the table's database
 	qualifier string // the alias, or the table name
 	items     []*selectItem
+	q         *qscope
+	qb        *queryBinder
 }
 
 // exprCtx says what a clause allows.
@@ -193,7 +210,12 @@ func (s *scope) bind(e ast.Expr, ctx exprCtx) (*expr, error) {
 			return nil, err
 		}
 		return s.call(e.Pos, "and", a, b)
+	case *ast.Subquery, *ast.ExistsExpr, *ast.CompareSubquery:
+		return s.bindSubquery(e, ctx)
 	case *ast.InExpr:
+		if e.Query != nil {
+			return s.bindSubquery(e, ctx)
+		}
 		args, err := s.bindAll(append([]ast.Expr{e.X}, e.List...), ctx)
 		if err != nil {
 			return nil, err
@@ -234,6 +256,12 @@ func (s *scope) bind(e ast.Expr, ctx exprCtx) (*expr, error) {
 		return s.cast(x, to, e.Pos)
 	case *ast.FuncCall:
 		return s.bindFunc(e, ctx)
+	case *ast.ExtractExpr:
+		x, err := s.bind(e.X, ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s.call(e.Pos, strings.ToLower(e.Unit), x)
 	case *ast.Star:
 		return nil, errorf(ErrNotSupported, e.Pos, "'*' is not allowed here")
 	case *ast.Default:
@@ -285,6 +313,24 @@ func (s *scope) column(c *ast.ColumnRef, ctx exprCtx) (*expr, error) {
 		if it := s.alias(c.Name); it != nil {
 			return it.expr, nil
 		}
+	}
+	if s.q != nil {
+		// This block's columns, then (GROUP BY, HAVING) its select-list aliases, then the
+		// columns of enclosing blocks (a correlated reference).
+		local := &qscope{cols: s.q.cols}
+		x, _, err := local.resolve(c)
+		if err != nil && c.Table == "" && s.items != nil && ctx.aliasLast {
+			if it := s.alias(c.Name); it != nil {
+				return it.expr, nil
+			}
+		}
+		if err != nil && s.q.parent != nil {
+			x, _, err = s.q.parent.resolve(c)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &expr{kind: eCol, typ: x.col.Type, nullable: x.col.Nullable, pos: c.Pos, col: int(x.col.ID)}, nil
 	}
 	idx := -1
 	if s.table != nil && (c.Table == "" || c.Table == s.qualifier && (c.DB == "" || c.DB == s.db)) {

@@ -141,11 +141,16 @@ type TableLookup func(tableID int64) (*catalog.Table, error)
 // per OlapScan node id, the partitions the node reads (the binder's choice after partition
 // pruning); a node it does not list reads every partition of its table.
 func (c *Coordinator) Query(ctx context.Context, group string, frag *planpb.Fragment, partitions map[int32][]int64, tables TableLookup, emit func(*commonpb.Batch) error) error {
+	return c.QueryWith(ctx, QueryOptions{}, group, frag, partitions, tables, emit)
+}
+
+// QueryWith is Query with the session's execution options.
+func (c *Coordinator) QueryWith(ctx context.Context, opts QueryOptions, group string, frag *planpb.Fragment, partitions map[int32][]int64, tables TableLookup, emit func(*commonpb.Batch) error) error {
 	// A compaction may merge the pinned version of a tablet away before the node reads it
 	// (OutOfRange, Doris's -230): pin newer versions and run again, while nothing was emitted.
 	for attempt := 1; ; attempt++ {
 		emitted := false
-		err := c.query(ctx, group, frag, partitions, tables, func(b *commonpb.Batch) error {
+		err := c.query(ctx, opts, group, frag, partitions, tables, func(b *commonpb.Batch) error {
 			emitted = true
 			return emit(b)
 		})
@@ -158,7 +163,7 @@ func (c *Coordinator) Query(ctx context.Context, group string, frag *planpb.Frag
 // maxVersionRetries bounds Query's runs of a fragment whose versions were merged away.
 const maxVersionRetries = 3
 
-func (c *Coordinator) query(ctx context.Context, group string, frag *planpb.Fragment, partitions map[int32][]int64, tables TableLookup, emit func(*commonpb.Batch) error) error {
+func (c *Coordinator) query(ctx context.Context, opts QueryOptions, group string, frag *planpb.Fragment, partitions map[int32][]int64, tables TableLookup, emit func(*commonpb.Batch) error) error {
 	ranges, err := c.scanRanges(ctx, frag.Root, partitions, tables)
 	if err != nil {
 		return err
@@ -175,7 +180,8 @@ func (c *Coordinator) query(ctx context.Context, group string, frag *planpb.Frag
 	if err != nil {
 		return err
 	}
-	stream, err := cl.ExecFragment(ctx, &computepb.ExecFragmentRequest{QueryId: newID(), Fragment: frag, ScanRanges: ranges})
+	stream, err := cl.ExecFragment(ctx, &computepb.ExecFragmentRequest{QueryId: newID(), Fragment: frag, ScanRanges: ranges,
+		ExecMemLimit: opts.ExecMemLimit, ParallelPipelineTaskNum: opts.Parallelism})
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,17 @@ func classify(err error) uint16 {
 		}
 		return gomysql.ER_UNKNOWN_ERROR
 	}
+	var ie *coord.InterruptedError
+	if errors.As(err, &ie) {
+		return gomysql.ER_QUERY_INTERRUPTED // KILL and query_timeout (Doris answers 1105 with the same text)
+	}
+	var nc *coord.NoSuchConnectionError
+	if errors.As(err, &nc) {
+		return gomysql.ER_NO_SUCH_THREAD
+	}
+	if s, ok := status.FromError(err); ok && s.Code() == codes.ResourceExhausted {
+		return gomysql.ER_UNKNOWN_ERROR // MEM_LIMIT_EXCEEDED and -235: Doris's 1105, the message says which
+	}
 	var le *coord.LabelExistsError
 	if errors.As(err, &le) {
 		return gomysql.ER_UNKNOWN_ERROR // Doris answers a used label with 1105 too

@@ -119,8 +119,12 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 			return // validated during the handshake; only a concurrent DROP gets here
 		}
 	}
+	killed, _ := h.sess.(interface{ Killed() bool }) // KILL CONNECTION closes the connection
 	for !conn.Closed() {
 		if err := conn.HandleCommand(); err != nil {
+			return
+		}
+		if killed != nil && killed.Killed() {
 			return
 		}
 	}

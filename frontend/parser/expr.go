@@ -15,23 +15,42 @@ const (
 	maxListLen   = 1 << 20
 )
 
-// track records the depth of a composite node from its children's and fails when it is too deep.
+// track records the depth of a composite expression from its children's and fails when it is
+// too deep.
 func (p *parser) track(e ast.Expr, kids ...ast.Expr) ast.Expr {
 	d := 0
 	for _, k := range kids {
-		if k != nil {
-			d = max(d, p.depths[k])
-		}
+		d = max(d, p.depthOf(k))
 	}
-	d++
+	p.setDepth(e, d+1)
+	return e
+}
+
+// trackQuery is track for an expression that holds a query besides its expression children.
+func (p *parser) trackQuery(e ast.Expr, q ast.QueryExpr, kids ...ast.Expr) ast.Expr {
+	p.track(e, kids...)
+	p.setDepth(e, max(p.depthOf(e), p.depthOf(q)+1))
+	return e
+}
+
+// depthOf is the recorded tree depth of n: 0 for leaves and nil.
+func (p *parser) depthOf(n ast.Node) int {
+	if n == nil {
+		return 0
+	}
+	return p.depths[n]
+}
+
+// setDepth records the tree depth of a composite node (expression, query or table expression)
+// and fails when it is too deep: consumers walk trees recursively.
+func (p *parser) setDepth(n ast.Node, d int) {
 	if d > maxTreeDepth {
 		p.fail("expression nested too deeply")
 	}
 	if p.depths == nil {
-		p.depths = map[ast.Expr]int{}
+		p.depths = map[ast.Node]int{}
 	}
-	p.depths[e] = d
-	return e
+	p.depths[n] = d
 }
 
 // Operator precedence, loosest first (MySQL's):
@@ -86,7 +105,13 @@ func (p *parser) notExpr() ast.Expr {
 	if t := p.peek(); p.acceptKw("NOT") {
 		p.enter()
 		defer p.leave()
+		after := p.peek()
 		x := p.notExpr()
+		// NOT EXISTS (query) is one node; NOT (EXISTS (query)) stays a negation.
+		if e, ok := x.(*ast.ExistsExpr); ok && !e.Not && isWord(after, "EXISTS") && e.Pos == after.pos {
+			e.Not, e.Pos = true, t.pos
+			return e
+		}
 		return p.track(&ast.UnaryExpr{Pos: t.pos, Op: ast.OpNot, X: x}, x)
 	}
 	return p.predicate()
@@ -107,6 +132,17 @@ func (p *parser) predicate() ast.Expr {
 				return l
 			}
 			p.next()
+			// x op ANY|SOME|ALL (query); any(...) that is not a subquery is a function call.
+			if q := p.peek(); (isWord(q, "ANY") || isWord(q, "SOME") || isWord(q, "ALL")) && p.peekN(1).kind == tOp &&
+				p.peekN(1).text == "(" && (isQueryStart(p.peekN(2)) || p.peekN(2).kind == tOp && p.peekN(2).text == "(") {
+				p.next()
+				p.next()
+				sub := p.query()
+				p.expectOp(")")
+				c := &ast.CompareSubquery{Pos: t.pos, Op: op, All: isWord(q, "ALL"), X: l, Query: sub}
+				l = p.trackQuery(c, sub, l)
+				continue
+			}
 			r := p.additive()
 			l = p.track(&ast.BinaryExpr{Pos: t.pos, Op: op, L: l, R: r}, l, r)
 			continue
@@ -145,29 +181,36 @@ func (p *parser) predicate() ast.Expr {
 			l = p.track(&ast.BetweenExpr{Pos: t.pos, X: l, Lo: lo, Hi: hi, Not: not}, l, lo, hi)
 		case p.acceptKw("IN"):
 			p.expectOp("(")
-			if p.isKw("SELECT") {
-				p.fail("subqueries are not supported yet")
-			}
 			in := &ast.InExpr{Pos: t.pos, X: l, Not: not}
-			for {
-				in.List = append(in.List, p.expr())
-				if len(in.List) > maxListLen {
-					p.fail("IN list too long")
-				}
-				if !p.acceptOp(",") {
-					break
+			if isQueryStart(p.peek()) {
+				in.Query = p.query()
+			} else {
+				for {
+					e := p.expr()
+					if sq, ok := e.(*ast.Subquery); ok && len(in.List) == 0 && p.continuesQuery() {
+						// x IN ((SELECT ...) UNION ...): the list is a parenthesised query.
+						in.Query = p.queryFrom(sq.Query)
+						break
+					}
+					in.List = append(in.List, e)
+					if len(in.List) > maxListLen {
+						p.fail("IN list too long")
+					}
+					if !p.acceptOp(",") {
+						break
+					}
 				}
 			}
 			p.expectOp(")")
-			l = p.track(in, append(in.List, l)...)
-		case p.acceptKw("LIKE"):
+			l = p.trackQuery(in, in.Query, append(in.List, l)...)
+		case p.isKw("LIKE") || p.isKw("REGEXP") || p.isKw("RLIKE"):
+			re := !isWord(p.next(), "LIKE")
 			pat := p.additive()
-			l = p.track(&ast.LikeExpr{Pos: t.pos, X: l, Pattern: pat, Not: not}, l, pat)
-			if p.isKw("ESCAPE") {
-				p.fail("LIKE ... ESCAPE is not supported yet")
+			e := &ast.LikeExpr{Pos: t.pos, X: l, Pattern: pat, Not: not, Regexp: re}
+			if !re && p.acceptKw("ESCAPE") {
+				e.Escape = p.additive()
 			}
-		case p.isKw("REGEXP") || p.isKw("RLIKE"):
-			p.fail("REGEXP is not supported yet")
+			l = p.track(e, l, pat, e.Escape)
 		default:
 			return l
 		}
@@ -285,16 +328,7 @@ func (p *parser) primary() ast.Expr {
 		return p.columnRef()
 	case tOp:
 		if t.text == "(" {
-			p.next()
-			if p.isKw("SELECT") {
-				p.fail("subqueries are not supported yet")
-			}
-			e := p.expr()
-			if p.isOp(",") {
-				p.fail("row constructors are not supported yet")
-			}
-			p.expectOp(")")
-			return e
+			return p.parenExpr()
 		}
 		p.failExpected("an expression")
 	case tEOF:
@@ -332,9 +366,27 @@ func (p *parser) primary() ast.Expr {
 		p.expectOp(")")
 		return p.track(&ast.CastExpr{Pos: t.pos, X: x, Type: typ}, x)
 	case "EXISTS":
-		p.fail("subqueries are not supported yet")
+		if nextIsParen {
+			p.next()
+			p.next()
+			q := p.query()
+			p.expectOp(")")
+			return p.trackQuery(&ast.ExistsExpr{Pos: t.pos, Query: q}, q)
+		}
 	case "INTERVAL":
-		p.fail("INTERVAL expressions are not supported yet")
+		p.next()
+		v := p.expr()
+		return p.track(&ast.IntervalExpr{Pos: t.pos, Value: v, Unit: p.timeUnit()}, v)
+	case "EXTRACT":
+		if nextIsParen && p.peekN(2).kind == tWord && isWord(p.peekN(3), "FROM") {
+			p.next()
+			p.next()
+			unit := p.timeUnit()
+			p.next() // FROM
+			x := p.expr()
+			p.expectOp(")")
+			return p.track(&ast.ExtractExpr{Pos: t.pos, Unit: unit, X: x}, x)
+		}
 	}
 	if niladic[up] && !nextIsParen {
 		p.next()
@@ -371,34 +423,190 @@ func (p *parser) columnRef() ast.Expr {
 	return c
 }
 
+// parenExpr parses what starts with '(' in an expression: a scalar subquery, a parenthesised
+// expression or a row constructor (a, b, ...).
+func (p *parser) parenExpr() ast.Expr {
+	open := p.next()
+	if isQueryStart(p.peek()) {
+		q := p.query()
+		p.expectOp(")")
+		return p.trackQuery(&ast.Subquery{Pos: open.pos, Query: q}, q)
+	}
+	e := p.expr()
+	if sq, ok := e.(*ast.Subquery); ok && p.continuesQuery() {
+		// ((SELECT ...) UNION ...): a parenthesised query.
+		q := p.queryFrom(sq.Query)
+		p.expectOp(")")
+		return p.trackQuery(&ast.Subquery{Pos: open.pos, Query: q}, q)
+	}
+	if p.isOp(",") {
+		row := &ast.RowExpr{Pos: open.pos, Items: []ast.Expr{e}}
+		for p.acceptOp(",") {
+			row.Items = append(row.Items, p.expr())
+			if len(row.Items) > maxListLen {
+				p.fail("row constructor too long")
+			}
+		}
+		p.expectOp(")")
+		return p.track(row, row.Items...)
+	}
+	p.expectOp(")")
+	return e
+}
+
+// timeUnits are the units of INTERVAL and EXTRACT (Doris's).
+var timeUnits = map[string]bool{
+	"YEAR": true, "QUARTER": true, "MONTH": true, "WEEK": true, "DAY": true, "HOUR": true, "MINUTE": true, "SECOND": true,
+}
+
+// timeUnit parses a unit of INTERVAL or EXTRACT, upper-cased.
+func (p *parser) timeUnit() string {
+	t := p.peek()
+	if t.kind != tWord || !timeUnits[strings.ToUpper(t.text)] {
+		p.failExpected("a time unit (YEAR, QUARTER, MONTH, WEEK, DAY, HOUR, MINUTE or SECOND)")
+	}
+	p.next()
+	return strings.ToUpper(t.text)
+}
+
+// funcCall parses name(args) [OVER (...)], with the special argument forms of the dialect:
+// name(*), name(DISTINCT args), name(args ORDER BY ...), GROUP_CONCAT(args SEPARATOR s),
+// SUBSTRING|SUBSTR(x FROM a [FOR b]), TRIM([BOTH|LEADING|TRAILING] [c] FROM x) and
+// POSITION(a IN b); the special forms become plain calls (see ast.FuncCall).
 func (p *parser) funcCall() ast.Expr {
 	name := p.next()
 	p.expectOp("(")
 	f := &ast.FuncCall{Pos: name.pos, Name: name.text}
-	if p.acceptOp(")") {
-		return f
-	}
-	if p.acceptOp("*") {
+	up := strings.ToUpper(name.text)
+	switch {
+	case p.acceptOp(")"):
+	case p.isOp("*"):
+		p.next()
 		f.Star = true
 		p.expectOp(")")
-		return f
+	case up == "TRIM" && p.trimArgs(f):
+	case up == "POSITION" && p.positionArgs(f):
+	default:
+		if p.acceptKw("DISTINCT") {
+			f.Distinct = true
+		} else {
+			p.acceptKw("ALL")
+		}
+		for {
+			f.Args = append(f.Args, p.expr())
+			if len(f.Args) > maxListLen {
+				p.fail("too many arguments")
+			}
+			if len(f.Args) == 1 && (up == "SUBSTRING" || up == "SUBSTR") && p.acceptKw("FROM") {
+				f.Args = append(f.Args, p.expr())
+				if p.acceptKw("FOR") {
+					f.Args = append(f.Args, p.expr())
+				}
+				break
+			}
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		if p.acceptKw("ORDER", "BY") {
+			f.OrderBy = p.orderItems()
+		}
+		if up == "GROUP_CONCAT" && p.acceptKw("SEPARATOR") {
+			f.Args = append(f.Args, p.expr())
+		}
+		p.expectOp(")")
 	}
-	if p.acceptKw("DISTINCT") {
-		f.Distinct = true
+	if p.acceptKw("OVER") {
+		f.Over = p.windowSpec()
+	}
+	kids := append([]ast.Expr(nil), f.Args...)
+	for _, o := range f.OrderBy {
+		kids = append(kids, o.Expr)
+	}
+	return p.track(f, append(kids, windowExprs(f.Over)...)...)
+}
+
+// argHas reports whether the keyword kw occurs at parenthesis depth 0 in the function argument
+// that starts at the next token (before its ',' or ')'). Parenthesised groups are skipped in one
+// step (closing), so nested calls do not rescan their arguments.
+func (p *parser) argHas(kw string) bool {
+	for i := p.i; i < len(p.toks); i++ {
+		t := p.toks[i]
+		switch {
+		case t.kind == tEOF:
+			return false
+		case t.kind == tOp && t.text == "(":
+			i = p.closing(i)
+		case t.kind == tOp && (t.text == ")" || t.text == "," || t.text == ";"):
+			return false
+		case isWord(t, kw):
+			return true
+		}
+	}
+	return false
+}
+
+// closing returns the index of the ')' that matches the '(' at index open (the EOF token's when
+// there is none), computing the matches of the whole input on first use.
+func (p *parser) closing(open int) int {
+	if p.closeOf == nil {
+		p.closeOf = make(map[int]int)
+		var stack []int
+		for i, t := range p.toks {
+			switch {
+			case t.kind == tOp && t.text == "(":
+				stack = append(stack, i)
+			case t.kind == tOp && t.text == ")" && len(stack) > 0:
+				p.closeOf[stack[len(stack)-1]] = i
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	if c, ok := p.closeOf[open]; ok {
+		return c
+	}
+	return len(p.toks) - 1
+}
+
+// trimArgs parses the arguments of TRIM([BOTH|LEADING|TRAILING] [c] FROM x) up to ')' into
+// trim|ltrim|rtrim(x[, c]); it reports false (consuming nothing) for the plain form TRIM(x, ...).
+func (p *parser) trimArgs(f *ast.FuncCall) bool {
+	if !p.argHas("FROM") {
+		return false
+	}
+	spec := p.peek()
+	if isWord(spec, "BOTH") || isWord(spec, "LEADING") || isWord(spec, "TRAILING") {
+		p.next()
+		switch strings.ToUpper(spec.text) {
+		case "LEADING":
+			f.Name = "ltrim"
+		case "TRAILING":
+			f.Name = "rtrim"
+		}
+	}
+	if p.acceptKw("FROM") {
+		f.Args = []ast.Expr{p.expr()}
 	} else {
-		p.acceptKw("ALL")
-	}
-	for {
-		f.Args = append(f.Args, p.expr())
-		if len(f.Args) > maxListLen {
-			p.fail("too many arguments")
-		}
-		if !p.acceptOp(",") {
-			break
-		}
+		c := p.expr()
+		p.expectKw("FROM")
+		f.Args = []ast.Expr{p.expr(), c}
 	}
 	p.expectOp(")")
-	return p.track(f, f.Args...)
+	return true
+}
+
+// positionArgs parses POSITION(a IN b) up to ')' into locate(a, b); it reports false (consuming
+// nothing) for the plain form POSITION(a, ...).
+func (p *parser) positionArgs(f *ast.FuncCall) bool {
+	if !p.argHas("IN") {
+		return false
+	}
+	a := p.additive()
+	p.expectKw("IN")
+	f.Name = "locate"
+	f.Args = []ast.Expr{a, p.expr()}
+	p.expectOp(")")
+	return true
 }
 
 func (p *parser) caseExpr() ast.Expr {

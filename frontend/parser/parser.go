@@ -90,10 +90,11 @@ func firstWord(s string) string {
 type bailout struct{ err *SyntaxError }
 
 type parser struct {
-	toks   []token
-	i      int
-	depth  int              // recursion depth of the expression descent
-	depths map[ast.Expr]int // tree depth of composite expression nodes
+	toks    []token
+	i       int
+	depth   int              // recursion depth of the expression descent
+	depths  map[ast.Node]int // tree depth of composite nodes (expressions, queries, joins)
+	closeOf map[int]int      // token index of '(' -> of its matching ')' (see closing)
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -246,13 +247,13 @@ func (p *parser) statement() ast.Statement {
 	t := p.peek()
 	if t.kind != tWord {
 		if t.kind == tOp && t.text == "(" {
-			p.fail("parenthesised queries are not supported yet")
+			return p.queryStatement()
 		}
 		p.failExpected("a statement")
 	}
 	switch strings.ToUpper(t.text) {
-	case "SELECT":
-		return p.selectStmt()
+	case "SELECT", "WITH":
+		return p.queryStatement()
 	case "INSERT":
 		return p.insert()
 	case "CREATE":
@@ -301,16 +302,14 @@ func (p *parser) statement() ast.Statement {
 		return p.show()
 	case "DESC", "DESCRIBE", "EXPLAIN":
 		p.next()
-		verbose := p.acceptKw("VERBOSE")
-		if isWord(p.peek(), "SELECT") || isWord(p.peek(), "INSERT") {
-			return &ast.Explain{Pos: t.pos, Verbose: verbose, Stmt: p.statement()}
-		}
-		if verbose || strings.EqualFold(t.text, "EXPLAIN") {
-			p.failExpected("SELECT or INSERT")
+		if e := p.explain(t); e != nil {
+			return e
 		}
 		return &ast.Describe{Pos: t.pos, Table: p.tableName()}
 	case "SET":
 		return p.set()
+	case "KILL":
+		return p.kill()
 	case "BEGIN":
 		p.next()
 		s := &ast.Begin{Pos: t.pos}
@@ -353,7 +352,7 @@ func (p *parser) statement() ast.Statement {
 		return p.deleteStmt()
 	case "UPDATE":
 		return p.updateStmt()
-	case "TRUNCATE", "WITH":
+	case "TRUNCATE":
 		p.fail(strings.ToUpper(t.text) + " statements are not supported yet")
 	}
 	p.failExpected("a statement")
@@ -564,15 +563,13 @@ func (p *parser) insert() ast.Statement {
 	p.expectKw("INTO")
 	s.Table = p.tableName()
 	s.Partitions = p.partitionNames()
-	if p.acceptKw("WITH", "LABEL") {
+	if p.isKw("WITH") && isWord(p.peekN(1), "LABEL") && isIdentToken(p.peekN(2)) {
+		p.next()
+		p.next()
 		id := p.ident("a label")
 		s.Label = &id
 	}
-	if p.isOp("(") {
-		if isWord(p.peekN(1), "SELECT") {
-			p.next()
-			p.fail("parenthesised queries are not supported yet")
-		}
+	if p.isOp("(") && !isQueryStart(p.peekN(1)) && !(p.peekN(1).kind == tOp && p.peekN(1).text == "(") {
 		s.Columns = p.identList("a column name")
 	}
 	switch {
@@ -599,67 +596,13 @@ func (p *parser) insert() ast.Statement {
 				break
 			}
 		}
-	case p.isKw("SELECT"):
-		s.Select = p.selectStmt().(*ast.Select)
+	case isQueryStart(p.peek()) || p.isOp("("):
+		s.Query = p.query()
+		if sel, ok := s.Query.(*ast.Select); ok {
+			s.Select = sel
+		}
 	default:
 		p.failExpected("VALUES or SELECT")
-	}
-	return s
-}
-
-func (p *parser) selectStmt() ast.Statement {
-	sel := p.expectKw("SELECT")
-	s := &ast.Select{Pos: sel.pos}
-	if !p.acceptKw("ALL") {
-		s.Distinct = p.acceptKw("DISTINCT")
-	}
-	for {
-		s.Items = append(s.Items, p.selectItem())
-		if !p.acceptOp(",") {
-			break
-		}
-	}
-	if p.acceptKw("FROM") {
-		if ref := p.tableRef(); ref != nil { // FROM DUAL is no FROM (and no typed nil in the interface)
-			s.From = ref
-		}
-		switch t := p.peek(); {
-		case t.kind == tOp && t.text == ",", isWord(t, "JOIN"), isWord(t, "INNER"), isWord(t, "LEFT"),
-			isWord(t, "RIGHT"), isWord(t, "CROSS"), isWord(t, "FULL"), isWord(t, "NATURAL"), isWord(t, "STRAIGHT_JOIN"):
-			p.fail("joins are not supported yet")
-		}
-	}
-	if p.acceptKw("WHERE") {
-		s.Where = p.expr()
-	}
-	if p.acceptKw("GROUP", "BY") {
-		for {
-			s.GroupBy = append(s.GroupBy, p.expr())
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-		if p.isKw("WITH") {
-			p.fail("GROUP BY ... WITH ROLLUP is not supported yet")
-		}
-	}
-	if p.acceptKw("HAVING") {
-		s.Having = p.expr()
-	}
-	if p.acceptKw("ORDER", "BY") {
-		for {
-			s.OrderBy = append(s.OrderBy, p.orderItem())
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-	}
-	s.Limit = p.limit()
-	if p.isKw("UNION") || p.isKw("INTERSECT") || p.isKw("EXCEPT") || p.isKw("MINUS") {
-		p.fail("set operations are not supported yet")
-	}
-	if p.isKw("FOR") {
-		p.fail("SELECT ... FOR UPDATE is not supported")
 	}
 	return s
 }
@@ -716,7 +659,7 @@ func (p *parser) selectItem() *ast.SelectItem {
 			id := p.ident("an alias after AS")
 			it.Alias = &id
 		}
-	case isIdentToken(a) || a.kind == tString:
+	case p.isAlias() || a.kind == tString:
 		if a.text == "" {
 			p.fail("empty alias")
 		}
@@ -724,26 +667,6 @@ func (p *parser) selectItem() *ast.SelectItem {
 		it.Alias = &ast.Ident{Pos: a.pos, Name: a.text}
 	}
 	return it
-}
-
-func (p *parser) tableRef() *ast.TableRef {
-	if p.isOp("(") {
-		p.fail("subqueries are not supported yet")
-	}
-	t := p.peek()
-	r := &ast.TableRef{Pos: t.pos, Table: p.tableName()}
-	r.Partitions = p.partitionNames()
-	if p.acceptKw("AS") {
-		id := p.ident("an alias after AS")
-		r.Alias = &id
-	} else if a := p.peek(); isIdentToken(a) && !isWord(a, "FULL") && !isWord(a, "NATURAL") && !isWord(a, "STRAIGHT_JOIN") {
-		p.next()
-		r.Alias = &ast.Ident{Pos: a.pos, Name: a.text}
-	}
-	if r.Table.DB == "" && r.Alias == nil && len(r.Partitions) == 0 && t.kind == tWord && strings.EqualFold(r.Table.Name, "dual") {
-		return nil
-	}
-	return r
 }
 
 func (p *parser) orderItem() *ast.OrderItem {
@@ -766,4 +689,47 @@ func (p *parser) orderItem() *ast.OrderItem {
 		o.NullsFirst = &first
 	}
 	return o
+}
+
+// explainPlanTypes and explainLevels are the words of Doris's EXPLAIN [plan type] [level].
+var (
+	explainPlanTypes = map[string]bool{"PARSED": true, "ANALYZED": true, "REWRITTEN": true, "LOGICAL": true,
+		"OPTIMIZED": true, "PHYSICAL": true, "SHAPE": true, "MEMO": true, "DISTRIBUTED": true, "ALL": true}
+	explainLevels = map[string]bool{"VERBOSE": true, "TREE": true, "GRAPH": true, "PLAN": true, "DUMP": true}
+)
+
+// explain parses what follows EXPLAIN, DESC or DESCRIBE: [plan type] [VERBOSE | level] and a
+// query or INSERT. After DESC and DESCRIBE it returns nil (consuming nothing) unless a query
+// follows, for DESCRIBE table.
+func (p *parser) explain(t token) ast.Statement {
+	e := &ast.Explain{Pos: t.pos}
+	stmtStart := func(t token) bool { return isQueryStart(t) || isWord(t, "INSERT") || t.kind == tOp && t.text == "(" }
+	isExplain := strings.EqualFold(t.text, "EXPLAIN")
+	start := p.i
+	if w := p.peek(); w.kind == tWord && explainPlanTypes[strings.ToUpper(w.text)] && isExplain {
+		p.next()
+		e.PlanType = strings.ToUpper(w.text)
+	}
+	if w := p.peek(); w.kind == tWord && explainLevels[strings.ToUpper(w.text)] && (isExplain || stmtStart(p.peekN(1))) {
+		p.next()
+		if lv := strings.ToUpper(w.text); lv == "VERBOSE" {
+			e.Verbose = true
+		} else {
+			e.Level = lv
+		}
+	}
+	if p.isKw("PROCESS") {
+		p.fail("EXPLAIN ... PROCESS is not supported yet")
+	}
+	switch {
+	case p.isKw("INSERT"):
+		e.Stmt = p.insert()
+	case stmtStart(p.peek()):
+		e.Stmt = p.queryStatement()
+	case isExplain || p.i != start:
+		p.failExpected("SELECT or INSERT")
+	default:
+		return nil
+	}
+	return e
 }

@@ -171,7 +171,29 @@ func TestDepthLimits(t *testing.T) {
 		}
 		checkRoundTrip(t, stmts[0])
 	}
+	// Queries nest through subqueries, derived tables, parenthesised joins and set operations.
+	nested := func(n int, open, mid, close string) string {
+		return strings.Repeat(open, n) + mid + strings.Repeat(close, n)
+	}
+	n := maxTreeDepth/4 - 4
+	accepted = append(accepted,
+		nested(n, "SELECT (", "SELECT 1", ")"),
+		"SELECT * FROM "+nested(n, "(SELECT * FROM ", "t", ") AS x"),
+		"SELECT * FROM "+nested(n, "(t JOIN ", "u", " ON 1)"),
+		nested(n, "(", "SELECT 1", ")"),
+		"SELECT 1"+strings.Repeat(" UNION SELECT 1", n),
+		"SELECT * FROM t"+strings.Repeat(", t", n),
+		"SELECT 1 WHERE "+nested(n, "EXISTS (SELECT 1 WHERE ", "1", ")"),
+		"SELECT "+nested(n, "(", "1", ", 1)"),
+	)
 	rejected := []string{
+		nested(100000, "SELECT (", "SELECT 1", ")"),
+		"SELECT * FROM " + nested(100000, "(SELECT * FROM ", "t", ") AS x"),
+		"SELECT * FROM " + nested(100000, "(", "t", ")"),
+		nested(100000, "(", "SELECT 1", ")"),
+		"SELECT 1" + strings.Repeat(" UNION SELECT 1", maxTreeDepth+1),
+		"SELECT * FROM t" + strings.Repeat(" JOIN t", maxTreeDepth+1),
+		"SELECT " + nested(100000, "trim(", "1", " FROM 1)"),
 		"SELECT " + strings.Repeat("(", 100000) + "1" + strings.Repeat(")", 100000),
 		"SELECT 1" + strings.Repeat(" + 1", maxTreeDepth+1),
 		"SELECT " + strings.Repeat("- ", 100000) + "a",
@@ -230,4 +252,39 @@ func goldenInputs(data string) []string {
 		}
 	}
 	return out
+}
+
+// TestTPCH parses the 22 TPC-H queries of ../shared/acceptance (skipped when they are absent),
+// checks that they round-trip through ast.Format and that testdata/golden/tpch holds them.
+func TestTPCH(t *testing.T) {
+	files, _ := filepath.Glob("../../../shared/acceptance/tpch/queries/q*.sql")
+	if len(files) == 0 {
+		t.Skip("the TPC-H queries of ../shared/acceptance are not present")
+	}
+	if len(files) != 22 {
+		t.Fatalf("found %d TPC-H queries, want 22", len(files))
+	}
+	golden, err := os.ReadFile("testdata/golden/tpch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := goldenInputs(string(golden))
+	for i, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sql := strings.TrimSpace(string(data))
+		stmts, err := Parse(sql)
+		if err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+		if len(stmts) != 1 {
+			t.Fatalf("%s: %d statements", filepath.Base(f), len(stmts))
+		}
+		checkRoundTrip(t, stmts[0])
+		if i >= len(inputs) || inputs[i] != sql {
+			t.Errorf("testdata/golden/tpch does not hold %s as its query %d", filepath.Base(f), i+1)
+		}
+	}
 }

@@ -25,6 +25,8 @@ type Shared struct {
 	Coord   *coord.Coordinator
 	DDL     *ddl.Executor
 	Metrics *Metrics // nil: not measured
+	// Processes is the table of connections KILL looks in; nil: KILL finds no connection.
+	Processes *Processes
 }
 
 // Session is one connection's state.
@@ -38,11 +40,12 @@ type Session struct {
 
 // New opens a session.
 func New(shared *Shared, connID uint32, user string) *Session {
+	shared.Processes.open(connID)
 	return &Session{shared: shared, connID: connID, user: user, vars: defaultVariables()}
 }
 
-// Close ends the session.
-func (s *Session) Close() {}
+// Close ends the session (and a statement it still runs).
+func (s *Session) Close() { s.shared.Processes.close(s.connID) }
 
 // CurrentDB is the database USE chose ("" when none).
 func (s *Session) CurrentDB() string { return s.db }
@@ -70,8 +73,14 @@ func (s *Session) Execute(ctx context.Context, text string) (*mysql.Result, erro
 	}
 	var res *mysql.Result
 	for _, st := range stmts {
+		if err := s.errIfKilled(); err != nil {
+			return nil, err
+		}
 		start := time.Now()
-		res, err = s.execute(ctx, st)
+		sctx, done, interrupted := s.statementContext(ctx, st)
+		res, err = s.execute(sctx, st)
+		err = interrupted(err)
+		done()
 		s.shared.Metrics.observe(kindOf(st), start, err)
 		if err != nil {
 			return nil, err
@@ -90,13 +99,12 @@ func (s *Session) timeout(name string) time.Duration {
 
 func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result, error) {
 	switch st := st.(type) {
-	case *ast.Select:
-		if d := s.timeout("query_timeout"); d > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, d)
-			defer cancel()
-		}
+	case *ast.Select: // query_timeout: statementContext
 		return s.query(ctx, st)
+	case *ast.SetOp:
+		return s.query(ctx, st)
+	case *ast.Kill:
+		return ok(0, s.kill(st))
 	case *ast.Insert:
 		if d := s.timeout("insert_timeout"); d > 0 {
 			var cancel context.CancelFunc
@@ -181,7 +189,7 @@ func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result,
 
 func kindOf(st ast.Statement) string {
 	switch st.(type) {
-	case *ast.Select, *ast.Explain:
+	case *ast.Select, *ast.SetOp, *ast.Explain:
 		return "select"
 	case *ast.Insert, *ast.Delete, *ast.Update:
 		return "insert"
@@ -222,9 +230,11 @@ type binderCatalog struct{ c *catalog.Catalog }
 
 func (b binderCatalog) Database(name string) (*catalog.Database, bool) { return b.c.Database(name) }
 
-func (s *Session) query(ctx context.Context, st *ast.Select) (*mysql.Result, error) {
-	s.substitute(st)
-	q, err := binder.BindSelect(binderCatalog{s.shared.Catalog}, s.db, st)
+func (s *Session) query(ctx context.Context, st ast.QueryExpr) (*mysql.Result, error) {
+	if sel, ok := st.(*ast.Select); ok {
+		s.substitute(sel)
+	}
+	q, err := binder.BindQuery(s.statsCatalog(ctx), s.db, st)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +258,7 @@ func (s *Session) query(ctx context.Context, st *ast.Select) (*mysql.Result, err
 		}
 		return nil, fmt.Errorf("table %d was dropped while the query was planned", id)
 	}
-	err = s.shared.Coord.Query(ctx, s.group(), q.Fragment, q.ScanPartitions(), lookup, func(b *commonpb.Batch) error {
+	err = s.shared.Coord.QueryWith(ctx, s.execOptions(), s.group(), q.Fragment, q.ScanPartitions(), lookup, func(b *commonpb.Batch) error {
 		res.AppendBatch(b)
 		return nil
 	})
@@ -430,17 +440,23 @@ func (s *Session) set(st *ast.Set) error {
 }
 
 func (s *Session) explain(st *ast.Explain) (*mysql.Result, error) {
-	sel, isSel := st.Stmt.(*ast.Select)
-	if !isSel {
-		return nil, fmt.Errorf("EXPLAIN supports SELECT only")
+	qe, isQuery := st.Stmt.(ast.QueryExpr)
+	if !isQuery {
+		return nil, fmt.Errorf("EXPLAIN supports queries only")
 	}
-	s.substitute(sel)
-	q, err := binder.BindSelect(binderCatalog{s.shared.Catalog}, s.db, sel)
+	if sel, ok := qe.(*ast.Select); ok {
+		s.substitute(sel)
+	}
+	q, err := binder.BindQuery(s.statsCatalog(context.Background()), s.db, qe)
 	if err != nil {
 		return nil, err
 	}
 	res := &mysql.Result{Columns: []mysql.Column{{Name: "Explain String", Type: types.New(types.String)}}}
-	for _, line := range strings.Split(strings.TrimRight(binder.Explain(q), "\n"), "\n") {
+	text := binder.Explain(q)
+	if st.Verbose {
+		text = binder.ExplainVerbose(q)
+	}
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
 		res.AddStrings(line)
 	}
 	return res, nil

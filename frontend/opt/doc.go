@@ -1,0 +1,51 @@
+// Package opt turns a bound logical plan (frontend/plan) into a physical plan (api/planpb):
+// rewrites, join order, then physical planning. Build is the entry point; the binder calls it.
+//
+// Pipeline (each step a plain function over plan.Node trees, in this order):
+//
+//  1. Decorrelation (decorrelate.go). Every subquery expression becomes a join: EXISTS / NOT
+//     EXISTS conjuncts → semi / anti joins whose condition is the subquery's correlated
+//     conjuncts (pulled up out of its filters and inner joins); x IN (q) → semi join on the
+//     subquery's comparison; NOT (x IN (q)) → null-aware anti join (SQL's NOT IN); a scalar
+//     subquery → a cross join with its single row when uncorrelated (a left join when it is not
+//     provably one row), and when correlated by equalities below an aggregate without GROUP BY
+//     → a left join with that aggregate grouped by the correlated columns (COUNT wrapped in
+//     ifnull(…, 0)); EXISTS / IN anywhere else (under OR, in the select list) → a mark join whose
+//     BOOLEAN mark column replaces it (three-valued for IN). Other correlated shapes (LIMIT, a
+//     correlation that is not an equality under an aggregate, ...) are ErrUnsupported.
+//  2. Predicate pushdown (pushdown.go): conjuncts move down through projections (substituted),
+//     aggregations (those on grouping columns), unions, sorts without a limit, into the outer side
+//     of outer joins and the left side of semi/anti/mark joins, and into scans (OlapScan
+//     conjuncts). A LEFT/RIGHT/FULL join under a predicate that rejects the NULLs of an inner
+//     side becomes an inner (or one-sided) join. ON conjuncts over one side of an outer or semi
+//     join filter that side first. TRUE conjuncts are folded away.
+//  3. Join order (joins.go): a tree of inner and cross joins is flattened into relations and
+//     conjuncts; conjuncts over one relation go into it; equalities between bare columns form
+//     equivalence classes (a = b AND b = c lets a join c); the order is chosen by dynamic
+//     programming over all subsets for up to maxDPRelations relations (bushy trees, cost = sum of
+//     estimated join outputs and build sides, cross products only where no connected split
+//     exists), greedily beyond. The smaller side of each join is the build (right) side.
+//  4. Column pruning (opt.go): scans read only the columns something above uses; projections
+//     and aggregates drop unused outputs.
+//  5. Physical planning (physical.go): one fragment, positional ColumnRefs. Joins with
+//     equality conjuncts between the sides are HashJoins (the rest is other_condition), others
+//     NestedLoopJoins; a semi/anti join whose left side is estimated smaller is planned as
+//     RIGHT_SEMI / RIGHT_ANTI so the small side builds. Hash joins of type INNER, LEFT_SEMI,
+//     RIGHT_SEMI and RIGHT_OUTER get one RF_IN_OR_BLOOM runtime filter per probe key that is a
+//     scan column reaching the join unchanged (through filters, projections, sorts without a limit,
+//     grouping columns, and the output sides of joins). Aggregation is AGG_COMPLETE; grouping
+//     sets are Project → Repeat → Aggregate. Partition pruning uses each scan's final conjuncts.
+//
+// Statistics (stats.go): row counts come from Stats (the Meta Service's tablet stats in a
+// session; missing → defaultRows). Selectivities are fixed guesses per predicate form; a column
+// is "unique with domain d" when it is the only key column of its table (d = the table's rows)
+// or the only grouping column of an aggregate, and an equi-join with it keeps rows/d of the
+// pairs (the foreign-key/primary-key estimate); otherwise 1/max(rows). No NDV or min/max yet.
+//
+// Distribution: a plan is one fragment run on one compute node (frontend/coord); NodeInfo
+// records each node's distribution ("single"; scans: how their table is bucketed) so that
+// exchanges can be inserted at distribution changes later; EXPLAIN VERBOSE shows it with the
+// estimated rows.
+//
+// The package is stateless between calls; Build may be called concurrently on different plans.
+package opt

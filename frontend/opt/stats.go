@@ -1,0 +1,230 @@
+package opt
+
+import (
+	"math"
+
+	"github.com/doricdb/doric/compute/types"
+	"github.com/doricdb/doric/frontend/catalog"
+	"github.com/doricdb/doric/frontend/plan"
+)
+
+// Stats supplies table statistics. TableRows is the number of rows in the given partitions of a
+// table (ok false when unknown: the optimizer then assumes defaultRows).
+type Stats interface {
+	TableRows(t *catalog.Table, partitions []int64) (rows float64, ok bool)
+}
+
+const defaultRows = 1000
+
+var boolType = types.New(types.Boolean)
+
+// est is what the optimizer knows of a node's output: its estimated row count and, for columns
+// known to be unique (a table's only key column, an aggregate's only grouping column), the
+// number of distinct values of the source they come from (their "domain": a key joined with
+// them matches a fraction rows/domain of its rows).
+type est struct {
+	rows float64
+	dom  map[plan.ColumnID]float64
+}
+
+func (o *optimizer) estimate(n plan.Node) *est {
+	if e, ok := o.ests[n]; ok {
+		return e
+	}
+	e := o.estimate1(n)
+	if e.rows < 1 {
+		e.rows = 1
+	}
+	o.ests[n] = e
+	return e
+}
+
+func (o *optimizer) tableRows(s *plan.Scan) float64 {
+	if o.stats != nil {
+		var parts []int64
+		for _, p := range o.partitions(s) {
+			parts = append(parts, p.ID)
+		}
+		if r, ok := o.stats.TableRows(s.Table, parts); ok {
+			return r
+		}
+	}
+	return defaultRows
+}
+
+func (o *optimizer) estimate1(n plan.Node) *est {
+	switch x := n.(type) {
+	case *plan.Scan:
+		base := o.tableRows(x)
+		e := &est{rows: base, dom: map[plan.ColumnID]float64{}}
+		if x.Table.NumKeyColumns() == 1 {
+			for i, ci := range x.ColIdx {
+				if ci == 0 {
+					e.dom[x.Cols[i].ID] = math.Max(base, 1)
+				}
+			}
+		}
+		e.rows = base * selectivity(x.Filters, e)
+		return e
+	case *plan.Values:
+		return &est{rows: float64(x.Rows.GetNumRows())}
+	case *plan.Filter:
+		in := o.estimate(x.Input)
+		return &est{rows: in.rows * selectivity(x.Conds, in), dom: in.dom}
+	case *plan.Project:
+		in := o.estimate(x.Input)
+		return &est{rows: in.rows, dom: in.dom}
+	case *plan.Join:
+		l, r := o.estimate(x.Left), o.estimate(x.Right)
+		dom := map[plan.ColumnID]float64{}
+		for k, v := range l.dom {
+			dom[k] = v
+		}
+		for k, v := range r.dom {
+			dom[k] = v
+		}
+		both := &est{dom: dom}
+		inner := l.rows * r.rows * joinSelectivity(x.On, l, r, both)
+		switch x.Kind {
+		case plan.SemiJoin:
+			return &est{rows: math.Min(l.rows, inner) * 0.8, dom: l.dom}
+		case plan.AntiJoin, plan.NullAwareAntiJoin:
+			return &est{rows: math.Max(l.rows-inner, l.rows*0.2), dom: l.dom}
+		case plan.MarkJoin:
+			return &est{rows: l.rows, dom: l.dom}
+		case plan.LeftJoin:
+			return &est{rows: math.Max(inner, l.rows), dom: dom}
+		case plan.RightJoin:
+			return &est{rows: math.Max(inner, r.rows), dom: dom}
+		case plan.FullJoin:
+			return &est{rows: math.Max(inner, l.rows+r.rows), dom: dom}
+		}
+		return &est{rows: inner, dom: dom}
+	case *plan.Aggregate:
+		in := o.estimate(x.Input)
+		if len(x.GroupBy) == 0 {
+			return &est{rows: 1}
+		}
+		rows := in.rows * 0.1
+		for _, g := range x.GroupBy {
+			if g.Expr.IsColumn() {
+				if d, ok := in.dom[g.Expr.Col]; ok && d < rows {
+					rows = math.Min(d, in.rows)
+				}
+			}
+		}
+		rows = math.Max(rows, 1)
+		e := &est{rows: rows * float64(max(1, len(x.GroupingSets))), dom: map[plan.ColumnID]float64{}}
+		if len(x.GroupBy) == 1 && len(x.GroupingSets) == 0 {
+			e.dom[x.GroupBy[0].Col.ID] = rows
+		}
+		return e
+	case *plan.Sort:
+		in := o.estimate(x.Input)
+		if x.Limit > 0 {
+			return &est{rows: math.Min(in.rows, float64(x.Limit)), dom: in.dom}
+		}
+		return in
+	case *plan.Limit:
+		in := o.estimate(x.Input)
+		if x.Count >= 0 {
+			return &est{rows: math.Min(in.rows, float64(x.Count)), dom: in.dom}
+		}
+		return in
+	case *plan.Window:
+		return o.estimate(x.Input)
+	case *plan.Union:
+		rows := 0.0
+		for _, in := range x.Inputs {
+			rows += o.estimate(in).rows
+		}
+		return &est{rows: rows}
+	}
+	return &est{rows: defaultRows}
+}
+
+// joinSelectivity is the fraction of pairs of l and r that satisfy on: an equality with a unique
+// column matches 1/domain of the pairs; another equality 1/max(rows); the most selective
+// equality counts (keys of one relation are correlated); other conditions halve.
+func joinSelectivity(on []*plan.Expr, l, r, both *est) float64 {
+	sel := 1.0
+	eqSel := 1.0
+	for _, c := range on {
+		if c.Kind == plan.ExprCall && (c.Name == "eq" || c.Name == "eq_for_null") && len(c.Args) == 2 {
+			d := math.Max(domain(c.Args[0], both), domain(c.Args[1], both))
+			if d == 0 {
+				d = math.Max(math.Max(l.rows, r.rows), 1)
+			}
+			eqSel = math.Min(eqSel, 1/d)
+			continue
+		}
+		sel *= 0.5
+	}
+	return sel * eqSel
+}
+
+func domain(e *plan.Expr, s *est) float64 {
+	if e.Kind == plan.ExprCall && e.Name == "cast" {
+		e = e.Args[0]
+	}
+	if e.IsColumn() && s != nil {
+		return s.dom[e.Col]
+	}
+	return 0
+}
+
+// selectivity estimates the fraction of rows satisfying every conjunct.
+func selectivity(conds []*plan.Expr, in *est) float64 {
+	s := 1.0
+	for _, c := range conds {
+		s *= selectivity1(c, in)
+	}
+	return s
+}
+
+func selectivity1(c *plan.Expr, in *est) float64 {
+	if c.Kind == plan.ExprConst {
+		if c.Value.GetIsNull() || c.Value.GetInt64() == 0 {
+			return 0
+		}
+		return 1
+	}
+	if c.Kind != plan.ExprCall {
+		return 0.5
+	}
+	switch c.Name {
+	case "and":
+		return selectivity1(c.Args[0], in) * selectivity1(c.Args[1], in)
+	case "or":
+		a, b := selectivity1(c.Args[0], in), selectivity1(c.Args[1], in)
+		return math.Min(1, a+b-a*b)
+	case "not":
+		return 1 - selectivity1(c.Args[0], in)
+	case "eq", "eq_for_null":
+		if c.Args[0].IsConst() || c.Args[1].IsConst() {
+			d := math.Max(domain(c.Args[0], in), domain(c.Args[1], in))
+			if d > 0 {
+				return 1 / d
+			}
+			return 0.1
+		}
+		return 0.1
+	case "ne":
+		return 0.9
+	case "lt", "le", "gt", "ge":
+		return 0.33
+	case "like":
+		return 0.2
+	case "not_like":
+		return 0.9
+	case "in":
+		return math.Min(0.5, 0.1*float64(len(c.Args)-1))
+	case "not_in":
+		return 0.9
+	case "is_null":
+		return 0.1
+	case "is_not_null":
+		return 0.9
+	}
+	return 0.5
+}
