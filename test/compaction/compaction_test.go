@@ -56,28 +56,9 @@ func versionCount(t *testing.T, db *sql.DB, table string) int {
 // compaction on never hit -235 and keep the tablet's visible rowset count bounded; the test
 // logs the maximum. 2,000 loads; DORIC_SMALL_LOADS=n changes the number (-short: 300).
 func TestManySmallLoads(t *testing.T) {
-	loads := 2000
-	if testing.Short() {
-		loads = 300
-	}
-	if s := os.Getenv("DORIC_SMALL_LOADS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			t.Fatalf("DORIC_SMALL_LOADS=%q", s)
-		}
-		loads = n
-	}
-	tc := testcluster.Start(t, testcluster.Options{})
-	db := tc.DB()
-	ctx := context.Background()
-	for _, q := range []string{
-		"CREATE DATABASE IF NOT EXISTS acc",
-		"CREATE TABLE acc.t (k INT, v BIGINT SUM) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	loads := loadCount(t, 2000)
+	db, ctx := cluster(t, "CREATE DATABASE IF NOT EXISTS acc",
+		"CREATE TABLE acc.t (k INT, v BIGINT SUM) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1")
 	start := time.Now()
 	maxCount := 0
 	var sum int64
@@ -103,4 +84,34 @@ func TestManySmallLoads(t *testing.T) {
 	if got != sum || keys != min(7, loads) {
 		t.Fatalf("SUM(v) %d over %d keys, want %d over %d", got, keys, sum, min(7, loads))
 	}
+}
+
+// loadCount is how many loads a test makes: def, 300 with -short, DORIC_SMALL_LOADS when set.
+func loadCount(t *testing.T, def int) int {
+	t.Helper()
+	if s := os.Getenv("DORIC_SMALL_LOADS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("DORIC_SMALL_LOADS=%q", s)
+		}
+		return n
+	}
+	if testing.Short() {
+		return 300
+	}
+	return def
+}
+
+// cluster starts a test cluster and runs the setup statements.
+func cluster(t *testing.T, setup ...string) (*sql.DB, context.Context) {
+	t.Helper()
+	tc := testcluster.Start(t, testcluster.Options{})
+	db := tc.DB()
+	ctx := context.Background()
+	for _, q := range setup {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, ctx
 }

@@ -1,15 +1,10 @@
 package compaction
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/doricdb/doric/frontend/testcluster"
 )
 
 // TestManySmallUpsertsMergeOnWrite is TestManySmallLoads on a merge-on-write UNIQUE KEY table:
@@ -18,28 +13,9 @@ import (
 // leave the newest row of every key. 1,000 loads, so that the package stays near 30 s beside
 // TestManySmallLoads; DORIC_SMALL_LOADS=2000 runs the acceptance number (-short: 300).
 func TestManySmallUpsertsMergeOnWrite(t *testing.T) {
-	loads := 1000
-	if testing.Short() {
-		loads = 300
-	}
-	if s := os.Getenv("DORIC_SMALL_LOADS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			t.Fatalf("DORIC_SMALL_LOADS=%q", s)
-		}
-		loads = n
-	}
-	tc := testcluster.Start(t, testcluster.Options{})
-	db := tc.DB()
-	ctx := context.Background()
-	for _, q := range []string{
-		"CREATE DATABASE IF NOT EXISTS accmow",
-		"CREATE TABLE accmow.t (k INT, v BIGINT) UNIQUE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	loads := loadCount(t, 1000)
+	db, ctx := cluster(t, "CREATE DATABASE IF NOT EXISTS accmow",
+		"CREATE TABLE accmow.t (k INT, v BIGINT) UNIQUE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1")
 	start := time.Now()
 	maxCount := 0
 	want := map[int64]int64{}
