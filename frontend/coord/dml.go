@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/computepb"
@@ -80,53 +79,16 @@ func (c *Coordinator) DeleteWhere(ctx context.Context, group string, t *catalog.
 }
 
 func (c *Coordinator) writeDeletes(ctx context.Context, group string, t *catalog.Table, parts []*catalog.Partition, pred *commonpb.DeletePredicate, txnID int64) error {
-	nodes, err := c.nodes(ctx, group)
-	if err != nil {
-		return err
-	}
-	var dist []int32
-	for _, name := range t.Distribution.Columns {
-		dist = append(dist, int32(t.ColumnIndex(name)))
-	}
-	schema := t.Schema()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		errs  []error
-		slots = make(chan struct{}, max(c.cfg.WriteParallelism, 1))
-	)
+	var writes []partitionWrite
 	for _, p := range parts {
 		if len(p.Tablets) == 0 {
 			continue
 		}
-		req := &computepb.WriteRequest{LoadId: newID(), TxnId: txnID, DeletePredicate: pred, Rows: &commonpb.Batch{},
-			Sink: &computepb.TabletSink{DbId: t.DBID, TableId: t.ID, IndexId: t.IndexID, Schema: schema, VaultId: t.VaultID,
-				DistributionColumns: dist, Partitions: []*computepb.PartitionSink{{PartitionId: p.ID, TabletIds: p.Tablets}}}}
-		node := owner(nodes, p.Tablets[0])
-		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-slots }()
-			cl, err := c.client(node.GrpcAddress)
-			if err == nil {
-				_, err = cl.Write(ctx, req)
-			}
-			if err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("delete from partition %s: %w", p.Name, err))
-				mu.Unlock()
-				cancel()
-			}
-		}()
+		writes = append(writes, partitionWrite{what: "delete from partition " + p.Name, tablet: p.Tablets[0],
+			req: &computepb.WriteRequest{LoadId: newID(), TxnId: txnID, DeletePredicate: pred, Rows: &commonpb.Batch{}, Sink: sinkOf(t, *p)}})
 	}
-	wg.Wait()
-	if len(errs) > 0 {
-		return errs[0]
-	}
-	return nil
+	_, err := c.sendWrites(ctx, group, writes)
+	return err
 }
 
 // ListTxns lists the transactions of a database, newest first: the one labelled label, or (label

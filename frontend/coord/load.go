@@ -136,28 +136,11 @@ func (c *Coordinator) route(ctx context.Context, t *catalog.Table, b *vector.Bat
 // write sends each partition's rows of b (parts[i] is row i's partition) to a compute node, a
 // few requests at a time, and returns how many rows were written.
 func (c *Coordinator) write(ctx context.Context, group string, t *catalog.Table, b *vector.Batch, parts []int32, txnID int64) (int64, error) {
-	nodes, err := c.nodes(ctx, group)
-	if err != nil {
-		return 0, err
-	}
 	sel := make([][]int32, len(t.Partitions))
 	for i, p := range parts {
 		sel[p] = append(sel[p], int32(i))
 	}
-	var dist []int32
-	for _, name := range t.Distribution.Columns {
-		dist = append(dist, int32(t.ColumnIndex(name)))
-	}
-	schema := t.Schema()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		total int64
-		errs  []error
-		slots = make(chan struct{}, c.cfg.WriteParallelism)
-	)
+	var writes []partitionWrite
 	for pi, rows := range sel {
 		if len(rows) == 0 {
 			continue
@@ -171,10 +154,47 @@ func (c *Coordinator) write(ctx context.Context, group string, t *catalog.Table,
 				cols[k] = v.Gather(rows)
 			}
 		}
-		req := &computepb.WriteRequest{LoadId: newID(), TxnId: txnID, Rows: vector.ToProto(vector.NewBatch(cols, len(rows))),
-			Sink: &computepb.TabletSink{DbId: t.DBID, TableId: t.ID, IndexId: t.IndexID, Schema: schema, VaultId: t.VaultID,
-				DistributionColumns: dist, Partitions: []*computepb.PartitionSink{{PartitionId: p.ID, TabletIds: p.Tablets}}}}
-		node := owner(nodes, p.Tablets[0])
+		writes = append(writes, partitionWrite{what: "write partition " + p.Name, tablet: p.Tablets[0],
+			req: &computepb.WriteRequest{LoadId: newID(), TxnId: txnID, Rows: vector.ToProto(vector.NewBatch(cols, len(rows))), Sink: sinkOf(t, p)}})
+	}
+	return c.sendWrites(ctx, group, writes)
+}
+
+// partitionWrite is one write request of a load, sent to the owner of tablet.
+type partitionWrite struct {
+	what   string // for errors: "write partition p"
+	tablet int64
+	req    *computepb.WriteRequest
+}
+
+// sinkOf is the tablet sink of one partition of t.
+func sinkOf(t *catalog.Table, p catalog.Partition) *computepb.TabletSink {
+	var dist []int32
+	for _, name := range t.Distribution.Columns {
+		dist = append(dist, int32(t.ColumnIndex(name)))
+	}
+	return &computepb.TabletSink{DbId: t.DBID, TableId: t.ID, IndexId: t.IndexID, Schema: t.Schema(), VaultId: t.VaultID,
+		DistributionColumns: dist, Partitions: []*computepb.PartitionSink{{PartitionId: p.ID, TabletIds: p.Tablets}}}
+}
+
+// sendWrites sends the writes to the owners of their tablets, WriteParallelism at a time; the
+// first failure cancels the rest. It returns the rows written.
+func (c *Coordinator) sendWrites(ctx context.Context, group string, writes []partitionWrite) (int64, error) {
+	nodes, err := c.nodes(ctx, group)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		total int64
+		errs  []error
+		slots = make(chan struct{}, max(c.cfg.WriteParallelism, 1))
+	)
+	for _, w := range writes {
+		node := owner(nodes, w.tablet)
 		slots <- struct{}{}
 		wg.Add(1)
 		go func() {
@@ -183,12 +203,12 @@ func (c *Coordinator) write(ctx context.Context, group string, t *catalog.Table,
 			cl, err := c.client(node.GrpcAddress)
 			var resp *computepb.WriteResponse
 			if err == nil {
-				resp, err = cl.Write(ctx, req)
+				resp, err = cl.Write(ctx, w.req)
 			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs = append(errs, fmt.Errorf("write partition %s: %w", p.Name, err))
+				errs = append(errs, fmt.Errorf("%s: %w", w.what, err))
 				cancel()
 				return
 			}
