@@ -621,6 +621,7 @@ type PlanNode struct {
 	//	*PlanNode_Union
 	//	*PlanNode_Repeat
 	//	*PlanNode_Window
+	//	*PlanNode_AssertRows
 	Node          isPlanNode_Node `protobuf_oneof:"node"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -785,6 +786,15 @@ func (x *PlanNode) GetWindow() *WindowNode {
 	return nil
 }
 
+func (x *PlanNode) GetAssertRows() *AssertRowsNode {
+	if x != nil {
+		if x, ok := x.Node.(*PlanNode_AssertRows); ok {
+			return x.AssertRows
+		}
+	}
+	return nil
+}
+
 type isPlanNode_Node interface {
 	isPlanNode_Node()
 }
@@ -837,6 +847,10 @@ type PlanNode_Window struct {
 	Window *WindowNode `protobuf:"bytes,21,opt,name=window,proto3,oneof"`
 }
 
+type PlanNode_AssertRows struct {
+	AssertRows *AssertRowsNode `protobuf:"bytes,22,opt,name=assert_rows,json=assertRows,proto3,oneof"`
+}
+
 func (*PlanNode_OlapScan) isPlanNode_Node() {}
 
 func (*PlanNode_Filter) isPlanNode_Node() {}
@@ -860,6 +874,8 @@ func (*PlanNode_Union) isPlanNode_Node() {}
 func (*PlanNode_Repeat) isPlanNode_Node() {}
 
 func (*PlanNode_Window) isPlanNode_Node() {}
+
+func (*PlanNode_AssertRows) isPlanNode_Node() {}
 
 // OlapScanNode reads the rows of a table at the versions stamped into its scan ranges, applies the
 // table model, and outputs `columns` in order. Conjuncts are evaluated over those output columns.
@@ -2009,6 +2025,61 @@ func (x *WindowFrame) GetEnd() *FrameBound {
 	return nil
 }
 
+// AssertRowsNode passes its input through unchanged and fails the query when the input has more
+// than max_rows rows, with Doris's message "Expected LE <max_rows> to be returned by expression
+// <description>" (a scalar subquery that must return at most one row).
+type AssertRowsNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MaxRows       int64                  `protobuf:"varint,1,opt,name=max_rows,json=maxRows,proto3" json:"max_rows,omitempty"`
+	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssertRowsNode) Reset() {
+	*x = AssertRowsNode{}
+	mi := &file_planpb_plan_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssertRowsNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssertRowsNode) ProtoMessage() {}
+
+func (x *AssertRowsNode) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssertRowsNode.ProtoReflect.Descriptor instead.
+func (*AssertRowsNode) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *AssertRowsNode) GetMaxRows() int64 {
+	if x != nil {
+		return x.MaxRows
+	}
+	return 0
+}
+
+func (x *AssertRowsNode) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 // ScanRange names one tablet a scan node reads and the version of its partition to read at.
 type ScanRange struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2022,7 +2093,7 @@ type ScanRange struct {
 
 func (x *ScanRange) Reset() {
 	*x = ScanRange{}
-	mi := &file_planpb_plan_proto_msgTypes[24]
+	mi := &file_planpb_plan_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2034,7 +2105,7 @@ func (x *ScanRange) String() string {
 func (*ScanRange) ProtoMessage() {}
 
 func (x *ScanRange) ProtoReflect() protoreflect.Message {
-	mi := &file_planpb_plan_proto_msgTypes[24]
+	mi := &file_planpb_plan_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2047,7 +2118,7 @@ func (x *ScanRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanRange.ProtoReflect.Descriptor instead.
 func (*ScanRange) Descriptor() ([]byte, []int) {
-	return file_planpb_plan_proto_rawDescGZIP(), []int{24}
+	return file_planpb_plan_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ScanRange) GetNodeId() int32 {
@@ -2087,7 +2158,7 @@ type Fragment struct {
 
 func (x *Fragment) Reset() {
 	*x = Fragment{}
-	mi := &file_planpb_plan_proto_msgTypes[25]
+	mi := &file_planpb_plan_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2099,7 +2170,7 @@ func (x *Fragment) String() string {
 func (*Fragment) ProtoMessage() {}
 
 func (x *Fragment) ProtoReflect() protoreflect.Message {
-	mi := &file_planpb_plan_proto_msgTypes[25]
+	mi := &file_planpb_plan_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2112,7 +2183,7 @@ func (x *Fragment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fragment.ProtoReflect.Descriptor instead.
 func (*Fragment) Descriptor() ([]byte, []int) {
-	return file_planpb_plan_proto_rawDescGZIP(), []int{25}
+	return file_planpb_plan_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Fragment) GetRoot() *PlanNode {
@@ -2147,7 +2218,7 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\x02lo\x18\x06 \x01(\x06R\x02lo\"@\n" +
 	"\x04Call\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12$\n" +
-	"\x04args\x18\x02 \x03(\v2\x10.doric.plan.ExprR\x04args\"\xd4\x05\n" +
+	"\x04args\x18\x02 \x03(\v2\x10.doric.plan.ExprR\x04args\"\x93\x06\n" +
 	"\bPlanNode\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x05R\x02id\x120\n" +
 	"\bchildren\x18\x02 \x03(\v2\x14.doric.plan.PlanNodeR\bchildren\x127\n" +
@@ -2163,7 +2234,9 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\x10nested_loop_join\x18\x12 \x01(\v2\x1e.doric.plan.NestedLoopJoinNodeH\x00R\x0enestedLoopJoin\x12-\n" +
 	"\x05union\x18\x13 \x01(\v2\x15.doric.plan.UnionNodeH\x00R\x05union\x120\n" +
 	"\x06repeat\x18\x14 \x01(\v2\x16.doric.plan.RepeatNodeH\x00R\x06repeat\x120\n" +
-	"\x06window\x18\x15 \x01(\v2\x16.doric.plan.WindowNodeH\x00R\x06windowB\x06\n" +
+	"\x06window\x18\x15 \x01(\v2\x16.doric.plan.WindowNodeH\x00R\x06window\x12=\n" +
+	"\vassert_rows\x18\x16 \x01(\v2\x1a.doric.plan.AssertRowsNodeH\x00R\n" +
+	"assertRowsB\x06\n" +
 	"\x04node\"\xb9\x01\n" +
 	"\fOlapScanNode\x12\x19\n" +
 	"\btable_id\x18\x01 \x01(\x03R\atableId\x122\n" +
@@ -2249,7 +2322,10 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\vWindowFrame\x12)\n" +
 	"\x04unit\x18\x01 \x01(\x0e2\x15.doric.plan.FrameUnitR\x04unit\x12,\n" +
 	"\x05start\x18\x02 \x01(\v2\x16.doric.plan.FrameBoundR\x05start\x12(\n" +
-	"\x03end\x18\x03 \x01(\v2\x16.doric.plan.FrameBoundR\x03end\"~\n" +
+	"\x03end\x18\x03 \x01(\v2\x16.doric.plan.FrameBoundR\x03end\"M\n" +
+	"\x0eAssertRowsNode\x12\x19\n" +
+	"\bmax_rows\x18\x01 \x01(\x03R\amaxRows\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\"~\n" +
 	"\tScanRange\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\x05R\x06nodeId\x12\x1b\n" +
 	"\ttablet_id\x18\x02 \x01(\x03R\btabletId\x12!\n" +
@@ -2306,7 +2382,7 @@ func file_planpb_plan_proto_rawDescGZIP() []byte {
 }
 
 var file_planpb_plan_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_planpb_plan_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_planpb_plan_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_planpb_plan_proto_goTypes = []any{
 	(AggregateMode)(0),            // 0: doric.plan.AggregateMode
 	(JoinType)(0),                 // 1: doric.plan.JoinType
@@ -2337,14 +2413,15 @@ var file_planpb_plan_proto_goTypes = []any{
 	(*WindowCall)(nil),            // 26: doric.plan.WindowCall
 	(*FrameBound)(nil),            // 27: doric.plan.FrameBound
 	(*WindowFrame)(nil),           // 28: doric.plan.WindowFrame
-	(*ScanRange)(nil),             // 29: doric.plan.ScanRange
-	(*Fragment)(nil),              // 30: doric.plan.Fragment
-	(*commonpb.Type)(nil),         // 31: doric.common.Type
-	(*commonpb.TabletSchema)(nil), // 32: doric.common.TabletSchema
-	(*commonpb.Batch)(nil),        // 33: doric.common.Batch
+	(*AssertRowsNode)(nil),        // 29: doric.plan.AssertRowsNode
+	(*ScanRange)(nil),             // 30: doric.plan.ScanRange
+	(*Fragment)(nil),              // 31: doric.plan.Fragment
+	(*commonpb.Type)(nil),         // 32: doric.common.Type
+	(*commonpb.TabletSchema)(nil), // 33: doric.common.TabletSchema
+	(*commonpb.Batch)(nil),        // 34: doric.common.Batch
 }
 var file_planpb_plan_proto_depIdxs = []int32{
-	31, // 0: doric.plan.Expr.type:type_name -> doric.common.Type
+	32, // 0: doric.plan.Expr.type:type_name -> doric.common.Type
 	6,  // 1: doric.plan.Expr.column:type_name -> doric.plan.ColumnRef
 	7,  // 2: doric.plan.Expr.literal:type_name -> doric.plan.Literal
 	8,  // 3: doric.plan.Expr.call:type_name -> doric.plan.Call
@@ -2362,45 +2439,46 @@ var file_planpb_plan_proto_depIdxs = []int32{
 	22, // 15: doric.plan.PlanNode.union:type_name -> doric.plan.UnionNode
 	23, // 16: doric.plan.PlanNode.repeat:type_name -> doric.plan.RepeatNode
 	25, // 17: doric.plan.PlanNode.window:type_name -> doric.plan.WindowNode
-	32, // 18: doric.plan.OlapScanNode.schema:type_name -> doric.common.TabletSchema
-	5,  // 19: doric.plan.OlapScanNode.conjuncts:type_name -> doric.plan.Expr
-	5,  // 20: doric.plan.FilterNode.predicate:type_name -> doric.plan.Expr
-	5,  // 21: doric.plan.ProjectNode.exprs:type_name -> doric.plan.Expr
-	5,  // 22: doric.plan.AggregateCall.args:type_name -> doric.plan.Expr
-	31, // 23: doric.plan.AggregateCall.type:type_name -> doric.common.Type
-	15, // 24: doric.plan.AggregateCall.order_by:type_name -> doric.plan.SortKey
-	31, // 25: doric.plan.AggregateCall.arg_types:type_name -> doric.common.Type
-	5,  // 26: doric.plan.AggregateNode.group_by:type_name -> doric.plan.Expr
-	13, // 27: doric.plan.AggregateNode.aggregates:type_name -> doric.plan.AggregateCall
-	0,  // 28: doric.plan.AggregateNode.mode:type_name -> doric.plan.AggregateMode
-	5,  // 29: doric.plan.SortKey.expr:type_name -> doric.plan.Expr
-	15, // 30: doric.plan.SortNode.keys:type_name -> doric.plan.SortKey
-	33, // 31: doric.plan.ValuesNode.rows:type_name -> doric.common.Batch
-	1,  // 32: doric.plan.HashJoinNode.type:type_name -> doric.plan.JoinType
-	5,  // 33: doric.plan.HashJoinNode.probe_keys:type_name -> doric.plan.Expr
-	5,  // 34: doric.plan.HashJoinNode.build_keys:type_name -> doric.plan.Expr
-	5,  // 35: doric.plan.HashJoinNode.other_condition:type_name -> doric.plan.Expr
-	20, // 36: doric.plan.HashJoinNode.runtime_filters:type_name -> doric.plan.RuntimeFilter
-	2,  // 37: doric.plan.RuntimeFilter.type:type_name -> doric.plan.RuntimeFilterType
-	1,  // 38: doric.plan.NestedLoopJoinNode.type:type_name -> doric.plan.JoinType
-	5,  // 39: doric.plan.NestedLoopJoinNode.condition:type_name -> doric.plan.Expr
-	24, // 40: doric.plan.RepeatNode.sets:type_name -> doric.plan.GroupingSet
-	5,  // 41: doric.plan.WindowNode.partition_by:type_name -> doric.plan.Expr
-	15, // 42: doric.plan.WindowNode.order_by:type_name -> doric.plan.SortKey
-	26, // 43: doric.plan.WindowNode.calls:type_name -> doric.plan.WindowCall
-	28, // 44: doric.plan.WindowNode.frame:type_name -> doric.plan.WindowFrame
-	5,  // 45: doric.plan.WindowCall.args:type_name -> doric.plan.Expr
-	31, // 46: doric.plan.WindowCall.type:type_name -> doric.common.Type
-	4,  // 47: doric.plan.FrameBound.kind:type_name -> doric.plan.FrameBoundKind
-	3,  // 48: doric.plan.WindowFrame.unit:type_name -> doric.plan.FrameUnit
-	27, // 49: doric.plan.WindowFrame.start:type_name -> doric.plan.FrameBound
-	27, // 50: doric.plan.WindowFrame.end:type_name -> doric.plan.FrameBound
-	9,  // 51: doric.plan.Fragment.root:type_name -> doric.plan.PlanNode
-	52, // [52:52] is the sub-list for method output_type
-	52, // [52:52] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	29, // 18: doric.plan.PlanNode.assert_rows:type_name -> doric.plan.AssertRowsNode
+	33, // 19: doric.plan.OlapScanNode.schema:type_name -> doric.common.TabletSchema
+	5,  // 20: doric.plan.OlapScanNode.conjuncts:type_name -> doric.plan.Expr
+	5,  // 21: doric.plan.FilterNode.predicate:type_name -> doric.plan.Expr
+	5,  // 22: doric.plan.ProjectNode.exprs:type_name -> doric.plan.Expr
+	5,  // 23: doric.plan.AggregateCall.args:type_name -> doric.plan.Expr
+	32, // 24: doric.plan.AggregateCall.type:type_name -> doric.common.Type
+	15, // 25: doric.plan.AggregateCall.order_by:type_name -> doric.plan.SortKey
+	32, // 26: doric.plan.AggregateCall.arg_types:type_name -> doric.common.Type
+	5,  // 27: doric.plan.AggregateNode.group_by:type_name -> doric.plan.Expr
+	13, // 28: doric.plan.AggregateNode.aggregates:type_name -> doric.plan.AggregateCall
+	0,  // 29: doric.plan.AggregateNode.mode:type_name -> doric.plan.AggregateMode
+	5,  // 30: doric.plan.SortKey.expr:type_name -> doric.plan.Expr
+	15, // 31: doric.plan.SortNode.keys:type_name -> doric.plan.SortKey
+	34, // 32: doric.plan.ValuesNode.rows:type_name -> doric.common.Batch
+	1,  // 33: doric.plan.HashJoinNode.type:type_name -> doric.plan.JoinType
+	5,  // 34: doric.plan.HashJoinNode.probe_keys:type_name -> doric.plan.Expr
+	5,  // 35: doric.plan.HashJoinNode.build_keys:type_name -> doric.plan.Expr
+	5,  // 36: doric.plan.HashJoinNode.other_condition:type_name -> doric.plan.Expr
+	20, // 37: doric.plan.HashJoinNode.runtime_filters:type_name -> doric.plan.RuntimeFilter
+	2,  // 38: doric.plan.RuntimeFilter.type:type_name -> doric.plan.RuntimeFilterType
+	1,  // 39: doric.plan.NestedLoopJoinNode.type:type_name -> doric.plan.JoinType
+	5,  // 40: doric.plan.NestedLoopJoinNode.condition:type_name -> doric.plan.Expr
+	24, // 41: doric.plan.RepeatNode.sets:type_name -> doric.plan.GroupingSet
+	5,  // 42: doric.plan.WindowNode.partition_by:type_name -> doric.plan.Expr
+	15, // 43: doric.plan.WindowNode.order_by:type_name -> doric.plan.SortKey
+	26, // 44: doric.plan.WindowNode.calls:type_name -> doric.plan.WindowCall
+	28, // 45: doric.plan.WindowNode.frame:type_name -> doric.plan.WindowFrame
+	5,  // 46: doric.plan.WindowCall.args:type_name -> doric.plan.Expr
+	32, // 47: doric.plan.WindowCall.type:type_name -> doric.common.Type
+	4,  // 48: doric.plan.FrameBound.kind:type_name -> doric.plan.FrameBoundKind
+	3,  // 49: doric.plan.WindowFrame.unit:type_name -> doric.plan.FrameUnit
+	27, // 50: doric.plan.WindowFrame.start:type_name -> doric.plan.FrameBound
+	27, // 51: doric.plan.WindowFrame.end:type_name -> doric.plan.FrameBound
+	9,  // 52: doric.plan.Fragment.root:type_name -> doric.plan.PlanNode
+	53, // [53:53] is the sub-list for method output_type
+	53, // [53:53] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_planpb_plan_proto_init() }
@@ -2426,6 +2504,7 @@ func file_planpb_plan_proto_init() {
 		(*PlanNode_Union)(nil),
 		(*PlanNode_Repeat)(nil),
 		(*PlanNode_Window)(nil),
+		(*PlanNode_AssertRows)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2433,7 +2512,7 @@ func file_planpb_plan_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_planpb_plan_proto_rawDesc), len(file_planpb_plan_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   26,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

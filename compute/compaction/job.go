@@ -60,6 +60,14 @@ func (c *Compactor) run(ctx context.Context, t Tablet, p Pick) (res Result, err 
 		InputRowsetIds: ids, LeaseMs: c.cfg.Lease.Milliseconds()}
 	what := fmt.Sprintf("%s compaction %s of tablet %d [%d-%d]", kind, job.Id, t.ID, p.Start(), p.End())
 	if _, err := c.cfg.Meta.StartTabletJob(ctx, &metapb.StartTabletJobRequest{InstanceId: c.cfg.InstanceID, TabletId: t.ID, Compaction: job}); err != nil {
+		if ctx.Err() != nil {
+			// Cancelled (the node stops) while the start was in flight: the lease may have been
+			// granted all the same. Give it back — an abort by a non-holder changes nothing.
+			actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			_, _ = c.cfg.Meta.FinishTabletJob(actx, &metapb.FinishTabletJobRequest{InstanceId: c.cfg.InstanceID, TabletId: t.ID,
+				JobId: job.Id, Action: metapb.TabletJobAction_JOB_ABORT})
+			acancel()
+		}
 		return Result{}, metaErr(what+": start", err)
 	}
 	jctx, cancel := context.WithCancelCause(ctx)

@@ -10,9 +10,8 @@ import (
 	"github.com/doricdb/doric/compute/vector"
 )
 
-// hashAgg is hash aggregation: group ids come from a hash table over the group-by values (a
-// map[int64] for one fixed-width key, otherwise the expr.AppendKey encoding of all keys), and
-// each aggregate's State folds whole argument vectors by group id.
+// hashAgg is hash aggregation: group ids come from a hash table over the group-by values
+// (groupTable, aggtable.go), and each aggregate's State folds whole argument vectors by group id.
 type hashAgg struct {
 	child     Operator
 	groupBy   []*expr.Expr
@@ -21,12 +20,12 @@ type hashAgg struct {
 	types     []types.T
 	batchSize int
 
-	ints     map[int64]int32 // single int64 key
-	nullGid  int32           // group of the NULL key (single key), -1 until seen
-	generic  map[string]int32
-	keys     []*vector.Vector // group key values, one row per group
+	table    *groupTable // with group keys: their values, one row per group
 	ngroups  int
-	keyBuf   []byte
+	keyv     []*vector.Vector // per batch: the evaluated keys
+	fresh    []int32          // per batch: the rows that made new groups
+	rowBuf   []int32          // the identity selection of batches without one
+	gidBuf   []int32
 	out      *vector.Batch
 	pos      int
 	consumed bool
@@ -34,9 +33,9 @@ type hashAgg struct {
 }
 
 func newAggregate(child Operator, n *planpb.AggregateNode, batchSize int) (Operator, error) {
-	a := &hashAgg{child: child, batchSize: batchSize, nullGid: -1}
+	a := &hashAgg{child: child, batchSize: batchSize}
 	for _, g := range n.GetGroupBy() {
-		e, err := expr.Compile(g, child.Types())
+		e, err := expr.CompileEnv(g, child.Types(), expr.Env{Scratch: true}) // copied into keys at once
 		if err != nil {
 			return nil, err
 		}
@@ -56,20 +55,29 @@ func newAggregate(child Operator, n *planpb.AggregateNode, batchSize int) (Opera
 
 func (a *hashAgg) Types() []types.T { return a.types }
 
+// transient reports whether the aggregation keeps nothing of its input batches once it folded
+// them: its group keys are copied (strings too, groupTable.appendKeys) and its states hold
+// numbers — not min, max or any_value of strings, nor the sets and strings of DISTINCT,
+// group_concat and the sketches.
+func (a *hashAgg) transient() bool {
+	for _, agg := range a.aggs {
+		if !agg.HoldsNoInput() {
+			return false
+		}
+	}
+	return true
+}
+
 func (a *hashAgg) Open(ctx context.Context) error {
 	a.states = make([]expr.State, len(a.aggs))
 	for k, agg := range a.aggs {
 		a.states[k] = agg.NewState()
 	}
-	a.keys = nil
+	var kt []types.T
 	for _, g := range a.groupBy {
-		a.keys = append(a.keys, vector.NewWithCap(g.Type(), 0))
+		kt = append(kt, g.Type())
 	}
-	if a.singleIntKey() {
-		a.ints = map[int64]int32{}
-	} else {
-		a.generic = map[string]int32{}
-	}
+	a.table = newGroupTable(kt)
 	if len(a.groupBy) == 0 {
 		a.ngroups = 1 // a global aggregate has its one row even for empty input
 		for _, s := range a.states {
@@ -79,13 +87,9 @@ func (a *hashAgg) Open(ctx context.Context) error {
 	return a.child.Open(ctx)
 }
 
-func (a *hashAgg) singleIntKey() bool {
-	return len(a.groupBy) == 1 && a.groupBy[0].Type().Physical() == types.PhysInt64
-}
-
 func (a *hashAgg) Close() error {
 	a.acct.releaseAll()
-	a.states, a.ints, a.generic, a.keys, a.out = nil, nil, nil, nil, nil
+	a.states, a.table, a.out = nil, nil, nil
 	return a.child.Close()
 }
 
@@ -122,7 +126,7 @@ func (a *hashAgg) consume(ctx context.Context) error {
 			return err
 		}
 	}
-	cols := append([]*vector.Vector(nil), a.keys...)
+	cols := append([]*vector.Vector(nil), a.table.keys...)
 	for k, s := range a.states {
 		v, err := a.aggs[k].Output(s)
 		if err != nil {
@@ -135,59 +139,31 @@ func (a *hashAgg) consume(ctx context.Context) error {
 }
 
 func (a *hashAgg) add(b *vector.Batch) error {
-	rows := b.Rows(nil)
-	gids := make([]int32, len(rows))
+	rows := b.Rows(a.rowBuf)
+	if b.Sel == nil {
+		a.rowBuf = rows
+	}
+	if cap(a.gidBuf) < len(rows) {
+		a.gidBuf = make([]int32, max(len(rows), 1024))
+	}
+	gids := a.gidBuf[:len(rows)]
+	if len(a.groupBy) == 0 {
+		clear(gids)
+	}
 	if len(a.groupBy) > 0 {
-		keyv := make([]*vector.Vector, len(a.groupBy))
-		for k, g := range a.groupBy {
+		keyv := a.keyv[:0]
+		for _, g := range a.groupBy {
 			v, err := g.Eval(b)
 			if err != nil {
 				return err
 			}
-			keyv[k] = v
+			keyv = append(keyv, v)
 		}
-		var fresh []int32 // rows that start a new group
-		if a.ints != nil {
-			v := keyv[0]
-			for k, i := range rows {
-				if v.IsNull(int(i)) {
-					if a.nullGid < 0 {
-						a.nullGid = int32(a.ngroups)
-						a.ngroups++
-						fresh = append(fresh, i)
-					}
-					gids[k] = a.nullGid
-					continue
-				}
-				g, ok := a.ints[v.Int64[i]]
-				if !ok {
-					g = int32(a.ngroups)
-					a.ints[v.Int64[i]] = g
-					a.ngroups++
-					fresh = append(fresh, i)
-				}
-				gids[k] = g
-			}
-		} else {
-			for k, i := range rows {
-				key := a.keyBuf[:0]
-				for _, v := range keyv {
-					key = expr.AppendKey(key, v, int(i))
-				}
-				a.keyBuf = key
-				g, ok := a.generic[string(key)]
-				if !ok {
-					g = int32(a.ngroups)
-					a.generic[string(key)] = g
-					a.ngroups++
-					fresh = append(fresh, i)
-				}
-				gids[k] = g
-			}
-		}
-		for k, v := range keyv {
-			a.keys[k].AppendRows(v, fresh)
-		}
+		a.keyv = keyv
+		fresh := a.table.find(keyv, rows, gids, a.fresh[:0])
+		a.fresh = fresh
+		a.table.appendKeys(keyv, fresh)
+		a.ngroups = a.table.n
 		if err := a.acct.reserve(groupBytes(keyv, fresh, len(a.aggs))); err != nil {
 			return fmt.Errorf("aggregation hash table: %w", err)
 		}

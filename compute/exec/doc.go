@@ -68,6 +68,9 @@
 // filter whose key class does not match the target column's type is skipped. The planner places
 // a filter only where the probe key is the target column itself (or a widening cast of it).
 //
+// AssertRows (assertrows.go) passes its input through and fails with *TooManyRowsError (Doris's
+// "Expected LE n to be returned by expression ...") once more than max_rows rows have passed.
+//
 // Union passes its children's batches through in child order; children's column types must have
 // the first child's representation (they are relabelled). Repeat outputs each input batch once per
 // grouping set, sharing the columns that stay and adding the BIGINT grouping id.

@@ -133,6 +133,9 @@ func buildNode(n *planpb.PlanNode, children []Operator, env Env) (Operator, erro
 		op, err := newAggregate(child, k.Aggregate, env.BatchSize)
 		if a, ok := op.(*hashAgg); ok {
 			a.acct.mem = env.Memory
+			if a.transient() {
+				markReuse(child)
+			}
 		}
 		return op, err
 	case *planpb.PlanNode_Sort:
@@ -151,6 +154,8 @@ func buildNode(n *planpb.PlanNode, children []Operator, env Env) (Operator, erro
 		return newUnion(children)
 	case *planpb.PlanNode_Repeat:
 		return newRepeat(child, k.Repeat)
+	case *planpb.PlanNode_AssertRows:
+		return newAssertRows(child, k.AssertRows)
 	case *planpb.PlanNode_Window:
 		op, err := newWindow(child, k.Window, env.BatchSize)
 		if w, ok := op.(*window); ok {
@@ -183,22 +188,34 @@ func Drain(ctx context.Context, op Operator) ([]*vector.Batch, error) {
 
 // select narrows b to the active rows where pred is TRUE; the result may have no rows.
 func selectTrue(pred *expr.Expr, b *vector.Batch) (*vector.Batch, error) {
-	v, err := pred.Eval(b)
-	if err != nil {
-		return nil, err
-	}
-	rows := b.Rows(nil)
-	sel := make([]int32, 0, len(rows))
-	for _, i := range rows {
-		if v.Int64[i] != 0 && !v.IsNull(int(i)) {
-			sel = append(sel, i)
-		}
-	}
-	return &vector.Batch{Cols: b.Cols, N: b.N, Sel: sel}, nil
+	return selectAll([]*expr.Expr{pred}, b)
 }
 
+// selectAll narrows b to the active rows where every predicate is TRUE, evaluating each on the
+// rows the ones before it kept; the result (a new selection) may have no rows.
+func selectAll(preds []*expr.Expr, b *vector.Batch) (*vector.Batch, error) {
+	return selectInto(preds, b, make([]int32, 0, b.Len()))
+}
+
+// selectInto is selectAll with the selection built in sel's array (then narrowed in place).
+func selectInto(preds []*expr.Expr, b *vector.Batch, sel []int32) (*vector.Batch, error) {
+	for _, pred := range preds {
+		var err error
+		if sel, err = pred.Select(b, sel); err != nil {
+			return nil, err
+		}
+		b = &vector.Batch{Cols: b.Cols, N: b.N, Sel: sel}
+		if len(sel) == 0 {
+			break
+		}
+	}
+	return b, nil
+}
+
+// compilePredicate compiles a predicate whose value is consumed before the next batch (it reuses
+// its vectors: expr.Env.Scratch).
 func compilePredicate(e *planpb.Expr, input []types.T) (*expr.Expr, error) {
-	c, err := expr.Compile(e, input)
+	c, err := expr.CompileEnv(e, input, expr.Env{Scratch: true})
 	if err != nil {
 		return nil, err
 	}
@@ -380,6 +397,33 @@ type scan struct {
 	cur       BatchIterator
 	id        int32
 	filters   *RuntimeFilters
+	// reuse: the consumer is done with a batch before it asks for the next and keeps no
+	// reference into it (markReuse), so tablet sources that can may reuse their buffers.
+	reuse bool
+	sel   []int32 // with reuse: the selection buffer of the conjuncts
+}
+
+// reuser is a BatchIterator that can decode into the buffers of its earlier batches
+// (tablet.Scanner.Reuse).
+type reuser interface{ Reuse() }
+
+// markReuse lets the scans under op (through filters and projects, which pass batches on in
+// the same goroutine) reuse their buffers: for a consumer of op's batches that keeps nothing of
+// them (see transientAgg).
+func markReuse(op Operator) {
+	for {
+		switch o := op.(type) {
+		case *filter:
+			op = o.child
+		case *project:
+			op = o.child
+		case *scan:
+			o.reuse = true
+			return
+		default:
+			return
+		}
+	}
 }
 
 func newScan(id int32, n *planpb.OlapScanNode, env Env) (Operator, error) {
@@ -432,6 +476,9 @@ func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
 			if err != nil {
 				return nil, err
 			}
+			if ru, ok := it.(reuser); ok && s.reuse {
+				ru.Reuse()
+			}
 			s.cur = it
 		}
 		b, err := s.cur.Next(ctx)
@@ -445,11 +492,16 @@ func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
 		if s.filters != nil && b.Len() > 0 {
 			b = applyFilters(s.filters, s.id, b)
 		}
-		for _, c := range s.conjuncts {
-			if b.Len() == 0 {
-				break
+		if len(s.conjuncts) > 0 && b.Len() > 0 {
+			if !s.reuse {
+				b, err = selectAll(s.conjuncts, b)
+			} else { // the consumer is done with the previous batch: its selection too
+				if cap(s.sel) < b.Len() {
+					s.sel = make([]int32, 0, max(b.Len(), 4096))
+				}
+				b, err = selectInto(s.conjuncts, b, s.sel[:0])
 			}
-			if b, err = selectTrue(c, b); err != nil {
+			if err != nil {
 				return nil, err
 			}
 		}

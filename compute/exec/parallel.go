@@ -110,6 +110,9 @@ func (p *pbuilder) parts(n *planpb.PlanNode) ([]Operator, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(in) > 1 && twoPhase(k.Aggregate) {
+			return p.twoPhaseAgg(n, k.Aggregate, in)
+		}
 		if len(in) == 1 || len(k.Aggregate.GetGroupBy()) == 0 {
 			op, err := buildNode(n, []Operator{p.single(in)}, env)
 			return []Operator{op}, err
@@ -205,6 +208,81 @@ func (p *pbuilder) parts(n *planpb.PlanNode) ([]Operator, error) {
 	}
 	op, err := buildNode(n, children, env)
 	return []Operator{op}, err
+}
+
+// twoPhase reports whether an AGG_COMPLETE aggregate runs as a partial aggregate per part and a
+// final one over their intermediate states: when every call has a small, fixed-size state
+// (no DISTINCT sets, GROUP_CONCAT strings or sketches to serialize).
+func twoPhase(a *planpb.AggregateNode) bool {
+	if a.GetMode() != planpb.AggregateMode_AGG_COMPLETE {
+		return false
+	}
+	for _, c := range a.GetAggregates() {
+		if c.GetDistinct() || len(c.GetOrderBy()) > 0 {
+			return false
+		}
+		switch c.GetName() {
+		case "count", "sum", "min", "max", "avg", "any_value", "bool_and", "bool_or":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// twoPhaseAgg builds an AGG_COMPLETE aggregate over parts as an AGG_PARTIAL aggregate per part
+// and AGG_FINAL aggregates over their outputs: one over a gather for a global aggregate, one per
+// task over a shuffle by the group keys otherwise. Each part folds its own rows into few groups
+// (TPC-H q1: 4), so the exchange carries states instead of rows.
+func (p *pbuilder) twoPhaseAgg(n *planpb.PlanNode, a *planpb.AggregateNode, in []Operator) ([]Operator, error) {
+	env := p.env
+	partial := &planpb.PlanNode{Id: n.GetId(), Node: &planpb.PlanNode_Aggregate{Aggregate: &planpb.AggregateNode{
+		GroupBy: a.GetGroupBy(), Aggregates: a.GetAggregates(), Mode: planpb.AggregateMode_AGG_PARTIAL}}}
+	parts := make([]Operator, len(in))
+	for i, c := range in {
+		op, err := buildNode(partial, []Operator{c}, env)
+		if err != nil {
+			closeAll(parts)
+			closeAll(in[i:])
+			return nil, err
+		}
+		parts[i] = op
+	}
+	// The final aggregate reads the partial's output: the group keys, then one state per call.
+	ts := parts[0].Types()
+	fin := &planpb.AggregateNode{Mode: planpb.AggregateMode_AGG_FINAL}
+	g := len(a.GetGroupBy())
+	for k := range g {
+		fin.GroupBy = append(fin.GroupBy, colExpr(k, ts[k]))
+	}
+	for k, c := range a.GetAggregates() {
+		f := &planpb.AggregateCall{Name: c.GetName(), Type: c.GetType(), Args: []*planpb.Expr{colExpr(g+k, ts[g+k])}}
+		for _, e := range c.GetArgs() {
+			f.ArgTypes = append(f.ArgTypes, e.GetType())
+		}
+		fin.Aggregates = append(fin.Aggregates, f)
+	}
+	final := &planpb.PlanNode{Id: n.GetId(), Node: &planpb.PlanNode_Aggregate{Aggregate: fin}}
+	if g == 0 {
+		op, err := buildNode(final, []Operator{newGather(parts)}, env)
+		return []Operator{op}, err
+	}
+	sh, err := newShuffle(parts, fin.GroupBy, env.Parallelism)
+	if err != nil {
+		closeAll(parts)
+		return nil, err
+	}
+	out := make([]Operator, env.Parallelism)
+	for i := range out {
+		if out[i], err = buildNode(final, []Operator{sh.consumer(i)}, env); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func colExpr(i int, t types.T) *planpb.Expr {
+	return &planpb.Expr{Type: t.Proto(), Nullable: true, Kind: &planpb.Expr_Column{Column: &planpb.ColumnRef{Index: int32(i)}}}
 }
 
 func k2joinType(n *planpb.PlanNode) planpb.JoinType {
@@ -626,7 +704,7 @@ func newShuffle(producers []Operator, groupBy []*planpb.Expr, n int) (*shuffle, 
 	for range producers {
 		var ks []*expr.Expr
 		for _, g := range groupBy {
-			e, err := expr.Compile(g, producers[0].Types())
+			e, err := expr.CompileEnv(g, producers[0].Types(), expr.Env{Scratch: true}) // hashed at once
 			if err != nil {
 				return nil, err
 			}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,14 +34,31 @@ type memTablets struct {
 	data map[int64][]row
 	// block, when set, makes every scan wait for it (or its context) before each batch.
 	block chan struct{}
+	// poison: a scan told it may reuse its buffers (Reuse) overwrites each batch it returned
+	// with garbage when asked for the next, so that a consumer that kept a reference into one
+	// gets wrong results. reused counts those scans.
+	poison bool
+	reused *atomic.Int64
 }
 
 type memIter struct {
-	src   *source
-	block chan struct{}
+	src    *source
+	block  chan struct{}
+	poison bool
+	reused *atomic.Int64
+	reuse  bool
+	last   *vector.Batch
 }
 
-func (it memIter) Next(ctx context.Context) (*vector.Batch, error) {
+// Reuse is tablet.Scanner's: batches are valid until the next Next.
+func (it *memIter) Reuse() {
+	if it.poison {
+		it.reuse = true
+		it.reused.Add(1)
+	}
+}
+
+func (it *memIter) Next(ctx context.Context) (*vector.Batch, error) {
 	if it.block != nil {
 		select {
 		case <-it.block:
@@ -48,7 +66,22 @@ func (it memIter) Next(ctx context.Context) (*vector.Batch, error) {
 			return nil, ctx.Err()
 		}
 	}
-	return it.src.Next(ctx)
+	if it.reuse && it.last != nil {
+		for _, v := range it.last.Cols {
+			for i := range v.Int64 {
+				v.Int64[i] = -424242
+			}
+			for _, b := range v.Bytes { // the bytes themselves, where strings point
+				for j := range b {
+					b[j] = 'P'
+				}
+			}
+			v.Nulls = nil
+		}
+	}
+	b, err := it.src.Next(ctx)
+	it.last = b
+	return b, err
 }
 
 func (m *memTablets) ScanTablet(_ context.Context, rng *planpb.ScanRange, _ *commonpb.TabletSchema, _ []int32, _ []*planpb.Expr, _ int) (exec.BatchIterator, error) {
@@ -58,7 +91,7 @@ func (m *memTablets) ScanTablet(_ context.Context, rng *planpb.ScanRange, _ *com
 	}
 	s := newSource(rand.New(rand.NewPCG(m.seed, uint64(rng.GetTabletId()))), rows)
 	s.opened = true
-	return memIter{src: s, block: m.block}, nil
+	return &memIter{src: s, block: m.block, poison: m.poison, reused: m.reused}, nil
 }
 
 func scanPlan(id int32) *planpb.PlanNode {
@@ -224,13 +257,22 @@ func TestParallelMatchesSerial(t *testing.T) {
 	if testing.Short() {
 		iters = 90
 	}
+	var reused atomic.Int64
+	defer func() {
+		if reused.Load() == 0 {
+			t.Errorf("no scan reused its batches")
+		}
+	}()
 	for iter := range iters {
 		c := randomCase(r, iter)
 		tabs, ranges := tables(r, func(n int) []row { return joinRows(r, n) })
 		mem := exec.NewMemTracker("q", 0)
 		serial := runPlan(t, c.plan, exec.Env{Tablets: tabs, Ranges: ranges, BatchSize: 1 + r.IntN(300), Parallelism: 1})
 		par := 2 + r.IntN(5)
-		got := runPlan(t, c.plan, exec.Env{Tablets: tabs, Ranges: ranges, BatchSize: 1 + r.IntN(300), Parallelism: par, Memory: mem})
+		// The parallel run's scans reuse (poison) their batches where the consumer allows it.
+		poisoned := *tabs
+		poisoned.poison, poisoned.reused = true, &reused
+		got := runPlan(t, c.plan, exec.Env{Tablets: &poisoned, Ranges: ranges, BatchSize: 1 + r.IntN(300), Parallelism: par, Memory: mem})
 		if mem.Used() != 0 {
 			t.Fatalf("iter %d %s: %d bytes still reserved after Close", iter, c.name, mem.Used())
 		}

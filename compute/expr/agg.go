@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"math/bits"
 
 	"github.com/doricdb/doric/api/planpb"
 	"github.com/doricdb/doric/compute/types"
@@ -61,7 +62,7 @@ func CompileAggregate(call *planpb.AggregateCall, input []types.T) (*Aggregate, 
 func CompileAggregatePhase(call *planpb.AggregateCall, input []types.T, mode planpb.AggregateMode) (*Aggregate, error) {
 	a := &Aggregate{name: call.GetName(), distinct: call.GetDistinct(), t: types.FromProto(call.GetType()), mode: mode}
 	for _, e := range call.GetArgs() {
-		c, err := Compile(e, input)
+		c, err := CompileEnv(e, input, Env{Scratch: true})
 		if err != nil {
 			return nil, err
 		}
@@ -264,10 +265,26 @@ func (a *Aggregate) Type() types.T {
 	return a.t
 }
 
+// HoldsNoInput reports whether the aggregate's states keep no reference into the vectors it
+// folds: count, sum, avg, bool_and, bool_or and the variances hold numbers, min, max and
+// any_value copy the strings they keep; in AGG_COMPLETE or AGG_PARTIAL mode, without DISTINCT.
+func (a *Aggregate) HoldsNoInput() bool {
+	if a.distinct || a.mode == planpb.AggregateMode_AGG_FINAL {
+		return false
+	}
+	switch a.name {
+	case "count", "sum", "avg", "bool_and", "bool_or", "stddev_pop", "stddev_samp", "var_pop", "var_samp",
+		"min", "max", "any_value":
+		return true
+	}
+	return false
+}
+
 // NumArgs is the number of arguments (0 for COUNT(*)).
 func (a *Aggregate) NumArgs() int { return len(a.args) }
 
-// EvalArgs evaluates the arguments (then the ORDER BY keys) over the active rows of b.
+// EvalArgs evaluates the arguments (then the ORDER BY keys) over the active rows of b. The
+// arguments' vectors are valid until the next EvalArgs (Env.Scratch): fold them before.
 func (a *Aggregate) EvalArgs(b *vector.Batch) ([]*vector.Vector, error) {
 	out := make([]*vector.Vector, 0, len(a.args)+len(a.order))
 	for _, e := range append(a.args[:len(a.args):len(a.args)], a.order...) {
@@ -381,12 +398,15 @@ func (s *countState) Merge(v *vector.Vector, rows []int32, gids []int32) error {
 // sumState sums integers (int64 or 128-bit, by result type), DECIMALs (128-bit, unscaled, at the
 // argument's scale) or floats. Overflow of the result type is an error.
 type sumState struct {
-	arg, t types.T
-	dom    domain
-	i64    []int64
-	i128   []types.Int128
-	f64    []float64
-	has    []bool
+	arg, t   types.T
+	dom      domain
+	i64      []int64
+	i128     []types.Int128
+	f64      []float64
+	has      []bool
+	nhas     int            // groups markHas set (a lower bound of those with has set)
+	lanes    []int64        // sumLanes64's partial sums
+	lanes128 []types.Int128 // sumLanes128's
 }
 
 func newSumState(arg, t types.T) State {
@@ -459,12 +479,39 @@ func (s *sumState) Update(args []*vector.Vector, rows []int32, gids []int32) err
 	default:
 		acc := s.i128
 		if v.Type.Physical() == types.PhysInt64 {
+			// A 128-bit sum of int64 values cannot overflow (that takes 2^64 of them).
+			x := v.Int64
+			if v.Nulls == nil && s.sumLanes64(x, rows, gids) {
+				return nil
+			}
+			if v.Nulls == nil {
+				for k, i := range rows {
+					g := gids[k]
+					y := x[i]
+					a := acc[g]
+					lo, carry := bits.Add64(a.Lo, uint64(y), 0)
+					acc[g] = types.Int128{Hi: a.Hi + y>>63 + int64(carry), Lo: lo}
+					has[g] = true
+				}
+				return nil
+			}
 			for k, i := range rows {
 				if v.IsNull(int(i)) {
 					continue
 				}
 				g := gids[k]
-				r, ok := add128(acc[g], types.I128(v.Int64[i]))
+				acc[g], has[g] = acc[g].Add(types.I128(x[i])), true
+			}
+			return nil
+		}
+		if v.Nulls == nil {
+			x := v.Int128
+			if done, err := s.sumLanes128(x, rows, gids); done {
+				return err
+			}
+			for k, i := range rows {
+				g := gids[k]
+				r, ok := add128(acc[g], x[i])
 				if !ok {
 					return outOfRange(s.t)
 				}
@@ -485,6 +532,96 @@ func (s *sumState) Update(args []*vector.Vector, rows []int32, gids []int32) err
 		}
 	}
 	return nil
+}
+
+// Few groups: consecutive rows mostly hit the same accumulator, and each add waits for the
+// previous one's store. sumLanes64 spreads rows over four lanes of int64 partial sums (row k
+// into lane k%4, independent chains) and folds them into the 128-bit sums at the end of the
+// batch. It only runs when the argument's precision bounds a lane's sum within 64 bits.
+const laneGroups = 256
+
+func (s *sumState) sumLanes64(x []int64, rows []int32, gids []int32) bool {
+	ng := len(s.has)
+	p := precisionOf(s.arg)
+	if ng > laneGroups || p > 18 || pow10i64[p] > math.MaxInt64/int64(len(rows)+1) {
+		return false
+	}
+	if cap(s.lanes) < 4*ng {
+		s.lanes = make([]int64, 4*laneGroups)
+	}
+	l := s.lanes[:4*ng]
+	clear(l)
+	l0, l1, l2, l3 := l[:ng], l[ng:2*ng], l[2*ng:3*ng], l[3*ng:]
+	k := 0
+	for ; k+4 <= len(rows); k += 4 {
+		l0[gids[k]] += x[rows[k]]
+		l1[gids[k+1]] += x[rows[k+1]]
+		l2[gids[k+2]] += x[rows[k+2]]
+		l3[gids[k+3]] += x[rows[k+3]]
+	}
+	for ; k < len(rows); k++ {
+		l0[gids[k]] += x[rows[k]]
+	}
+	s.markHas(gids)
+	acc := s.i128
+	for g := range ng {
+		if t := l0[g] + l1[g] + l2[g] + l3[g]; t != 0 { // |t| < len(rows)·10^p: within int64 by the bound above
+			acc[g] = acc[g].Add(types.I128(t))
+		}
+	}
+	return true
+}
+
+// markHas sets has for the groups of gids; once every group has a value it does nothing.
+func (s *sumState) markHas(gids []int32) {
+	if s.nhas == len(s.has) {
+		return
+	}
+	for _, g := range gids {
+		if !s.has[g] {
+			s.has[g] = true
+			s.nhas++
+		}
+	}
+}
+
+// sumLanes128 is sumLanes64 for 128-bit arguments whose precision bounds a batch's sum within
+// 127 bits (so the lanes need no overflow checks; folding them into the sums does).
+func (s *sumState) sumLanes128(x []types.Int128, rows []int32, gids []int32) (bool, error) {
+	ng := len(s.has)
+	p := precisionOf(s.arg)
+	// |sum| < len(rows)·10^p <= 2^13·10^p < 2^127 for p <= 34.
+	if ng > laneGroups || p > 34 || len(rows) > 1<<13 {
+		return false, nil
+	}
+	if cap(s.lanes128) < 4*ng {
+		s.lanes128 = make([]types.Int128, 4*laneGroups)
+	}
+	l := s.lanes128[:4*ng]
+	clear(l)
+	l0, l1, l2, l3 := l[:ng], l[ng:2*ng], l[2*ng:3*ng], l[3*ng:]
+	k := 0
+	for ; k+4 <= len(rows); k += 4 {
+		g0, g1, g2, g3 := gids[k], gids[k+1], gids[k+2], gids[k+3]
+		l0[g0] = l0[g0].Add(x[rows[k]])
+		l1[g1] = l1[g1].Add(x[rows[k+1]])
+		l2[g2] = l2[g2].Add(x[rows[k+2]])
+		l3[g3] = l3[g3].Add(x[rows[k+3]])
+	}
+	for ; k < len(rows); k++ {
+		l0[gids[k]] = l0[gids[k]].Add(x[rows[k]])
+	}
+	s.markHas(gids)
+	acc := s.i128
+	for g := range ng {
+		t := l0[g].Add(l1[g]).Add(l2[g]).Add(l3[g])
+		r, ok := add128(acc[g], t)
+		if !ok {
+			return true, outOfRange(s.t)
+		}
+		acc[g] = r
+	}
+	return true, nil
 }
 
 func (s *sumState) Result() (*vector.Vector, error) {
@@ -544,6 +681,12 @@ func (s *avgState) Update(args []*vector.Vector, rows []int32, gids []int32) err
 		return err
 	}
 	v := args[0]
+	if v.Nulls == nil {
+		for _, g := range gids {
+			s.counts[g]++
+		}
+		return nil
+	}
 	for k, i := range rows {
 		if !v.IsNull(int(i)) {
 			s.counts[gids[k]]++

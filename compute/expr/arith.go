@@ -3,6 +3,7 @@ package expr
 import (
 	"math"
 	"math/big"
+	"math/bits"
 
 	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
@@ -46,6 +47,7 @@ const (
 )
 
 type arith struct {
+	outBuf
 	op   arithOp
 	t    types.T
 	dom  domain
@@ -128,7 +130,7 @@ func (n *arith) eval(b *vector.Batch, rows []int32) (*vector.Vector, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := vector.New(n.t, b.N)
+	out := n.get(n.t, b.N)
 	orNulls(out, b.N, av, bv)
 	switch n.dom {
 	case domInt64:
@@ -372,6 +374,9 @@ func (n *arith) decimals(av, bv *vector.Vector, out *vector.Vector, rows []int32
 			return err
 		}
 	}
+	if done, err := n.decimalsNatural(av, bv, out, rows); done {
+		return err
+	}
 	a, b := wide(av), wide(bv)
 	sa, sb := scaleOf(av.Type), scaleOf(bv.Type)
 	s, p := n.t.Scale, n.t.Precision
@@ -404,6 +409,21 @@ func (n *arith) decimals64(av, bv *vector.Vector, out *vector.Vector, rows []int
 	max := pow10i64[n.t.Precision]
 	a, b, res := av.Int64, bv.Int64, out.Int64
 	sub := n.op == opSub
+	// When the argument types bound the result within the precision (and so within 64 bits),
+	// nothing needs checking.
+	if ia, ib := precisionOf(av.Type)-scaleOf(av.Type), precisionOf(bv.Type)-scaleOf(bv.Type); ia+s < 19 && ib+s < 19 &&
+		maxI32(ia, ib)+s+1 <= n.t.Precision {
+		if sub {
+			for _, i := range rows {
+				res[i] = a[i]*ma - b[i]*mb
+			}
+		} else {
+			for _, i := range rows {
+				res[i] = a[i]*ma + b[i]*mb
+			}
+		}
+		return true, nil
+	}
 	for _, i := range rows {
 		x, y := a[i], b[i]
 		if x > limA || x < -limA || y > limB || y < -limB {
@@ -423,6 +443,121 @@ func (n *arith) decimals64(av, bv *vector.Vector, out *vector.Vector, rows []int
 		res[i] = r
 	}
 	return true, nil
+}
+
+// decimalsNatural is DECIMAL +, - and * at the natural scale of the result (+ and -: the larger
+// of the arguments' scales, *: their sum), so that no rounding is involved: it reads 64- or
+// 128-bit arguments in place and writes the result's representation directly. Precision is only
+// checked when the argument types do not rule out an overflow. It reports done=false (having
+// written nothing that matters) when a value needs more than 128 bits, for the general path.
+func (n *arith) decimalsNatural(av, bv *vector.Vector, out *vector.Vector, rows []int32) (bool, error) {
+	sa, sb, s, p := scaleOf(av.Type), scaleOf(bv.Type), n.t.Scale, n.t.Precision
+	pa, pb := precisionOf(av.Type), precisionOf(bv.Type)
+	var check bool
+	switch n.op {
+	case opMul:
+		if s != sa+sb {
+			return false, nil
+		}
+		check = pa+pb > p
+	case opAdd, opSub:
+		if s != max(sa, sb) {
+			return false, nil
+		}
+		check = max(pa-sa, pb-sb)+s+1 > p
+	default:
+		return false, nil
+	}
+	ka, kb := s-sa, s-sb // scale-ups of + and -
+	if n.op == opMul {
+		ka, kb = 0, 0
+	}
+	a64, b64 := av.Int64, bv.Int64
+	a128, b128 := av.Int128, bv.Int128
+	wa, wb := av.Type.Physical() == types.PhysInt128, bv.Type.Physical() == types.PhysInt128
+	o64, o128 := out.Int64, out.Int128
+	wo := out.Type.Physical() == types.PhysInt128
+	nulls := out.Nulls
+	// The common shape: 64-bit arguments, a 64- or 128-bit product with no check needed.
+	if n.op == opMul && !wa && !wb && !check {
+		if wo {
+			for _, i := range rows {
+				o128[i] = mul64(a64[i], b64[i])
+			}
+		} else {
+			for _, i := range rows {
+				o64[i] = a64[i] * b64[i]
+			}
+		}
+		return true, nil
+	}
+	for _, i := range rows {
+		var x, y types.Int128
+		if wa {
+			x = a128[i]
+		} else {
+			x = types.I128(a64[i])
+		}
+		if wb {
+			y = b128[i]
+		} else {
+			y = types.I128(b64[i])
+		}
+		var r types.Int128
+		ok := true
+		switch n.op {
+		case opMul:
+			r, ok = x.Mul(y)
+		default:
+			if ka > 0 {
+				x, ok = scaleUp128(x, ka)
+			}
+			if kb > 0 && ok {
+				y, ok = scaleUp128(y, kb)
+			}
+			if ok {
+				if n.op == opAdd {
+					r, ok = add128(x, y)
+				} else {
+					r, ok = sub128(x, y)
+				}
+			}
+		}
+		if !ok {
+			if nulls.Get(int(i)) {
+				continue
+			}
+			return false, nil
+		}
+		if check && !fitsPrecision(r, p) {
+			if nulls.Get(int(i)) {
+				continue
+			}
+			return true, outOfRange(n.t)
+		}
+		if wo {
+			o128[i] = r
+		} else {
+			o64[i] = r.Int64()
+		}
+	}
+	return true, nil
+}
+
+func maxI32(a, b int32) int32 { return max(a, b) }
+
+// mul64 is the exact 128-bit product of two int64s.
+func mul64(x, y int64) types.Int128 {
+	hi, lo := bits.Mul64(uint64(x), uint64(y))
+	// Signed correction of the unsigned product's high word.
+	h := int64(hi)
+	if x < 0 {
+		h -= y
+	}
+	if y < 0 {
+		h -= x
+	}
+	return types.Int128{Hi: h, Lo: lo}
 }
 
 // storeDecimal writes unscaled results that fit out's precision into out.

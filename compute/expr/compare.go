@@ -130,10 +130,12 @@ func coerce(v *vector.Vector, rows []int32, t types.T) *vector.Vector {
 }
 
 type compare struct {
+	outBuf
 	op       cmpOp
 	nullSafe bool // <=>: NULL <=> NULL is TRUE, NULL <=> x is FALSE, never NULL
 	c        comparison
 	a, b     node
+	sel      *constSel // decided on the first selectRows
 }
 
 func newCompare(name string, a, b node) (node, error) {
@@ -155,7 +157,7 @@ func (n *compare) eval(b *vector.Batch, rows []int32) (*vector.Vector, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := vector.New(types.New(types.Boolean), b.N)
+	out := n.get(boolT, b.N)
 	compareVectors(n.op, n.c, coerce(av, rows, n.c.ta), coerce(bv, rows, n.c.tb), rows, out)
 	if n.nullSafe && out.Nulls != nil {
 		for _, i := range rows {

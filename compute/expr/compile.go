@@ -88,7 +88,13 @@ func compile(e *planpb.Expr, input []types.T, env *Env) (node, error) {
 		if t.Kind == types.Invalid {
 			return nil, badPlan("call %s has no result type", k.Call.GetName())
 		}
-		return compileCall(k.Call.GetName(), t, args, env)
+		n, err := compileCall(k.Call.GetName(), t, args, env)
+		if err == nil && env.Scratch {
+			if r, ok := n.(reuser); ok {
+				r.reuse()
+			}
+		}
+		return n, err
 	}
 	return nil, badPlan("expression has no kind")
 }
@@ -207,7 +213,59 @@ func (c *column) eval(b *vector.Batch, _ []int32) (*vector.Vector, error) {
 	return v, nil
 }
 
-// literal is a constant.
+// reuser is a node that can evaluate into vectors it keeps from one evaluation to the next
+// (Env.Scratch).
+type reuser interface{ reuse() }
+
+// outBuf is the result vector of a node: a new one per evaluation, or with reuse on, one kept
+// and handed out again (its values are stale: the node writes every active row, and its NULLs
+// are cleared). The compiled tree is a tree (no node is evaluated twice in one evaluation), so
+// a kept vector is only overwritten once its consumer is done with it.
+type outBuf struct {
+	on bool
+	v  *vector.Vector
+}
+
+func (o *outBuf) reuse() { o.on = true }
+
+// get returns a vector of type t and length n whose values are unspecified and without NULLs.
+func (o *outBuf) get(t types.T, n int) *vector.Vector {
+	if !o.on || t.Physical() == types.PhysBytes { // string values outlive the vector (states keep them)
+		return vector.New(t, n)
+	}
+	v := o.v
+	if v == nil || v.Type != t || capOf(v) < n {
+		v = vector.New(t, max(n, 1024))
+		o.v = v
+	}
+	v.Nulls = nil
+	switch t.Physical() {
+	case types.PhysInt64:
+		v.Int64 = v.Int64[:n]
+	case types.PhysInt128:
+		v.Int128 = v.Int128[:n]
+	case types.PhysFloat64:
+		v.Float64 = v.Float64[:n]
+	case types.PhysBytes:
+		v.Bytes = v.Bytes[:n]
+	}
+	return v
+}
+
+func capOf(v *vector.Vector) int {
+	switch v.Type.Physical() {
+	case types.PhysInt64:
+		return cap(v.Int64)
+	case types.PhysInt128:
+		return cap(v.Int128)
+	case types.PhysFloat64:
+		return cap(v.Float64)
+	}
+	return cap(v.Bytes)
+}
+
+// literal is a constant. Its vector is built once (per length) and shared by every evaluation:
+// results are never modified by their consumers.
 type literal struct {
 	t    types.T
 	null bool
@@ -215,6 +273,8 @@ type literal struct {
 	i128 types.Int128
 	f64  float64
 	b    []byte
+	v    *vector.Vector // the value repeated, at least as long as the last batch
+	last *vector.Vector // v's prefix of the last batch's length
 }
 
 func newLiteral(t types.T, l *planpb.Literal) (*literal, error) {
@@ -242,6 +302,24 @@ func (l *literal) typ() types.T { return l.t }
 
 func (l *literal) eval(b *vector.Batch, _ []int32) (*vector.Vector, error) {
 	n := b.N
+	if l.last != nil && l.last.Len() == n {
+		return l.last, nil
+	}
+	if l.v == nil || l.v.Len() < n {
+		v, err := l.fill(max(n, 1024))
+		if err != nil {
+			return nil, err
+		}
+		l.v = v
+	}
+	l.last = l.v
+	if l.v.Len() != n {
+		l.last = l.v.Slice(0, n)
+	}
+	return l.last, nil
+}
+
+func (l *literal) fill(n int) (*vector.Vector, error) {
 	v := vector.New(l.t, n)
 	if l.null {
 		v.Nulls = allNulls(n)

@@ -182,6 +182,13 @@ func fitsPrecision(a types.Int128, p int32) bool {
 	if p >= int32(len(pow10i128)) {
 		return true
 	}
+	if a.IsInt64() {
+		if p >= 19 {
+			return true
+		}
+		x, m := a.Int64(), pow10i64[p]
+		return x < m && x > -m
+	}
 	m := pow10i128[p]
 	return a.Cmp(m) < 0 && a.Cmp(m.Neg()) > 0
 }

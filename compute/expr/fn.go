@@ -14,6 +14,11 @@ import (
 type Env struct {
 	Now      time.Time      // zero: the time CompileEnv is called
 	Location *time.Location // nil: UTC
+	// Scratch lets the expression reuse its vectors from one Eval to the next: a result (and
+	// what it shares) is valid only until the next Eval or EvalRows. For callers that are done
+	// with a result before they evaluate again and keep no reference to it (filters, aggregate
+	// arguments, hash keys); it saves the allocation of every intermediate vector per batch.
+	Scratch bool
 }
 
 func (e *Env) loc() *time.Location {

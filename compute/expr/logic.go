@@ -18,8 +18,10 @@ func checkBool(name string, a node) error {
 // logic is n-ary AND or OR with three-valued logic. Each argument after the first is evaluated
 // only on the rows the previous ones left undecided.
 type logic struct {
+	outBuf
 	and  bool
 	args []node
+	sels [2][]int32 // with reuse: the undecided rows, alternating
 }
 
 func newLogic(and bool, args []node) (node, error) {
@@ -39,7 +41,7 @@ func (n *logic) eval(b *vector.Batch, rows []int32) (*vector.Vector, error) {
 	if !n.and {
 		decisive = 1
 	}
-	out := vector.New(boolT, b.N)
+	out := n.get(boolT, b.N)
 	for i := range out.Int64 {
 		out.Int64[i] = 1 - decisive
 	}
@@ -55,7 +57,14 @@ func (n *logic) eval(b *vector.Batch, rows []int32) (*vector.Vector, error) {
 		last := k == len(n.args)-1
 		var next []int32
 		if !last {
-			next = make([]int32, 0, len(pending))
+			if n.on {
+				if cap(n.sels[k&1]) < len(pending) {
+					n.sels[k&1] = make([]int32, 0, max(len(pending), 1024))
+				}
+				next = n.sels[k&1][:0]
+			} else {
+				next = make([]int32, 0, len(pending))
+			}
 		}
 		for _, i := range pending {
 			switch {

@@ -26,7 +26,9 @@
 //     date = to_date, character_length, md5sum); aggregates count sum min max avg stddev_pop
 //     (std, stddev) stddev_samp var_pop (variance, variance_pop) var_samp (variance_samp)
 //     group_concat approx_count_distinct (ndv) percentile_approx any_value (any) bool_and
-//     bool_or.
+//     bool_or; window functions (window.go, with OVER only: IsWindow, ResolveWindow) row_number
+//     rank dense_rank ntile lag lead first_value last_value, and count sum avg min max over
+//     frames.
 //   - The binder rewrites syntax into these names: `d + INTERVAL n unit`, DATE_ADD/DATE_SUB(d,
 //     INTERVAL n unit) into IntervalFunction(unit) (<unit>s_add / <unit>s_sub); EXTRACT(unit
 //     FROM d) into ExtractFunction(unit); X [NOT] REGEXP P into regexp / not_regexp; X LIKE P

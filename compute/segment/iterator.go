@@ -26,7 +26,7 @@ type IteratorOptions struct {
 	// valid only until the next call to Next. This departs from the ownership rule of package
 	// vector (a batch is never modified once handed over); it is for consumers that are done
 	// with a batch before they ask for the next one and keep no reference to it (aggregation,
-	// compaction, exporting), which then save an allocation per page.
+	// compaction, exporting), which then save an allocation per page (and per read).
 	Reuse bool
 }
 
@@ -189,8 +189,16 @@ func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
 			}
 			end += ord.Size[q]
 		}
-		buf, err := vault.ReadRange(hinted(ctx, filecache.Normal, s.size), s.storage, s.path, off, end-off)
+		var buf []byte
+		var err error
+		if it.opts.Reuse && int64(cap(cr.buf)) >= end-off { // the pages it held are done with
+			buf = cr.buf[:end-off]
+			err = s.storage.ReadAt(hinted(ctx, filecache.Normal, s.size), s.path, buf, off)
+		} else {
+			buf, err = vault.ReadRange(hinted(ctx, filecache.Normal, s.size), s.storage, s.path, off, end-off)
+		}
 		if err != nil {
+			cr.buf, cr.bufOff = nil, 0 // possibly overwritten in part
 			return fmt.Errorf("segment %s: %w", s.path, err)
 		}
 		cr.buf, cr.bufOff = buf, off

@@ -189,6 +189,17 @@ func (s *Scanner) Prune(preds []ColumnPredicate) {
 	}
 }
 
+// Reuse lets a streamed scan (every model but the merged ones) decode pages into the buffers of
+// earlier pages (segment.IteratorOptions.Reuse): a batch, and the strings it holds, are then
+// valid only until the next call of Next. For consumers that are done with a batch and keep no
+// reference into it before they ask for the next (aggregations of numbers). Call it before the
+// first Next.
+func (s *Scanner) Reuse() {
+	if s.fold == nil {
+		s.raw.reuse = true
+	}
+}
+
 // Pruned is the number of rows the segments' indexes let the scan skip, in the segments read to
 // the end so far.
 func (s *Scanner) Pruned() int64 { return s.raw.pruned }
@@ -364,6 +375,7 @@ type rawScanner struct {
 	track   bool     // record origins
 	origins []Origin // with track: where the rows of the last batch are stored
 
+	reuse   bool              // segment iterators reuse their buffers (Scanner.Reuse)
 	prune   []ColumnPredicate // rows these rule out are skipped through the segments' indexes
 	pruned  int64             // rows the indexes let the scan skip, in the segments done
 	segRows int64             // rows of the open segment
@@ -545,7 +557,7 @@ func (s *rawScanner) openNext(ctx context.Context) (bool, error) {
 			preds = append(preds, segment.Predicate{Column: ci, Op: p.Op, Values: p.Values})
 		}
 		// With no stored column needed (e.g. COUNT(*)) it still produces the segment's rows.
-		s.it = seg.NewIterator(idx, segment.IteratorOptions{BatchSize: s.batchSize, Predicates: preds})
+		s.it = seg.NewIterator(idx, segment.IteratorOptions{BatchSize: s.batchSize, Predicates: preds, Reuse: s.reuse})
 		s.segRows = seg.NumRows()
 		return true, nil
 	}

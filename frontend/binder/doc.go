@@ -8,17 +8,40 @@
 //     column aliases), inlines CTEs at each reference (WITH RECURSIVE is not supported), binds
 //     subqueries (scalar, EXISTS, IN, = ANY) with correlated references to enclosing blocks
 //     (derived tables and CTEs see no enclosing block), GROUP BY with ROLLUP / CUBE / GROUPING
-//     SETS, HAVING, DISTINCT, ORDER BY / LIMIT, and set operations (UNION [ALL]; INTERSECT and
-//     EXCEPT DISTINCT as semi / anti joins on <=> under a DISTINCT aggregation; both sides cast to
-//     the common type). A block's plan is Scan/Join/Values → [Filter: WHERE] → [Aggregate] →
-//     [Filter: HAVING] → Project → [Aggregate: DISTINCT] → [Sort, a top-N with LIMIT] → [Limit]
-//     → [Project: drops hidden ORDER BY columns]. Column ids are unique in the statement; every
-//     implicit conversion is an explicit "cast" call (casts of literals are folded); every call is
-//     resolved through compute/function. A Catalog that also implements opt.Stats (see
-//     StatsCatalog) supplies row counts for the join order. Window functions are not bound yet.
+//     SETS (GROUPING(e) / GROUPING_ID(e, ...) computed from the grouping id's bits), HAVING,
+//     DISTINCT, ORDER BY / LIMIT, and set operations (UNION [ALL]; INTERSECT and EXCEPT DISTINCT
+//     as semi / anti joins on <=> under a DISTINCT aggregation; INTERSECT ALL / EXCEPT ALL as the
+//     same joins that also match the copy numbers row_number() OVER (PARTITION BY every column)
+//     of both sides; both sides cast to the common type). A block's plan is Scan/Join/Values →
+//     [Filter: WHERE] → [Aggregate] → [Filter: HAVING] → [Window ...] → Project → [Aggregate:
+//     DISTINCT] → [Sort, a top-N with LIMIT] → [Limit] → [Project: drops hidden ORDER BY
+//     columns]. Column ids are unique in the statement; every implicit conversion is an explicit
+//     "cast" call; every call is resolved through compute/function.
+//   - Window functions (window.go): f(...) OVER (...) in the select list and ORDER BY (elsewhere
+//     an error), over the aggregated rows when the block aggregates. Calls with equal PARTITION
+//     BY, ORDER BY and frame share one plan.Window (frame-independent functions — row_number,
+//     rank, dense_rank, ntile, lag, lead — join any node with their keys); nodes with equal keys
+//     are stacked so one sort serves them. Checked as Doris: a frame needs ORDER BY, offsets are
+//     non-negative integer constants, the start is not after the end, RANGE offsets need one
+//     numeric or DATE key; ntile's buckets and lag/lead's offset are constants.
+//   - Expressions: X [NOT] REGEXP|RLIKE P → regexp / not_regexp; LIKE ... ESCAPE c → like(x, p,
+//     c); d ± INTERVAL n unit and DATE_ADD / DATE_SUB / ADDDATE / SUBDATE(d, INTERVAL n unit) →
+//     <unit>s_add / <unit>s_sub; EXTRACT(unit FROM d) → the unit's function; literal arguments
+//     pass their text (function.Arg.Const: round(d, 2)'s scale, str_to_date's type); aggregates
+//     take several arguments (GROUP_CONCAT's separator, PERCENTILE_APPROX, APPROX_COUNT_DISTINCT)
+//     and GROUP_CONCAT(... ORDER BY ...) (plan.AggCall.OrderBy). Constant folding (fold.go): a
+//     call over literals is evaluated at bind time by compute/expr (the compute nodes'
+//     evaluator) into a literal, unless it fails (overflow: left for run time) or reads the
+//     query's time; now([n]), current_date() and unix_timestamp() fold to the statement's time
+//     (UTC, as compute/expr), so they are one value per statement.
+//   - A scalar subquery keeps its text (plan.Subquery.Text) for the run-time error when it
+//     returns more than one row (see frontend/opt).
+//   - A Catalog that also implements opt.Stats (see StatsCatalog) supplies row counts for the
+//     join order.
 //   - BindInsert: INSERT ... VALUES → a commonpb.Batch holding every column of the table in
 //     schema order, values converted and range-checked (strict, as Doris's strict mode).
-//   - BindInsertSelect: INSERT ... SELECT → the bound query plus the mapping of its result columns
+//   - BindInsertSelect: INSERT ... <query> (any query expression: SELECT, set operations, WITH,
+//     a parenthesised query) → the bound query plus the mapping of its result columns
 //     to the table's (InsertSelect.Add converts result batches strictly, with INSERT ... VALUES's
 //     row/column/value messages; Rows is the load batch). BindUpdate and BindDelete (UNIQUE KEY
 //     tables) bind to the same write-back: the matching rows with SET applied, or with the hidden

@@ -125,6 +125,9 @@ func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes boo
 				case c.Distinct:
 					args = "DISTINCT " + args
 				}
+				if len(c.OrderBy) > 0 {
+					args += " ORDER BY " + strings.Trim(sortKeys(c.OrderBy, ex), "[]")
+				}
 				parts[i] = fmt.Sprintf("%s(%s)", c.Name, args)
 				if withTypes {
 					parts[i] += ":" + types.FromProto(c.Type).String()
@@ -133,18 +136,7 @@ func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes boo
 			b.WriteString(" aggregates=[" + strings.Join(parts, ", ") + "]")
 		}
 	case *planpb.PlanNode_Sort:
-		keys := make([]string, len(x.Sort.Keys))
-		for i, k := range x.Sort.Keys {
-			dir, nulls := "ASC", "NULLS LAST"
-			if k.Descending {
-				dir = "DESC"
-			}
-			if k.NullsFirst {
-				nulls = "NULLS FIRST"
-			}
-			keys[i] = fmt.Sprintf("%s %s %s", ex(k.Expr), dir, nulls)
-		}
-		fmt.Fprintf(b, "Sort keys=[%s]", strings.Join(keys, ", "))
+		fmt.Fprintf(b, "Sort keys=%s", sortKeys(x.Sort.Keys, ex))
 		if x.Sort.Limit > 0 {
 			fmt.Fprintf(b, " limit=%d", x.Sort.Limit)
 		}
@@ -187,13 +179,16 @@ func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes boo
 			sets[i] = fmt.Sprint(s.Slots)
 		}
 		fmt.Fprintf(b, "Repeat slots=%v sets=[%s]", x.Repeat.Slots, strings.Join(sets, " "))
+	case *planpb.PlanNode_AssertRows:
+		fmt.Fprintf(b, "AssertRows max=%d", x.AssertRows.MaxRows)
 	case *planpb.PlanNode_Window:
 		w := x.Window
 		calls := make([]string, len(w.Calls))
 		for i, c := range w.Calls {
 			calls[i] = fmt.Sprintf("%s%s", c.Name, list(c.Args))
 		}
-		fmt.Fprintf(b, "Window partition by=%s calls=[%s]", list(w.PartitionBy), strings.Join(calls, ", "))
+		fmt.Fprintf(b, "Window partition by=%s order by=%s frame=%s calls=[%s]", list(w.PartitionBy), sortKeys(w.OrderBy, ex),
+			formatFrame(w.Frame), strings.Join(calls, ", "))
 	default:
 		fmt.Fprintf(b, "<unknown node %T>", n.Node)
 	}
@@ -201,6 +196,38 @@ func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes boo
 	for _, c := range n.Children {
 		formatNode(b, c, depth+1, withTypes, notes)
 	}
+}
+
+func sortKeys(ks []*planpb.SortKey, ex func(*planpb.Expr) string) string {
+	keys := make([]string, len(ks))
+	for i, k := range ks {
+		dir, nulls := "ASC", "NULLS LAST"
+		if k.Descending {
+			dir = "DESC"
+		}
+		if k.NullsFirst {
+			nulls = "NULLS FIRST"
+		}
+		keys[i] = fmt.Sprintf("%s %s %s", ex(k.Expr), dir, nulls)
+	}
+	return "[" + strings.Join(keys, ", ") + "]"
+}
+
+// formatFrame renders a window frame as SQL ("default" when absent).
+func formatFrame(f *planpb.WindowFrame) string {
+	if f == nil {
+		return "default"
+	}
+	bound := func(b *planpb.FrameBound) string {
+		switch b.GetKind() {
+		case planpb.FrameBoundKind_PRECEDING:
+			return fmt.Sprintf("%d PRECEDING", b.GetOffset())
+		case planpb.FrameBoundKind_FOLLOWING:
+			return fmt.Sprintf("%d FOLLOWING", b.GetOffset())
+		}
+		return strings.ReplaceAll(b.GetKind().String(), "_", " ")
+	}
+	return fmt.Sprintf("(%s BETWEEN %s AND %s)", f.GetUnit(), bound(f.GetStart()), bound(f.GetEnd()))
 }
 
 // FormatExpr renders a plan expression: #i for column references, literals in SQL form,

@@ -16,11 +16,13 @@ import (
 type exprKind uint8
 
 const (
-	eCol  exprKind = iota // a column of the FROM table
-	eLit                  // a constant
-	eCall                 // a scalar function call
-	eAgg                  // an aggregate call
-	eSub                  // a subquery (sub); a SubIn's args[0] is its condition
+	eCol      exprKind = iota // a column of the FROM table
+	eLit                      // a constant
+	eCall                     // a scalar function call
+	eAgg                      // an aggregate call
+	eSub                      // a subquery (sub); a SubIn's args[0] is its condition
+	eWin                      // a window function call (win; args: see winSpec)
+	eGrouping                 // GROUPING(args) / GROUPING_ID(args) (name "grouping" / "grouping_id")
 )
 
 // expr is a bound expression: names resolved, types known, implicit casts explicit. Bound
@@ -36,6 +38,15 @@ type expr struct {
 	args     []*expr
 	distinct bool // eAgg
 	sub      *subq
+	win      *winSpec  // eWin
+	order    *aggOrder // eAgg: GROUP_CONCAT(... ORDER BY ...)
+}
+
+// aggOrder is the ORDER BY of an aggregate call (GROUP_CONCAT).
+type aggOrder struct {
+	exprs      []*expr
+	desc       []bool
+	nullsFirst []bool
 }
 
 // subq is a bound subquery expression.
@@ -43,6 +54,7 @@ type subq struct {
 	kind plan.SubqueryKind
 	plan plan.Node
 	col  plan.Column // SubScalar, SubIn
+	text string      // as written
 }
 
 // key is a structural identity: equal keys mean equal expressions.
@@ -66,10 +78,24 @@ func (e *expr) writeKey(b *strings.Builder) {
 		}
 	default:
 		b.WriteString(e.name)
+		if e.kind == eWin {
+			b.WriteString(e.win.key())
+		}
+		if e.kind == eGrouping {
+			b.WriteString("@grouping")
+		}
 		if e.kind == eAgg {
 			b.WriteString("@agg")
 			if e.distinct {
 				b.WriteString("@distinct")
+			}
+			if e.order != nil {
+				b.WriteString("@order[")
+				for i, o := range e.order.exprs {
+					o.writeKey(b)
+					fmt.Fprintf(b, " %v %v;", e.order.desc[i], e.order.nullsFirst[i])
+				}
+				b.WriteString("]")
 			}
 		}
 		fmt.Fprintf(b, ":%s(", e.typ)
@@ -85,7 +111,7 @@ func (e *expr) writeKey(b *strings.Builder) {
 
 // hasAgg reports whether the expression contains an aggregate call.
 func (e *expr) hasAgg() bool {
-	if e.kind == eAgg {
+	if e.kind == eAgg || e.kind == eGrouping {
 		return true
 	}
 	for _, a := range e.args {
@@ -133,6 +159,7 @@ type exprCtx struct {
 	inAgg      bool
 	aliasFirst bool // a bare name is a select-list alias before it is a column (ORDER BY)
 	aliasLast  bool // a bare name may be a select-list alias when it is not a column (GROUP BY, HAVING)
+	winOK      bool // window functions are allowed (the select list, ORDER BY)
 }
 
 func (s *scope) bind(e ast.Expr, ctx exprCtx) (*expr, error) {
@@ -166,6 +193,12 @@ func (s *scope) bind(e ast.Expr, ctx exprCtx) (*expr, error) {
 		}
 		return s.call(e.Pos, "not", x)
 	case *ast.BinaryExpr:
+		if iv, ok := e.R.(*ast.IntervalExpr); ok && (e.Op == ast.OpAdd || e.Op == ast.OpSub) {
+			return s.bindInterval(e.Pos, e.L, iv, e.Op == ast.OpSub, ctx)
+		}
+		if iv, ok := e.L.(*ast.IntervalExpr); ok && e.Op == ast.OpAdd {
+			return s.bindInterval(e.Pos, e.R, iv, false, ctx)
+		}
 		l, err := s.bind(e.L, ctx)
 		if err != nil {
 			return nil, err
@@ -235,10 +268,27 @@ func (s *scope) bind(e ast.Expr, ctx exprCtx) (*expr, error) {
 			return nil, err
 		}
 		name := "like"
-		if e.Not {
-			name = "not_like"
+		if e.Regexp {
+			name = "regexp"
 		}
-		return s.call(e.Pos, name, x, p)
+		if e.Not {
+			name = "not_" + name
+		}
+		args := []*expr{x, p}
+		if e.Escape != nil {
+			if e.Regexp {
+				return nil, errorf(ErrWrongType, e.Pos, "ESCAPE is only allowed with LIKE")
+			}
+			esc, err := s.bind(e.Escape, ctx)
+			if err != nil {
+				return nil, err
+			}
+			if esc.kind != eLit || esc.val.null || !esc.typ.IsString() || len([]rune(esc.val.text)) != 1 {
+				return nil, errorf(ErrWrongType, e.Pos, "ESCAPE must be a one-character string constant")
+			}
+			args = append(args, esc)
+		}
+		return s.call(e.Pos, name, args...)
 	case *ast.CaseExpr:
 		return s.bindCase(e, ctx)
 	case *ast.CastExpr:
@@ -257,11 +307,17 @@ func (s *scope) bind(e ast.Expr, ctx exprCtx) (*expr, error) {
 	case *ast.FuncCall:
 		return s.bindFunc(e, ctx)
 	case *ast.ExtractExpr:
+		name, ok := function.ExtractFunction(e.Unit)
+		if !ok {
+			return nil, errorf(ErrNotSupported, e.Pos, "EXTRACT(%s FROM ...) is not supported", e.Unit)
+		}
 		x, err := s.bind(e.X, ctx)
 		if err != nil {
 			return nil, err
 		}
-		return s.call(e.Pos, strings.ToLower(e.Unit), x)
+		return s.call(e.Pos, name, x)
+	case *ast.IntervalExpr:
+		return nil, errorf(ErrWrongType, e.Pos, "INTERVAL is only allowed in date arithmetic (d + INTERVAL n unit, DATE_ADD(d, INTERVAL n unit))")
 	case *ast.Star:
 		return nil, errorf(ErrNotSupported, e.Pos, "'*' is not allowed here")
 	case *ast.Default:
@@ -407,11 +463,7 @@ func (s *scope) call(pos ast.Pos, name string, args ...*expr) (*expr, error) {
 			}
 		}
 	}
-	fargs := make([]function.Arg, len(args))
-	for i, a := range args {
-		fargs[i] = function.Arg{Type: a.typ, Nullable: a.nullable}
-	}
-	sig, err := function.Resolve(name, fargs)
+	sig, err := function.Resolve(name, constArgs(args))
 	if err != nil {
 		return nil, funcError(pos, err)
 	}
@@ -421,7 +473,7 @@ func (s *scope) call(pos ast.Pos, name string, args ...*expr) (*expr, error) {
 			return nil, err
 		}
 	}
-	return &expr{kind: eCall, typ: sig.Result, nullable: sig.Nullable, pos: pos, name: sig.Name, args: cargs}, nil
+	return fold(&expr{kind: eCall, typ: sig.Result, nullable: sig.Nullable, pos: pos, name: sig.Name, args: cargs}), nil
 }
 
 func funcError(pos ast.Pos, err error) error {
@@ -533,19 +585,42 @@ func (s *scope) bindCase(e *ast.CaseExpr, ctx exprCtx) (*expr, error) {
 }
 
 func (s *scope) bindFunc(f *ast.FuncCall, ctx exprCtx) (*expr, error) {
+	if f.Over != nil {
+		return s.bindWindow(f, ctx)
+	}
+	if function.IsWindow(f.Name) {
+		return nil, errorf(ErrWrongType, f.Pos, "window function %s() requires an OVER clause", strings.ToLower(f.Name))
+	}
+	if len(f.Args) == 2 && !f.Star && !f.Distinct {
+		if iv, ok := f.Args[1].(*ast.IntervalExpr); ok {
+			switch strings.ToLower(f.Name) {
+			case "date_add", "adddate", "days_add":
+				return s.bindInterval(f.Pos, f.Args[0], iv, false, ctx)
+			case "date_sub", "subdate", "days_sub":
+				return s.bindInterval(f.Pos, f.Args[0], iv, true, ctx)
+			}
+		}
+	}
+	if lname := strings.ToLower(f.Name); lname == "grouping" || lname == "grouping_id" {
+		return s.bindGrouping(f, lname, ctx)
+	}
 	canon, kind, ok := function.Lookup(f.Name)
 	if !ok {
 		return nil, errorf(ErrUnknownFunction, f.Pos, "Can not found function '%s'", f.Name)
 	}
 	if kind == function.Scalar {
-		if f.Star || f.Distinct {
-			return nil, errorf(ErrWrongType, f.Pos, "%s() does not take '*' or DISTINCT", f.Name)
+		if f.Star || f.Distinct || len(f.OrderBy) > 0 {
+			return nil, errorf(ErrWrongType, f.Pos, "%s() does not take '*', DISTINCT or ORDER BY", f.Name)
 		}
 		args, err := s.bindAll(f.Args, ctx)
 		if err != nil {
 			return nil, err
 		}
-		return s.call(f.Pos, canon, args...)
+		e, err := s.call(f.Pos, canon, args...)
+		if err != nil {
+			return nil, err
+		}
+		return s.foldNow(e)
 	}
 	switch {
 	case ctx.inAgg:
@@ -556,20 +631,19 @@ func (s *scope) bindFunc(f *ast.FuncCall, ctx exprCtx) (*expr, error) {
 		return nil, errorf(ErrWrongType, f.Pos, "%s(*) is not allowed; only COUNT(*)", f.Name)
 	case !f.Star && len(f.Args) == 0:
 		return nil, errorf(ErrWrongType, f.Pos, "%s() needs an argument", f.Name)
-	case len(f.Args) > 1 && !(canon == "count" && f.Distinct):
+	case len(f.Args) > 1 && canon == "count" && !f.Distinct:
 		return nil, errorf(ErrWrongType, f.Pos, "%s takes one argument", f.Name)
+	case len(f.OrderBy) > 0 && canon != "group_concat":
+		return nil, errorf(ErrNotSupported, f.Pos, "ORDER BY inside an aggregate is only supported for GROUP_CONCAT")
 	}
 	inner := ctx
 	inner.inAgg = true
+	inner.winOK = false
 	args, err := s.bindAll(f.Args, inner)
 	if err != nil {
 		return nil, err
 	}
-	fargs := make([]function.Arg, len(args))
-	for i, a := range args {
-		fargs[i] = function.Arg{Type: a.typ, Nullable: a.nullable}
-	}
-	sig, err := function.ResolveAggregate(canon, fargs)
+	sig, err := function.ResolveAggregate(canon, constArgs(args))
 	if err != nil {
 		return nil, funcError(f.Pos, err)
 	}
@@ -578,7 +652,24 @@ func (s *scope) bindFunc(f *ast.FuncCall, ctx exprCtx) (*expr, error) {
 			return nil, err
 		}
 	}
-	return &expr{kind: eAgg, typ: sig.Result, nullable: sig.Nullable, pos: f.Pos, name: sig.Name, args: args, distinct: f.Distinct}, nil
+	out := &expr{kind: eAgg, typ: sig.Result, nullable: sig.Nullable, pos: f.Pos, name: sig.Name, args: args, distinct: f.Distinct}
+	if len(f.OrderBy) > 0 {
+		out.order = &aggOrder{}
+		for _, o := range f.OrderBy {
+			e, err := s.bind(o.Expr, inner)
+			if err != nil {
+				return nil, err
+			}
+			nullsFirst := !o.Desc
+			if o.NullsFirst != nil {
+				nullsFirst = *o.NullsFirst
+			}
+			out.order.exprs = append(out.order.exprs, e)
+			out.order.desc = append(out.order.desc, o.Desc)
+			out.order.nullsFirst = append(out.order.nullsFirst, nullsFirst)
+		}
+	}
+	return out, nil
 }
 
 // resolveType maps a written type to a types.T. In CAST, CHAR without a length is STRING, SIGNED

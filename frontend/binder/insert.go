@@ -25,8 +25,12 @@ func BindInsert(t *catalog.Table, st *ast.Insert) (*commonpb.Batch, error) {
 }
 
 func bindInsert(t *catalog.Table, st *ast.Insert, now time.Time) (*commonpb.Batch, error) {
-	if st.Select != nil {
-		return nil, errorf(ErrNotSupported, st.Select.Pos, "INSERT ... SELECT is not supported yet")
+	if st.Query != nil || st.Select != nil {
+		pos := st.Pos
+		if st.Query != nil {
+			pos = st.Query.Position()
+		}
+		return nil, errorf(ErrNotSupported, pos, "INSERT ... SELECT is bound by BindInsertSelect, not BindInsert")
 	}
 	// target[i] is the table column the i-th value of a row goes to.
 	target, err := insertTargets(t, st.Columns)

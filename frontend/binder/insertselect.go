@@ -64,13 +64,18 @@ type InsertSelect struct {
 	rows       int
 }
 
-// BindInsertSelect binds INSERT INTO t [PARTITION (...)] [(cols)] SELECT ...: the query (bound by
-// BindSelect against cat; it may read t itself) must output one column per target column (the
+// BindInsertSelect binds INSERT INTO t [PARTITION (...)] [(cols)] <query>, where the query is any
+// query expression (SELECT, a set operation, WITH ..., a parenthesised query): the query (bound
+// by BindQuery against cat; it may read t itself) must output one column per target column (the
 // listed ones, or every visible column of t). Columns not listed take their DEFAULT, as in
 // INSERT ... VALUES. Values are converted when the rows arrive (Add), strictly, with the
 // messages INSERT ... VALUES gives.
 func BindInsertSelect(cat Catalog, currentDB string, t *catalog.Table, st *ast.Insert) (*InsertSelect, error) {
-	if st.Select == nil {
+	query := st.Query
+	if query == nil && st.Select != nil {
+		query = st.Select
+	}
+	if query == nil {
 		return nil, fmt.Errorf("BUG: BindInsertSelect of an INSERT ... VALUES")
 	}
 	target, err := insertTargets(t, st.Columns)
@@ -87,12 +92,12 @@ func BindInsertSelect(cat Catalog, currentDB string, t *catalog.Table, st *ast.I
 			parts = append(parts, p.Name)
 		}
 	}
-	q, err := BindSelect(cat, currentDB, st.Select)
+	q, err := BindQuery(cat, currentDB, query)
 	if err != nil {
 		return nil, err
 	}
 	if len(q.Columns) != len(target) {
-		return nil, errorf(ErrValueCount, st.Select.Pos, "insert into cols should be corresponding to the query output")
+		return nil, errorf(ErrValueCount, query.Position(), "insert into cols should be corresponding to the query output")
 	}
 	return newInsertSelect(t, q, target, parts, st.Pos, time.Now())
 }

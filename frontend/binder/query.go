@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/compute/function"
@@ -18,6 +19,7 @@ type queryBinder struct {
 	cat Catalog
 	db  string
 	ids plan.Columns
+	now time.Time // the statement's time: now(), current_date and unix_timestamp() fold to it
 }
 
 // cteEnv is the chain of CTEs visible at a point of the query (innermost first).
@@ -271,7 +273,7 @@ func (qb *queryBinder) bindSelect(st *ast.Select, outer *qscope, env *cteEnv) (p
 			}
 			continue
 		}
-		e, err := s.bind(it.Expr, exprCtx{clause: "SELECT", aggOK: true})
+		e, err := s.bind(it.Expr, exprCtx{clause: "SELECT", aggOK: true, winOK: true})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -396,7 +398,7 @@ func (qb *queryBinder) bindSelect(st *ast.Select, outer *qscope, env *cteEnv) (p
 			}
 			idx = int(n - 1)
 		} else {
-			e, err := s.bind(o.Expr, exprCtx{clause: "ORDER BY", aggOK: true, aliasFirst: true})
+			e, err := s.bind(o.Expr, exprCtx{clause: "ORDER BY", aggOK: true, aliasFirst: true, winOK: true})
 			if err != nil {
 				return nil, nil, err
 			}
@@ -463,6 +465,9 @@ func (qb *queryBinder) bindSelect(st *ast.Select, outer *qscope, env *cteEnv) (p
 			f.Conds = append(f.Conds, pc)
 		}
 		root = f
+	}
+	if root, post, err = qb.windows(root, post); err != nil {
+		return nil, nil, err
 	}
 
 	// Project the items and the hidden ORDER BY columns.
@@ -577,8 +582,26 @@ func (qb *queryBinder) aggregate(s *scope, root plan.Node, groups []*expr, sets 
 					}
 				}
 				col := qb.ids.New("", e.typ, e.nullable)
-				agg.Aggs = append(agg.Aggs, plan.AggCall{Col: col, Name: e.name, Args: args, Distinct: e.distinct})
+				call := plan.AggCall{Col: col, Name: e.name, Args: args, Distinct: e.distinct}
+				if e.order != nil {
+					for i, o := range e.order.exprs {
+						po, lerr := lower(o)
+						if lerr != nil {
+							err = lerr
+							return e
+						}
+						call.OrderBy = append(call.OrderBy, plan.SortKey{Expr: po, Desc: e.order.desc[i], NullsFirst: e.order.nullsFirst[i]})
+					}
+				}
+				agg.Aggs = append(agg.Aggs, call)
 				r := qb.colExpr(col, e.pos)
+				subst[e.key()] = r
+				return r
+			case eGrouping:
+				var r *expr
+				if r, err = qb.groupingValue(s, e, groups, agg); err != nil {
+					return e
+				}
 				subst[e.key()] = r
 				return r
 			case eCol:
@@ -705,8 +728,13 @@ func (qb *queryBinder) bindSetOp(so *ast.SetOp, outer *qscope, env *cteEnv) (pla
 			root = distinct(root)
 		}
 	case ast.Intersect, ast.Except:
+		// ALL: number the copies of each row on both sides (row_number over a partition by
+		// every column) and match copy k with copy k: INTERSECT ALL keeps min(m, n) copies,
+		// EXCEPT ALL max(m - n, 0).
+		var lrn, rrn plan.Column
 		if so.All {
-			return nil, nil, errorf(ErrNotSupported, so.Pos, "%s ALL is not supported", so.Op)
+			l, lrn = qb.numberCopies(l, lcols)
+			r, rrn = qb.numberCopies(r, rcols)
 		}
 		j := &plan.Join{Kind: plan.SemiJoin, Left: l, Right: r}
 		if so.Op == ast.Except {
@@ -723,8 +751,17 @@ func (qb *queryBinder) bindSetOp(so *ast.SetOp, outer *qscope, env *cteEnv) (pla
 			}
 			j.On = append(j.On, pe)
 		}
-		root = distinct(j)
 		cols = lcols
+		if so.All {
+			j.On = append(j.On, plan.Call("eq", types.New(types.Boolean), false, plan.ColRef(lrn), plan.ColRef(rrn)))
+			proj := &plan.Project{Input: j}
+			for _, c := range lcols {
+				proj.Items = append(proj.Items, plan.Item{Col: c, Expr: plan.ColRef(c)})
+			}
+			root = proj
+		} else {
+			root = distinct(j)
+		}
 	}
 	outs := make([]outCol, len(cols))
 	for i, c := range cols {
@@ -762,6 +799,17 @@ func (qb *queryBinder) bindSetOp(so *ast.SetOp, outer *qscope, env *cteEnv) (pla
 	return applyLimit(root, so.Limit), outs, nil
 }
 
+// numberCopies puts over n a row_number() over a partition by every column of cols: the copies
+// of a row are numbered 1, 2, ....
+func (qb *queryBinder) numberCopies(n plan.Node, cols []plan.Column) (plan.Node, plan.Column) {
+	rn := qb.ids.New("", types.New(types.BigInt), false)
+	w := &plan.Window{Input: n, Calls: []plan.WindowCall{{Col: rn, Name: "row_number"}}}
+	for _, c := range cols {
+		w.PartitionBy = append(w.PartitionBy, plan.ColRef(c))
+	}
+	return w, rn
+}
+
 // ---- subqueries ----
 
 func (s *scope) bindSubquery(e ast.Expr, ctx exprCtx) (*expr, error) {
@@ -782,7 +830,7 @@ func (s *scope) bindSubquery(e ast.Expr, ctx exprCtx) (*expr, error) {
 			return nil, errorf(ErrWrongType, e.Pos, "Operand should contain 1 column(s)")
 		}
 		c := outs[0].col
-		return &expr{kind: eSub, typ: c.Type, nullable: true, pos: e.Pos, sub: &subq{kind: plan.SubScalar, plan: n, col: c}}, nil
+		return &expr{kind: eSub, typ: c.Type, nullable: true, pos: e.Pos, sub: &subq{kind: plan.SubScalar, plan: n, col: c, text: ast.Format(e)}}, nil
 	case *ast.ExistsExpr:
 		n, _, err := sub(e.Query)
 		if err != nil {
@@ -841,8 +889,12 @@ func lower(e *expr) (*plan.Expr, error) {
 		return &plan.Expr{Kind: plan.ExprConst, Type: e.typ, Nullable: e.val.null, Value: e.val.literal(), Text: e.val.text}, nil
 	case eAgg:
 		return nil, errorf(ErrInvalidGroupFunc, e.pos, "Invalid use of group function %s", e.name)
+	case eWin:
+		return nil, fmt.Errorf("BUG: window function %s left in an expression", e.name)
+	case eGrouping:
+		return nil, fmt.Errorf("BUG: %s left in an expression", e.name)
 	case eSub:
-		ps := &plan.Subquery{Kind: e.sub.kind, Plan: e.sub.plan, Col: e.sub.col.ID}
+		ps := &plan.Subquery{Kind: e.sub.kind, Plan: e.sub.plan, Col: e.sub.col.ID, Text: e.sub.text}
 		if len(e.args) > 0 {
 			c, err := lower(e.args[0])
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/doricdb/doric/api/planpb"
 	"github.com/doricdb/doric/compute/types"
@@ -86,7 +87,7 @@ func BindSelect(cat Catalog, currentDB string, st *ast.Select) (*Query, error) {
 // BindQuery binds a query (a SELECT or a set operation), optimises it (frontend/opt) and plans
 // it as one fragment.
 func BindQuery(cat Catalog, currentDB string, q ast.QueryExpr) (*Query, error) {
-	qb := &queryBinder{cat: cat, db: currentDB}
+	qb := &queryBinder{cat: cat, db: currentDB, now: time.Now()}
 	root, outs, err := qb.bindQuery(q, nil, nil)
 	if err != nil {
 		return nil, err

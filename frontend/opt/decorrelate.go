@@ -126,6 +126,10 @@ func mapChildren(n plan.Node, f func(plan.Node) (plan.Node, error), errp *error)
 		c := *x
 		c.Input = do(x.Input)
 		return &c
+	case *plan.AssertRows:
+		c := *x
+		c.Input = do(x.Input)
+		return &c
 	case *plan.Sort:
 		c := *x
 		c.Input = do(x.Input)
@@ -345,11 +349,13 @@ func (o *optimizer) scalarSubquery(in plan.Node, sub *plan.Subquery) (plan.Node,
 	}
 	valueCol.Nullable = true
 	if !plan.OuterCols(p).Intersects(outer) {
-		kind := plan.LeftJoin
+		// One row: a cross join. Otherwise a left join (no row: NULL) with a right side that
+		// fails the query when it has more than one row.
 		if oneRow(p) {
-			kind = plan.CrossJoin
+			return &plan.Join{Kind: plan.CrossJoin, Left: in, Right: p}, plan.ColRef(valueCol), nil
 		}
-		return &plan.Join{Kind: kind, Left: in, Right: p}, plan.ColRef(valueCol), nil
+		right := &plan.AssertRows{Input: p, Max: 1, Desc: sub.Text}
+		return &plan.Join{Kind: plan.LeftJoin, Left: in, Right: right}, plan.ColRef(valueCol), nil
 	}
 	// Correlated: Project(value) over Aggregate(no GROUP BY) over a body with correlated
 	// equalities.

@@ -10,13 +10,15 @@
 //     subquery → a cross join with its single row when uncorrelated (a left join when it is not
 //     provably one row), and when correlated by equalities below an aggregate without GROUP BY
 //     → a left join with that aggregate grouped by the correlated columns (COUNT wrapped in
-//     ifnull(…, 0)); EXISTS / IN anywhere else (under OR, in the select list) → a mark join whose
+//     ifnull(…, 0)); an uncorrelated scalar subquery that is not provably one row is a left join
+//     with a plan.AssertRows (max 1) over it, so more than one row fails the query with Doris's
+//     "Expected LE 1 to be returned by expression ..."; EXISTS / IN anywhere else (under OR, in the select list) → a mark join whose
 //     BOOLEAN mark column replaces it (three-valued for IN). Other correlated shapes (LIMIT, a
 //     correlation that is not an equality under an aggregate, ...) are ErrUnsupported.
 //  2. Predicate pushdown (pushdown.go): conjuncts move down through projections (substituted),
 //     aggregations (those on grouping columns), unions, sorts without a limit, into the outer side
-//     of outer joins and the left side of semi/anti/mark joins, and into scans (OlapScan
-//     conjuncts). A LEFT/RIGHT/FULL join under a predicate that rejects the NULLs of an inner
+//     of outer joins and the left side of semi/anti/mark joins, below windows (conjuncts over
+//     bare PARTITION BY columns only), and into scans (OlapScan conjuncts). A LEFT/RIGHT/FULL join under a predicate that rejects the NULLs of an inner
 //     side becomes an inner (or one-sided) join. ON conjuncts over one side of an outer or semi
 //     join filter that side first. TRUE conjuncts are folded away.
 //  3. Join order (joins.go): a tree of inner and cross joins is flattened into relations and
@@ -34,7 +36,10 @@
 //     RIGHT_SEMI and RIGHT_OUTER get one RF_IN_OR_BLOOM runtime filter per probe key that is a
 //     scan column reaching the join unchanged (through filters, projections, sorts without a limit,
 //     grouping columns, and the output sides of joins). Aggregation is AGG_COMPLETE; grouping
-//     sets are Project → Repeat → Aggregate. Partition pruning uses each scan's final conjuncts.
+//     sets are Project → Repeat → Aggregate; GROUP_CONCAT's ORDER BY goes into
+//     AggregateCall.order_by. A Window is a Sort by its partition keys then its order keys
+//     (skipped when its input is a Window with the same keys) and a WindowNode; runtime filters
+//     do not pass through a window. AssertRows is an AssertRowsNode. Partition pruning uses each scan's final conjuncts.
 //
 // Statistics (stats.go): row counts come from Stats (the Meta Service's tablet stats in a
 // session; missing → defaultRows). Selectivities are fixed guesses per predicate form; a column

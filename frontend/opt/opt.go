@@ -241,6 +241,9 @@ func prune(n plan.Node, need plan.ColSet) plan.Node {
 			if need[c.Col.ID] {
 				a.Aggs = append(a.Aggs, c)
 				es = append(es, c.Args...)
+				for _, k := range c.OrderBy {
+					es = append(es, k.Expr)
+				}
 			}
 		}
 		if len(a.Aggs) == 0 && len(a.GroupBy) == 0 && len(x.Aggs) > 0 {
@@ -273,6 +276,10 @@ func prune(n plan.Node, need plan.ColSet) plan.Node {
 		l := *x
 		l.Input = prune(x.Input, need)
 		return &l
+	case *plan.AssertRows:
+		a := *x
+		a.Input = prune(x.Input, need)
+		return &a
 	case *plan.Union:
 		u := *x
 		u.Inputs = make([]plan.Node, len(x.Inputs))

@@ -243,7 +243,13 @@ func (p *physical) build(n plan.Node) (*pnode, error) {
 		}
 		return p.node(&planpb.PlanNode{Node: &planpb.PlanNode_Union{Union: &planpb.UnionNode{}}}, cols, rows, children...), nil
 	case *plan.Window:
-		return nil, unsupported("window functions")
+		return p.window(x, rows)
+	case *plan.AssertRows:
+		in, err := p.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return p.node(&planpb.PlanNode{Node: &planpb.PlanNode_AssertRows{AssertRows: &planpb.AssertRowsNode{MaxRows: x.Max, Description: x.Desc}}}, in.cols, rows, in), nil
 	}
 	return nil, bug("logical node %T", n)
 }
@@ -495,8 +501,8 @@ func (p *physical) aggregate(x *plan.Aggregate, rows float64) (*pnode, error) {
 			Kind: &planpb.Expr_Column{Column: &planpb.ColumnRef{Index: int32(len(proj.Exprs))}}})
 		cols = append(cols, x.GroupingID.ID)
 		for _, a := range x.Aggs {
-			call := &planpb.AggregateCall{Name: a.Name, Distinct: a.Distinct, Type: a.Col.Type.Proto()}
-			if call.Args, err = p.exprs(a.Args, lay); err != nil {
+			call, err := p.aggCall(a, lay)
+			if err != nil {
 				return nil, err
 			}
 			agg.Aggregates = append(agg.Aggregates, call)
@@ -518,8 +524,8 @@ func (p *physical) aggregate(x *plan.Aggregate, rows float64) (*pnode, error) {
 		}
 	}
 	for _, a := range x.Aggs {
-		call := &planpb.AggregateCall{Name: a.Name, Distinct: a.Distinct, Type: a.Col.Type.Proto()}
-		if call.Args, err = p.exprs(a.Args, lay); err != nil {
+		call, err := p.aggCall(a, lay)
+		if err != nil {
 			return nil, err
 		}
 		agg.Aggregates = append(agg.Aggregates, call)
@@ -528,4 +534,86 @@ func (p *physical) aggregate(x *plan.Aggregate, rows float64) (*pnode, error) {
 	pn := p.node(&planpb.PlanNode{Node: &planpb.PlanNode_Aggregate{Aggregate: agg}}, cols, rows, in)
 	pn.origins = origins
 	return pn, nil
+}
+
+// aggCall renders an aggregate call over an input whose layout is lay.
+func (p *physical) aggCall(a plan.AggCall, lay map[plan.ColumnID]int) (*planpb.AggregateCall, error) {
+	call := &planpb.AggregateCall{Name: a.Name, Distinct: a.Distinct, Type: a.Col.Type.Proto()}
+	var err error
+	if call.Args, err = p.exprs(a.Args, lay); err != nil {
+		return nil, err
+	}
+	for _, k := range a.OrderBy {
+		e, err := p.expr(k.Expr, lay)
+		if err != nil {
+			return nil, err
+		}
+		call.OrderBy = append(call.OrderBy, &planpb.SortKey{Expr: e, Descending: k.Desc, NullsFirst: k.NullsFirst})
+	}
+	return call, nil
+}
+
+// window plans a Window as a sort by its partition then order keys (unless its input is a
+// Window with the same keys, whose output is already in that order) and a WindowNode.
+func (p *physical) window(x *plan.Window, rows float64) (*pnode, error) {
+	in, err := p.build(x.Input)
+	if err != nil {
+		return nil, err
+	}
+	lay := in.layout()
+	var keys []*planpb.SortKey
+	for _, e := range x.PartitionBy {
+		pe, err := p.expr(e, lay)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, &planpb.SortKey{Expr: pe, NullsFirst: true})
+	}
+	var order []*planpb.SortKey
+	for _, k := range x.OrderBy {
+		pe, err := p.expr(k.Expr, lay)
+		if err != nil {
+			return nil, err
+		}
+		order = append(order, &planpb.SortKey{Expr: pe, Descending: k.Desc, NullsFirst: k.NullsFirst})
+	}
+	keys = append(keys, order...)
+	child := in
+	if below, ok := x.Input.(*plan.Window); (!ok || !sameWindowKeys(below, x)) && len(keys) > 0 {
+		child = p.node(&planpb.PlanNode{Node: &planpb.PlanNode_Sort{Sort: &planpb.SortNode{Keys: keys}}}, in.cols, p.o.estimate(x.Input).rows, in)
+	}
+	wn := &planpb.WindowNode{OrderBy: order, Frame: x.Frame}
+	for _, k := range keys[:len(x.PartitionBy)] {
+		wn.PartitionBy = append(wn.PartitionBy, k.Expr)
+	}
+	cols := append([]plan.ColumnID(nil), in.cols...)
+	for _, c := range x.Calls {
+		args, err := p.exprs(c.Args, lay)
+		if err != nil {
+			return nil, err
+		}
+		wn.Calls = append(wn.Calls, &planpb.WindowCall{Name: c.Name, Args: args, Type: c.Col.Type.Proto()})
+		cols = append(cols, c.Col.ID)
+	}
+	// No origins: a runtime filter below a window would change the rows it computes over.
+	return p.node(&planpb.PlanNode{Node: &planpb.PlanNode_Window{Window: wn}}, cols, rows, child), nil
+}
+
+// sameWindowKeys reports whether two windows partition and order their rows alike.
+func sameWindowKeys(a, b *plan.Window) bool {
+	if len(a.PartitionBy) != len(b.PartitionBy) || len(a.OrderBy) != len(b.OrderBy) {
+		return false
+	}
+	for i := range a.PartitionBy {
+		if a.PartitionBy[i].Key() != b.PartitionBy[i].Key() {
+			return false
+		}
+	}
+	for i, k := range a.OrderBy {
+		o := b.OrderBy[i]
+		if k.Expr.Key() != o.Expr.Key() || k.Desc != o.Desc || k.NullsFirst != o.NullsFirst {
+			return false
+		}
+	}
+	return true
 }

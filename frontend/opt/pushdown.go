@@ -94,8 +94,31 @@ func (o *optimizer) push(n plan.Node, preds []*plan.Expr) (plan.Node, error) {
 			s.Input = in
 			return &s, nil
 		}
+	case *plan.Window:
+		// A conjunct over partition columns keeps or drops whole partitions: it may go below.
+		part := plan.ColSet{}
+		for _, e := range x.PartitionBy {
+			if e.IsColumn() {
+				part[e.Col] = true
+			}
+		}
+		var down, keep []*plan.Expr
+		for _, p := range preds {
+			if cs := p.Cols(nil); len(cs) > 0 && cs.SubsetOf(part) && !p.HasSubquery() {
+				down = append(down, p)
+			} else {
+				keep = append(keep, p)
+			}
+		}
+		in, err := o.push(x.Input, down)
+		if err != nil {
+			return nil, err
+		}
+		w := *x
+		w.Input = in
+		return filter(&w, keep), nil
 	}
-	// Sort with a limit, Limit, Window, Values: optimise below, filter above.
+	// Sort with a limit, Limit, Values: optimise below, filter above.
 	var err error
 	out := mapChildren(n, func(c plan.Node) (plan.Node, error) { return o.push(c, nil) }, &err)
 	if err != nil {

@@ -133,6 +133,9 @@ func (o *optimizer) estimate1(n plan.Node) *est {
 		return in
 	case *plan.Window:
 		return o.estimate(x.Input)
+	case *plan.AssertRows:
+		in := o.estimate(x.Input)
+		return &est{rows: math.Min(in.rows, float64(x.Max)), dom: in.dom}
 	case *plan.Union:
 		rows := 0.0
 		for _, in := range x.Inputs {

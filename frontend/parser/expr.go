@@ -134,7 +134,7 @@ func (p *parser) predicate() ast.Expr {
 			p.next()
 			// x op ANY|SOME|ALL (query); any(...) that is not a subquery is a function call.
 			if q := p.peek(); (isWord(q, "ANY") || isWord(q, "SOME") || isWord(q, "ALL")) && p.peekN(1).kind == tOp &&
-				p.peekN(1).text == "(" && (isQueryStart(p.peekN(2)) || p.peekN(2).kind == tOp && p.peekN(2).text == "(") {
+				p.peekN(1).text == "(" && p.queryAfterParens(2) {
 				p.next()
 				p.next()
 				sub := p.query()

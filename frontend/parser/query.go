@@ -23,6 +23,18 @@ import (
 // isQueryStart reports whether t starts a query that is not parenthesised: SELECT or WITH.
 func isQueryStart(t token) bool { return isWord(t, "SELECT") || isWord(t, "WITH") }
 
+// queryAfterParens reports whether the tokens from the n-th ahead on are a query, possibly in
+// parentheses: `(SELECT`, `((SELECT`, ... — and not a parenthesised expression such as `(a % b)`.
+func (p *parser) queryAfterParens(n int) bool {
+	for {
+		t := p.peekN(n)
+		if t.kind != tOp || t.text != "(" { // the EOF token ends it too
+			return isQueryStart(t)
+		}
+		n++
+	}
+}
+
 // setOpKeyword reports whether t is UNION, INTERSECT, EXCEPT or MINUS.
 func setOpKeyword(t token) bool {
 	return isWord(t, "UNION") || isWord(t, "INTERSECT") || isWord(t, "EXCEPT") || isWord(t, "MINUS")

@@ -23,6 +23,7 @@
 //   - Window: its input's columns then one per function.
 //   - Sort (with Limit > 0 a top-N), Limit: their input's columns.
 //   - Union: Cols; Inputs[i] supplies InputCols[i] (UNION ALL; DISTINCT is an Aggregate above).
+//   - AssertRows: its input's columns; the query fails when there are more than Max rows.
 //
 // Expressions (Expr) are typed: every call is resolved through compute/function and every
 // implicit conversion is an explicit "cast" call. Subquery expressions (ExprSubquery) carry a

@@ -70,6 +70,7 @@ type Subquery struct {
 	Plan Node
 	Col  ColumnID // SubScalar, SubIn: the subquery's output column
 	Cond *Expr    // SubIn: the comparison of the probe value with Col
+	Text string   // the subquery as written (error messages)
 }
 
 // ColRef is a reference to c.
@@ -361,6 +362,7 @@ type AggCall struct {
 	Name     string
 	Args     []*Expr
 	Distinct bool
+	OrderBy  []SortKey // GROUP_CONCAT(... ORDER BY ...): the order of the values
 }
 
 // Aggregate groups its input.
@@ -409,6 +411,14 @@ type Limit struct {
 	Input  Node
 	Offset int64
 	Count  int64
+}
+
+// AssertRows passes its input through and fails the query when it has more than Max rows
+// (with Doris's message, naming Desc).
+type AssertRows struct {
+	Input Node
+	Max   int64
+	Desc  string
 }
 
 // Union concatenates its inputs (UNION ALL).
@@ -472,20 +482,22 @@ func (n *Window) Columns() []Column {
 	}
 	return out
 }
-func (n *Sort) Columns() []Column  { return n.Input.Columns() }
-func (n *Limit) Columns() []Column { return n.Input.Columns() }
-func (n *Union) Columns() []Column { return n.Cols }
+func (n *Sort) Columns() []Column       { return n.Input.Columns() }
+func (n *Limit) Columns() []Column      { return n.Input.Columns() }
+func (n *Union) Columns() []Column      { return n.Cols }
+func (n *AssertRows) Columns() []Column { return n.Input.Columns() }
 
-func (n *Scan) Children() []Node      { return nil }
-func (n *Values) Children() []Node    { return nil }
-func (n *Filter) Children() []Node    { return []Node{n.Input} }
-func (n *Project) Children() []Node   { return []Node{n.Input} }
-func (n *Join) Children() []Node      { return []Node{n.Left, n.Right} }
-func (n *Aggregate) Children() []Node { return []Node{n.Input} }
-func (n *Window) Children() []Node    { return []Node{n.Input} }
-func (n *Sort) Children() []Node      { return []Node{n.Input} }
-func (n *Limit) Children() []Node     { return []Node{n.Input} }
-func (n *Union) Children() []Node     { return n.Inputs }
+func (n *Scan) Children() []Node       { return nil }
+func (n *Values) Children() []Node     { return nil }
+func (n *Filter) Children() []Node     { return []Node{n.Input} }
+func (n *Project) Children() []Node    { return []Node{n.Input} }
+func (n *Join) Children() []Node       { return []Node{n.Left, n.Right} }
+func (n *Aggregate) Children() []Node  { return []Node{n.Input} }
+func (n *Window) Children() []Node     { return []Node{n.Input} }
+func (n *Sort) Children() []Node       { return []Node{n.Input} }
+func (n *Limit) Children() []Node      { return []Node{n.Input} }
+func (n *Union) Children() []Node      { return n.Inputs }
+func (n *AssertRows) Children() []Node { return []Node{n.Input} }
 
 // Exprs calls f on every expression a node evaluates itself (not its children's).
 func Exprs(n Node, f func(*Expr)) {
@@ -513,6 +525,9 @@ func Exprs(n Node, f func(*Expr)) {
 		for _, a := range n.Aggs {
 			for _, e := range a.Args {
 				f(e)
+			}
+			for _, k := range a.OrderBy {
+				f(k.Expr)
 			}
 		}
 	case *Window:

@@ -72,7 +72,11 @@ func (s *Session) insertSelect(ctx context.Context, st *ast.Insert) (*mysql.Resu
 	if err != nil {
 		return nil, err
 	}
-	s.substitute(st.Select)
+	if st.Query != nil {
+		s.substituteQuery(st.Query)
+	} else {
+		s.substitute(st.Select)
+	}
 	p, err := binder.BindInsertSelect(binderCatalog{s.shared.Catalog}, s.db, t, st)
 	if err != nil {
 		return nil, err

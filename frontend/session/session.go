@@ -111,7 +111,7 @@ func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result,
 			ctx, cancel = context.WithTimeout(ctx, d)
 			defer cancel()
 		}
-		if st.Select != nil {
+		if st.Select != nil || st.Query != nil {
 			return s.insertSelect(ctx, st)
 		}
 		return s.insert(ctx, st)
@@ -231,9 +231,7 @@ type binderCatalog struct{ c *catalog.Catalog }
 func (b binderCatalog) Database(name string) (*catalog.Database, bool) { return b.c.Database(name) }
 
 func (s *Session) query(ctx context.Context, st ast.QueryExpr) (*mysql.Result, error) {
-	if sel, ok := st.(*ast.Select); ok {
-		s.substitute(sel)
-	}
+	s.substituteQuery(st)
 	q, err := binder.BindQuery(s.statsCatalog(ctx), s.db, st)
 	if err != nil {
 		return nil, err
@@ -444,9 +442,7 @@ func (s *Session) explain(st *ast.Explain) (*mysql.Result, error) {
 	if !isQuery {
 		return nil, fmt.Errorf("EXPLAIN supports queries only")
 	}
-	if sel, ok := qe.(*ast.Select); ok {
-		s.substitute(sel)
-	}
+	s.substituteQuery(qe)
 	q, err := binder.BindQuery(s.statsCatalog(context.Background()), s.db, qe)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,17 @@ func (s *Session) substitute(st *ast.Select) {
 	st.Having = s.subst(st.Having)
 }
 
+// substituteQuery is substitute on every SELECT block of a query's set operations.
+func (s *Session) substituteQuery(q ast.QueryExpr) {
+	switch q := q.(type) {
+	case *ast.Select:
+		s.substitute(q)
+	case *ast.SetOp:
+		s.substituteQuery(q.Left)
+		s.substituteQuery(q.Right)
+	}
+}
+
 func (s *Session) connFunc(f *ast.FuncCall) (*ast.Literal, bool) {
 	if len(f.Args) != 0 || f.Star {
 		return nil, false
