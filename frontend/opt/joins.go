@@ -1,6 +1,7 @@
 package opt
 
 import (
+	"math"
 	"math/bits"
 
 	"github.com/doricdb/doric/frontend/plan"
@@ -122,6 +123,7 @@ func (o *optimizer) reorder(j *plan.Join, preds []*plan.Expr) (plan.Node, error)
 		}
 		g.rels[i].node = n
 	}
+	o.classDomains(g)
 	var root plan.Node
 	if len(leaves) <= maxDPRelations {
 		root = o.dp(g)
@@ -305,4 +307,34 @@ func (o *optimizer) greedy(g *graph) plan.Node {
 		comps = append(comps[:bj], comps[bj+1:]...)
 	}
 	return comps[0].p.node
+}
+
+// classDomains records, for every column of an equivalence class of join equalities, the smallest
+// domain any member has in its relation (a unique key's row count): the columns of a class are
+// joined to that key, so they are taken to have no more distinct values than it — the
+// foreign-key inference that makes c_nationkey = s_nationkey, both joined to nation's 25-row key,
+// a join of 1/25 of the pairs and not 1/max(rows).
+func (o *optimizer) classDomains(g *graph) {
+	for _, c := range g.classes {
+		d := math.Inf(1)
+		for i, col := range c.cols {
+			col = stripCast(col)
+			if !col.IsColumn() {
+				continue
+			}
+			if v, ok := o.estimate(g.rels[c.rel[i]].node).dom[col.Col]; ok {
+				d = math.Min(d, v)
+			}
+		}
+		if math.IsInf(d, 1) {
+			continue
+		}
+		for _, col := range c.cols {
+			if col = stripCast(col); col.IsColumn() {
+				if old, ok := o.classDom[col.Col]; !ok || d < old {
+					o.classDom[col.Col] = d
+				}
+			}
+		}
+	}
 }

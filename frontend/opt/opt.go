@@ -48,12 +48,15 @@ type optimizer struct {
 	stats Stats
 	opts  Options
 	ests  map[plan.Node]*est
+	// classDom bounds the distinct values of a column by the smallest known domain in its
+	// equivalence class of join equalities (see classDomains).
+	classDom map[plan.ColumnID]float64
 }
 
 // Build optimises a bound query and plans it as one fragment whose root outputs exactly out, in
 // order. ids is the query's column allocator (new columns continue its numbering).
 func Build(root plan.Node, out []plan.Column, ids *plan.Columns, opts Options) (*Result, error) {
-	o := &optimizer{ids: ids, stats: opts.Stats, opts: opts, ests: map[plan.Node]*est{}}
+	o := &optimizer{ids: ids, stats: opts.Stats, opts: opts, ests: map[plan.Node]*est{}, classDom: map[plan.ColumnID]float64{}}
 	n, err := o.Optimize(root)
 	if err != nil {
 		return nil, err

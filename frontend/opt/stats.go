@@ -84,7 +84,7 @@ func (o *optimizer) estimate1(n plan.Node) *est {
 			dom[k] = v
 		}
 		both := &est{dom: dom}
-		inner := l.rows * r.rows * joinSelectivity(x.On, l, r, both)
+		inner := l.rows * r.rows * o.joinSelectivity(x.On, l, r, both)
 		switch x.Kind {
 		case plan.SemiJoin:
 			return &est{rows: math.Min(l.rows, inner) * 0.8, dom: l.dom}
@@ -149,12 +149,12 @@ func (o *optimizer) estimate1(n plan.Node) *est {
 // joinSelectivity is the fraction of pairs of l and r that satisfy on: an equality with a unique
 // column matches 1/domain of the pairs; another equality 1/max(rows); the most selective
 // equality counts (keys of one relation are correlated); other conditions halve.
-func joinSelectivity(on []*plan.Expr, l, r, both *est) float64 {
+func (o *optimizer) joinSelectivity(on []*plan.Expr, l, r, both *est) float64 {
 	sel := 1.0
 	eqSel := 1.0
 	for _, c := range on {
 		if c.Kind == plan.ExprCall && (c.Name == "eq" || c.Name == "eq_for_null") && len(c.Args) == 2 {
-			d := math.Max(domain(c.Args[0], both), domain(c.Args[1], both))
+			d := math.Max(o.domain(c.Args[0], both), o.domain(c.Args[1], both))
 			if d == 0 {
 				d = math.Max(math.Max(l.rows, r.rows), 1)
 			}
@@ -166,14 +166,37 @@ func joinSelectivity(on []*plan.Expr, l, r, both *est) float64 {
 	return sel * eqSel
 }
 
-func domain(e *plan.Expr, s *est) float64 {
-	if e.Kind == plan.ExprCall && e.Name == "cast" {
-		e = e.Args[0]
+// domain is the number of distinct values of e: its domain in s, bounded by its equivalence
+// class's (0: unknown).
+func (o *optimizer) domain(e *plan.Expr, s *est) float64 {
+	e = stripCast(e)
+	if !e.IsColumn() {
+		return 0
 	}
-	if e.IsColumn() && s != nil {
+	d := 0.0
+	if s != nil {
+		d = s.dom[e.Col]
+	}
+	if c, ok := o.classDom[e.Col]; ok && (d == 0 || c < d) {
+		d = c
+	}
+	return d
+}
+
+// baseDomain is e's domain in s alone (0: unknown).
+func baseDomain(e *plan.Expr, s *est) float64 {
+	if e = stripCast(e); e.IsColumn() && s != nil {
 		return s.dom[e.Col]
 	}
 	return 0
+}
+
+// stripCast is e without a cast around it.
+func stripCast(e *plan.Expr) *plan.Expr {
+	if e.Kind == plan.ExprCall && e.Name == "cast" && len(e.Args) > 0 {
+		return e.Args[0]
+	}
+	return e
 }
 
 // selectivity estimates the fraction of rows satisfying every conjunct.
@@ -205,7 +228,7 @@ func selectivity1(c *plan.Expr, in *est) float64 {
 		return 1 - selectivity1(c.Args[0], in)
 	case "eq", "eq_for_null":
 		if c.Args[0].IsConst() || c.Args[1].IsConst() {
-			d := math.Max(domain(c.Args[0], in), domain(c.Args[1], in))
+			d := math.Max(baseDomain(c.Args[0], in), baseDomain(c.Args[1], in))
 			if d > 0 {
 				return 1 / d
 			}
