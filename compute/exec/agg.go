@@ -30,6 +30,14 @@ type hashAgg struct {
 	pos      int
 	consumed bool
 	acct     account // the hash table, keys and states (memory.go)
+
+	// Streaming pre-aggregation (a grouped AGG_PARTIAL under a final aggregate, twoPhaseAgg):
+	// once streamAfter input rows made more than half as many groups, folding them saves the
+	// final aggregate little, so the operator outputs the groups it has and then passes every
+	// further batch on as one state per row (passBatch).
+	streamAfter int64 // 0: never
+	rowsIn      int64
+	passing     bool
 }
 
 func newAggregate(child Operator, n *planpb.AggregateNode, batchSize int) (Operator, error) {
@@ -42,11 +50,11 @@ func newAggregate(child Operator, n *planpb.AggregateNode, batchSize int) (Opera
 		a.groupBy = append(a.groupBy, e)
 		a.types = append(a.types, e.Type())
 	}
-	for _, c := range n.GetAggregates() {
-		agg, err := expr.CompileAggregatePhase(c, child.Types(), n.GetMode())
-		if err != nil {
-			return nil, err
-		}
+	aggs, err := expr.CompileAggregates(n.GetAggregates(), child.Types(), n.GetMode())
+	if err != nil {
+		return nil, err
+	}
+	for _, agg := range aggs {
 		a.aggs = append(a.aggs, agg)
 		a.types = append(a.types, agg.Type())
 	}
@@ -101,6 +109,9 @@ func (a *hashAgg) Next(ctx context.Context) (*vector.Batch, error) {
 		a.consumed = true
 	}
 	if a.pos >= a.out.N {
+		if a.passing {
+			return a.passNext(ctx)
+		}
 		return nil, nil
 	}
 	hi := min(a.out.N, a.pos+a.batchSize)
@@ -125,6 +136,11 @@ func (a *hashAgg) consume(ctx context.Context) error {
 		if err := a.add(b); err != nil {
 			return err
 		}
+		a.rowsIn += int64(b.Len())
+		if a.streamAfter > 0 && a.rowsIn >= a.streamAfter && 2*int64(a.ngroups) > a.rowsIn {
+			a.passing = true
+			break
+		}
 	}
 	cols := append([]*vector.Vector(nil), a.table.keys...)
 	for k, s := range a.states {
@@ -136,6 +152,63 @@ func (a *hashAgg) consume(ctx context.Context) error {
 	}
 	a.out = vector.NewBatch(cols, a.ngroups)
 	return nil
+}
+
+// passNext passes the next input batch on as intermediate states, one group per row.
+func (a *hashAgg) passNext(ctx context.Context) (*vector.Batch, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b, err := a.child.Next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		if b.Len() > 0 {
+			return a.passBatch(b)
+		}
+	}
+}
+
+// passBatch is one batch as AGG_PARTIAL output with a group per row: the keys copied (strings
+// too: the input's buffers may be reused), each aggregate folded into fresh states.
+func (a *hashAgg) passBatch(b *vector.Batch) (*vector.Batch, error) {
+	rows := b.Rows(nil)
+	n := len(rows)
+	cols := make([]*vector.Vector, 0, len(a.types))
+	var arena []byte
+	for _, g := range a.groupBy {
+		v, err := g.Eval(b)
+		if err != nil {
+			return nil, err
+		}
+		k := v.Gather(rows)
+		for i, s := range k.Bytes {
+			if s != nil {
+				arena = append(arena, s...)
+				k.Bytes[i] = arena[len(arena)-len(s) : len(arena) : len(arena)]
+			}
+		}
+		cols = append(cols, k)
+	}
+	gids := vector.Identity(nil, n)
+	for _, agg := range a.aggs {
+		st := agg.NewState()
+		st.Grow(n)
+		args, err := agg.EvalArgs(b)
+		if err != nil {
+			return nil, err
+		}
+		if err := agg.Fold(st, args, rows, gids); err != nil {
+			return nil, err
+		}
+		v, err := agg.Output(st)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, v)
+	}
+	return vector.NewBatch(cols, n), nil
 }
 
 func (a *hashAgg) add(b *vector.Batch) error {

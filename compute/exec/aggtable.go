@@ -24,6 +24,8 @@ type groupTable struct {
 	// a mask of its NULL columns, stride len(specs)+1, and hashes are of the words. The first
 	// batch with a longer string turns the table generic for good (toGeneric rehashes).
 	mode   uint8
+	direct []int32  // modeDirect: group id + 1 by the tuple's codes (findDirect)
+	idx    []int32  // per batch: the rows' direct codes
 	packed []uint64 // by group
 	rowKey []uint64 // per batch: the rows' packed keys
 
@@ -48,6 +50,19 @@ func newGroupTable(ts []types.T) *groupTable {
 // new tuples; it returns the rows that made new groups (in group id order). The caller appends
 // their keys (appendKeys) before the next find.
 func (t *groupTable) find(keyv []*vector.Vector, rows []int32, gids []int32, fresh []int32) []int32 {
+	if t.mode == modeUndecided || t.mode == modeDirect {
+		if t.findDirect(keyv, rows, gids) {
+			t.mode = modeDirect
+			return append(fresh, t.first...)
+		}
+		if t.mode == modeDirect {
+			t.leaveDirect()
+		}
+	}
+	if t.mode != modeGeneric && len(keyv) == 1 && t.specs[0].phys == types.PhysInt64 && keyv[0].Nulls == nil {
+		t.mode = modePacked
+		return t.findInt64(keyv[0].Int64, rows, gids, fresh)
+	}
 	if t.mode != modeGeneric && len(keyv) <= maxPacked {
 		if t.pack(keyv, rows) {
 			t.mode = modePacked
@@ -102,10 +117,89 @@ func (t *groupTable) find(keyv []*vector.Vector, rows []int32, gids []int32, fre
 
 const (
 	modeUndecided uint8 = iota
+	modeDirect
 	modePacked
 	modeGeneric
-	maxPacked = 4 // key columns
+	maxPacked  = 4   // key columns
+	maxDirect  = 2   // key columns
+	directCard = 258 // codes of a one-byte string column: NULL, '', then the 256 bytes
 )
+
+// findDirect is find for one or two string key columns whose values are NULL or at most one
+// byte long (flags such as TPC-H's l_returnflag): a tuple's codes index a table of group ids
+// directly, with no hashing. It returns false, having changed nothing, for other batches. The new
+// groups' rows are left in first.
+func (t *groupTable) findDirect(keyv []*vector.Vector, rows []int32, gids []int32) bool {
+	if len(keyv) > maxDirect {
+		return false
+	}
+	for _, sp := range t.specs {
+		if sp.phys != types.PhysBytes {
+			return false
+		}
+	}
+	if cap(t.idx) < len(rows) {
+		t.idx = make([]int32, max(len(rows), 1024))
+	}
+	idx := t.idx[:len(rows)]
+	clear(idx)
+	for c, v := range keyv {
+		bs, trim, nulls := v.Bytes, t.specs[c].trim, v.Nulls
+		for k, i := range rows {
+			b := bs[i]
+			if trim && len(b) > 0 && b[len(b)-1] == ' ' {
+				b = trimSpaces(b)
+			}
+			var code int32
+			switch {
+			case nulls != nil && nulls.Get(int(i)):
+			case len(b) == 0:
+				code = 1
+			case len(b) == 1:
+				code = 2 + int32(b[0])
+			default:
+				return false
+			}
+			idx[k] = idx[k]*directCard + code
+		}
+	}
+	if t.direct == nil {
+		size := directCard
+		if len(keyv) == 2 {
+			size *= directCard
+		}
+		t.direct = make([]int32, size) // group id + 1; 0: none
+	}
+	t.first = t.first[:0]
+	for k, x := range idx {
+		g := t.direct[x] - 1
+		if g < 0 {
+			g = int32(t.n)
+			t.n++
+			t.direct[x] = g + 1
+			t.first = append(t.first, rows[k])
+		}
+		gids[k] = g
+	}
+	return true
+}
+
+// leaveDirect turns a direct table into a packed one (every one-byte key packs).
+func (t *groupTable) leaveDirect() {
+	t.mode, t.direct = modePacked, nil
+	rows := vector.Identity(nil, t.n)
+	if !t.pack(t.keys, rows) {
+		t.toGeneric()
+		return
+	}
+	w := len(t.specs) + 1
+	t.packed = append(t.packed[:0], t.rowKey[:w*t.n]...)
+	t.hashes = t.hashes[:0]
+	for g := range t.n {
+		t.hashes = append(t.hashes, packedHash(t.packed[g*w:g*w+w]))
+	}
+	t.rehash()
+}
 
 // pack computes the packed keys of rows into rowKey; false when some value does not fit a word.
 func (t *groupTable) pack(keyv []*vector.Vector, rows []int32) bool {
@@ -214,6 +308,45 @@ func (t *groupTable) findPacked(rows []int32, gids []int32, fresh []int32) []int
 	return fresh
 }
 
+// findInt64 is findPacked for one int64 key without NULLs: the packed key is (x, 0), read in
+// place.
+func (t *groupTable) findInt64(xs []int64, rows []int32, gids []int32, fresh []int32) []int32 {
+	prev, prevG := int64(0), int32(-1)
+	for k, i := range rows {
+		x := xs[i]
+		if prevG >= 0 && x == prev {
+			gids[k] = prevG
+			continue
+		}
+		hv := fmix64(uint64(x)) // packedHash of (x, 0)
+		mask := len(t.slots) - 1
+		pos := int(hv) & mask
+		for {
+			s := t.slots[pos]
+			if s == 0 {
+				g := int32(t.n)
+				t.n++
+				t.slots[pos] = g + 1
+				t.hashes = append(t.hashes, hv)
+				t.packed = append(t.packed, uint64(x), 0)
+				fresh = append(fresh, i)
+				gids[k] = g
+				if 2*t.n > len(t.slots) {
+					t.grow()
+				}
+				break
+			}
+			if g := int(s - 1); t.packed[2*g] == uint64(x) && t.packed[2*g+1] == 0 {
+				gids[k] = int32(g)
+				break
+			}
+			pos = (pos + 1) & mask
+		}
+		prev, prevG = x, gids[k]
+	}
+	return fresh
+}
+
 // findPacked1 is findPacked for one key column.
 func (t *groupTable) findPacked1(rows []int32, gids []int32, fresh []int32) []int32 {
 	rk := t.rowKey
@@ -271,8 +404,7 @@ func (t *groupTable) toGeneric() {
 		t.hs.hashColumn(t.specs[c], v, rows, h)
 	}
 	t.hashes = h
-	clear(t.slots)
-	t.grow()
+	t.rehash()
 }
 
 // equal reports whether row i of keyv equals the keys of group g (groups from n0 on were made
@@ -297,8 +429,20 @@ func (t *groupTable) equal(keyv []*vector.Vector, i int32, g, n0 int) bool {
 	return true
 }
 
-func (t *groupTable) grow() {
-	slots := make([]int32, 2*len(t.slots))
+// grow doubles the slots.
+func (t *groupTable) grow() { t.rehashTo(2 * len(t.slots)) }
+
+// rehash rebuilds the slots from hashes, at least twice as many as groups.
+func (t *groupTable) rehash() {
+	size := 64
+	for size < 2*t.n+2 {
+		size *= 2
+	}
+	t.rehashTo(size)
+}
+
+func (t *groupTable) rehashTo(size int) {
+	slots := make([]int32, size)
 	mask := len(slots) - 1
 	for g, hv := range t.hashes {
 		pos := int(hv) & mask
@@ -335,6 +479,3 @@ func (t *groupTable) copyBytes(b []byte) []byte {
 	t.arena = append(t.arena, b...)
 	return t.arena[n:len(t.arena):len(t.arena)]
 }
-
-// bytes is the memory of the table itself (slots and hashes).
-func (t *groupTable) bytes() int64 { return int64(len(t.slots))*4 + int64(cap(t.hashes))*8 }

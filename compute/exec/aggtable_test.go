@@ -29,9 +29,9 @@ func TestGroupTableMatchesKeyEncoding(t *testing.T) {
 		for range 1 + r.IntN(6) {
 			n := 1 + r.IntN(2000)
 			keyv := make([]*vector.Vector, len(ts))
-			nulls, long := r.IntN(2) == 0, r.IntN(4) == 0
+			nulls, long, short := r.IntN(2) == 0, r.IntN(4) == 0, r.IntN(2) == 0
 			for c, ty := range ts {
-				keyv[c] = randomKeys(r, ty, n, card, nulls, long)
+				keyv[c] = randomKeys(r, ty, n, card, nulls, long, short)
 			}
 			rows := vector.Identity(nil, n)
 			if r.IntN(2) == 0 {
@@ -66,7 +66,7 @@ func TestGroupTableMatchesKeyEncoding(t *testing.T) {
 	}
 }
 
-func randomKeys(r *rand.Rand, t types.T, n, card int, nulls, long bool) *vector.Vector {
+func randomKeys(r *rand.Rand, t types.T, n, card int, nulls, long, short bool) *vector.Vector {
 	v := vector.New(t, n)
 	for i := range n {
 		x := r.IntN(card)
@@ -92,6 +92,9 @@ func randomKeys(r *rand.Rand, t types.T, n, card int, nulls, long bool) *vector.
 			}
 		default:
 			s := []byte{byte('a' + x%26), byte('a' + x/26%26)}
+			if short { // one byte or none: the direct table
+				s = s[:x%2]
+			}
 			if r.IntN(2) == 0 {
 				s = append(s, ' ')
 			}

@@ -12,8 +12,8 @@
 //     (filter, limit); project shares input columns it passes through.
 //
 // Operators: OlapScan (tablet rows through a TabletSource, with conjuncts and runtime filters),
-// Filter, Project, Aggregate (hash aggregation; AGG_COMPLETE), Sort (stable, with top-N when it
-// has a limit), Limit, Values, HashJoin and NestedLoopJoin (children: left = probe, right =
+// Filter, Project, Aggregate (hash aggregation: AGG_COMPLETE, AGG_PARTIAL, AGG_FINAL), Sort
+// (stable, with top-N when it has a limit), Limit, Values, HashJoin and NestedLoopJoin (children: left = probe, right =
 // build), Union (n children), Repeat (grouping sets), Window. Build checks each node's number of
 // children; BuildOn builds one node over operators the caller made.
 //
@@ -21,15 +21,32 @@
 // Build splits the plan into parts. A scan's ranges are cut into up to N contiguous chunks, one
 // scan each; filter, project and repeat run per part; joins that output nothing from the build
 // side after the probe (inner, left outer/semi/anti, null-aware anti, mark) probe per part
-// against one build side built once and shared read-only; grouped aggregates get their input
-// through a hash-partitioning local exchange (equal group keys meet in one of N aggregations);
-// sorts (and top-N) run per part under a merge that breaks ties by part, which reproduces the
-// serial stable order exactly. Everything else (limit, window, global aggregates, right/full
+// against one build side built once and shared read-only. An AGG_COMPLETE aggregate whose calls
+// have small states (count, sum, avg, min, max, any_value, bool_and, bool_or, no DISTINCT) runs
+// in two phases: an AGG_PARTIAL aggregate per part, then AGG_FINAL — one over a gather for a
+// global aggregate, N over a hash-partitioning local exchange of the partial states for a
+// grouped one. A grouped partial that has read Env.StreamAggAfter rows and made more than half
+// as many groups outputs its groups and passes the rest of its input on as one state per row
+// (streaming pre-aggregation). Other grouped aggregates get their input rows through the
+// hash-partitioning exchange (equal group keys meet in one of N aggregations); sorts (and
+// top-N) run per part under a merge that breaks ties by part, which reproduces the serial
+// stable order exactly. Everything else (limit, window, other global aggregates, right/full
 // outer and right semi/anti joins, values) reads its input as one stream through a gather. The
 // local exchanges run their parts in goroutines started on the first Next, stop them on Close
 // or on the first error (which the query fails with), and close the parts only after they
 // stopped; consumers above them see the ordinary contract. Results equal the serial ones as
 // multisets, and in order wherever the plan orders (LIMIT without ORDER BY may pick other rows).
+//
+// Aggregation (agg.go, aggtable.go): group ids come from a table of the key tuples — a direct
+// index for one or two one-byte string keys (flags), an open-addressing table over the keys
+// packed into words while every value fits one (integers, dates, strings of up to 7 bytes),
+// else over hashes computed a column at a time with the keys compared column by column. The
+// table copies its keys (strings too) and the states of count/sum/avg/min/max/... hold no
+// reference into the input, so such an aggregate lets the scans feeding it (through filters
+// and projects, in its goroutine) reuse their decode buffers (tablet.Scanner.Reuse: a batch is
+// valid until the next Next). Predicates (filters, scan conjuncts, join conditions), aggregate
+// arguments, group keys and the exchange's hash keys are compiled with expr.Env.Scratch, and
+// filters select through expr.Expr.Select.
 //
 // Memory (Env.Memory, one MemTracker per query with the limit exec_mem_limit): hash join build
 // sides, aggregation hash tables (keys, entries, state slots), sort buffers and window

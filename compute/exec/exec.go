@@ -50,7 +50,14 @@ type Env struct {
 	// more than one, Build splits the plan into parts that run in goroutines (see parallel.go
 	// and the package doc). 0 or 1: the plan runs serially on the caller's goroutine.
 	Parallelism int
+	// StreamAggAfter tunes the partial aggregations of parallel grouped aggregates: one that
+	// has read this many rows and made more than half as many groups stops folding and passes
+	// the rest of its input on as one state per row (0: DefaultStreamAggAfter).
+	StreamAggAfter int64
 }
+
+// DefaultStreamAggAfter is Env.StreamAggAfter's default.
+const DefaultStreamAggAfter = 1 << 16
 
 func badPlan(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", expr.ErrBadPlan, fmt.Sprintf(format, args...))

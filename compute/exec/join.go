@@ -256,9 +256,8 @@ func (j *join) consumeBuild(ctx context.Context) error {
 		}
 		var size int64
 		for k, c := range b.Cols {
-			before := vectorBytes(cols[k])
 			cols[k].AppendRows(c, rows)
-			size += vectorBytes(cols[k]) - before
+			size += rowsBytes(c, rows) // of the rows added (not of the whole column: quadratic)
 		}
 		for k, e := range j.buildKeys {
 			v, err := e.Eval(b)

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
 )
 
@@ -15,20 +14,25 @@ type joinTable struct {
 	specs    []keySpec
 	keys     []*vector.Vector // widened per spec; n values each
 	n        int
-	hashes   []uint64
-	first    []int32 // bucket → first row + 1 (0: empty)
-	next     []int32 // row → next row of its bucket + 1
+	first    []int32     // bucket → first row + 1 (0: empty)
+	chain    []joinEntry // by row: its hash and the next row of its bucket (one cache line)
 	mask     uint64
 	nullRows []int32
+}
+
+// joinEntry is a build row's hash and the next row of its bucket + 1 (0: none).
+type joinEntry struct {
+	hash uint64
+	next int32
 }
 
 // newJoinTable hashes and chains the rows of keys (which must already be widened per specs).
 func newJoinTable(hs hasher, specs []keySpec, keys []*vector.Vector, n int) *joinTable {
 	t := &joinTable{hs: hs, specs: specs, keys: keys, n: n}
 	rows := vector.Identity(nil, n)
-	t.hashes = make([]uint64, n)
+	hashes := make([]uint64, n)
 	for k, v := range keys {
-		hs.hashColumn(specs[k], v, rows, t.hashes)
+		hs.hashColumn(specs[k], v, rows, hashes)
 	}
 	var isNull []bool
 	for k, v := range keys {
@@ -49,14 +53,15 @@ func newJoinTable(hs hasher, specs []keySpec, keys []*vector.Vector, n int) *joi
 		nb <<= 1
 	}
 	t.first = make([]int32, nb)
-	t.next = make([]int32, n)
+	t.chain = make([]joinEntry, n)
 	t.mask = uint64(nb - 1)
 	for j := n - 1; j >= 0; j-- { // backwards, so that chains list rows in input order
+		t.chain[j].hash = hashes[j]
 		if isNull != nil && isNull[j] {
 			continue
 		}
-		b := t.hashes[j] & t.mask
-		t.next[j] = t.first[b]
+		b := hashes[j] & t.mask
+		t.chain[j].next = t.first[b]
 		t.first[b] = int32(j + 1)
 	}
 	for j := range isNull {
@@ -69,7 +74,7 @@ func newJoinTable(hs hasher, specs []keySpec, keys []*vector.Vector, n int) *joi
 
 // bytes estimates the table's memory beyond its key vectors.
 func (t *joinTable) bytes() int64 {
-	return int64(len(t.first))*4 + int64(len(t.next))*4 + int64(len(t.hashes))*8
+	return int64(len(t.first))*4 + int64(len(t.chain))*16
 }
 
 // hashProbe walks the chains of one probe batch's rows, yielding the (probe row, build row) pairs
@@ -146,8 +151,9 @@ func (p *hashProbe) next(l, r []int32, limit int, skip []bool, firstOnly bool) (
 		h := p.h[p.k]
 		for p.cursor != 0 {
 			j := p.cursor - 1
-			p.cursor = t.next[j]
-			if t.hashes[j] != h {
+			e := &t.chain[j]
+			p.cursor = e.next
+			if e.hash != h {
 				continue
 			}
 			if single {
@@ -203,22 +209,4 @@ func (p *nlProbe) next(l, r []int32, limit int, skip []bool) ([]int32, []int32, 
 		}
 	}
 	return l, r, false
-}
-
-// vectorBytes estimates the memory of v's values.
-func vectorBytes(v *vector.Vector) int64 {
-	n := int64(len(v.Nulls)) * 8
-	switch v.Type.Physical() {
-	case types.PhysInt64:
-		return n + int64(len(v.Int64))*8
-	case types.PhysInt128:
-		return n + int64(len(v.Int128))*16
-	case types.PhysFloat64:
-		return n + int64(len(v.Float64))*8
-	}
-	n += int64(len(v.Bytes)) * 24
-	for _, b := range v.Bytes {
-		n += int64(len(b))
-	}
-	return n
 }

@@ -246,6 +246,12 @@ func (p *pbuilder) twoPhaseAgg(n *planpb.PlanNode, a *planpb.AggregateNode, in [
 			closeAll(in[i:])
 			return nil, err
 		}
+		if h, ok := op.(*hashAgg); ok && len(a.GetGroupBy()) > 0 {
+			h.streamAfter = env.StreamAggAfter
+			if h.streamAfter <= 0 {
+				h.streamAfter = DefaultStreamAggAfter
+			}
+		}
 		parts[i] = op
 	}
 	// The final aggregate reads the partial's output: the group keys, then one state per call.

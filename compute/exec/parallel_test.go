@@ -206,7 +206,7 @@ func randomCase(r *rand.Rand, iter int) parallelCase {
 	case 1:
 		return parallelCase{name: "aggregate", plan: aggOn(filterOn(scanPlan(1), pred), randomGroupBy(r), randomAggs(r)...)}
 	case 2:
-		key := &planpb.SortKey{Expr: colRef(r.IntN(4), colTypes[r.IntN(1)]), Descending: r.IntN(2) == 0, NullsFirst: r.IntN(2) == 0}
+		key := &planpb.SortKey{Expr: colRef(0, colTypes[0]), Descending: r.IntN(2) == 0, NullsFirst: r.IntN(2) == 0}
 		k := r.IntN(4)
 		key.Expr = colRef(k, colTypes[k])
 		return parallelCase{name: "sort", plan: sortOn(scanPlan(1), 0, key), ordered: true}
@@ -272,7 +272,8 @@ func TestParallelMatchesSerial(t *testing.T) {
 		// The parallel run's scans reuse (poison) their batches where the consumer allows it.
 		poisoned := *tabs
 		poisoned.poison, poisoned.reused = true, &reused
-		got := runPlan(t, c.plan, exec.Env{Tablets: &poisoned, Ranges: ranges, BatchSize: 1 + r.IntN(300), Parallelism: par, Memory: mem})
+		got := runPlan(t, c.plan, exec.Env{Tablets: &poisoned, Ranges: ranges, BatchSize: 1 + r.IntN(300), Parallelism: par, Memory: mem,
+			StreamAggAfter: 1 + r.Int64N(100)})
 		if mem.Used() != 0 {
 			t.Fatalf("iter %d %s: %d bytes still reserved after Close", iter, c.name, mem.Used())
 		}

@@ -9,7 +9,8 @@ import (
 )
 
 // MaxInFilterValues is the most distinct build keys an RF_IN_OR_BLOOM filter holds as an IN list;
-// beyond it the filter is a bloom filter.
+// beyond it the filter is a bloom filter (blocked: 16 bits per key, a key's three bits in one
+// 64-bit word, so a probe reads one word).
 const MaxInFilterValues = 1024
 
 // Memory accounts the memory of one query. Reserve fails — with an error the operator returns,
@@ -175,16 +176,17 @@ func (f *runtimeFilter) build(v *vector.Vector, rows []int32, typ planpb.Runtime
 		words <<= 1
 	}
 	f.bloom = make([]uint64, words)
-	mask := uint64(words*64 - 1)
+	mask := uint64(words - 1)
 	for _, x := range h {
-		for _, b := range bloomBits(x, mask) {
-			f.bloom[b>>6] |= 1 << (b & 63)
-		}
+		w, bits := bloomBits(x, mask)
+		f.bloom[w] |= bits
 	}
 }
 
-func bloomBits(h, mask uint64) [3]uint64 {
-	return [3]uint64{h & mask, (h >> 21) & mask, (h >> 42) & mask}
+// bloomBits places a hash in the (blocked) bloom filter: its three bits all lie in one word, so
+// a probe reads one word. mask is the number of words minus one.
+func bloomBits(h, mask uint64) (word, bits uint64) {
+	return (h >> 32) & mask, 1<<(h&63) | 1<<((h>>6)&63) | 1<<((h>>12)&63)
 }
 
 // distinct returns one row per distinct value of v among rows, or false beyond MaxInFilterValues.
@@ -290,7 +292,8 @@ func (f *runtimeFilter) keep(v *vector.Vector, rows, out []int32) ([]int32, bool
 	}
 	h := make([]uint64, len(rows))
 	f.hs.hashColumn(f.spec, v, rows, h)
-	mask := uint64(len(f.bloom)*64 - 1)
+	mask := uint64(len(f.bloom) - 1)
+	bloom := f.bloom
 	for k, i := range rows {
 		if nulls != nil && nulls.Get(int(i)) {
 			if f.keepNull {
@@ -298,14 +301,7 @@ func (f *runtimeFilter) keep(v *vector.Vector, rows, out []int32) ([]int32, bool
 			}
 			continue
 		}
-		hit := true
-		for _, b := range bloomBits(h[k], mask) {
-			if f.bloom[b>>6]&(1<<(b&63)) == 0 {
-				hit = false
-				break
-			}
-		}
-		if hit {
+		if w, bits := bloomBits(h[k], mask); bloom[w]&bits == bits {
 			out = append(out, i)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"time"
 
 	"github.com/doricdb/doric/api/planpb"
 	"github.com/doricdb/doric/compute/types"
@@ -60,9 +61,34 @@ func CompileAggregate(call *planpb.AggregateCall, input []types.T) (*Aggregate, 
 
 // CompileAggregatePhase compiles call for the given mode.
 func CompileAggregatePhase(call *planpb.AggregateCall, input []types.T, mode planpb.AggregateMode) (*Aggregate, error) {
+	return compileAggregate(call, input, mode, Env{Scratch: true})
+}
+
+// CompileAggregates compiles the calls of one aggregation, evaluating a call that occurs in
+// several arguments once per batch (the aggregates must then evaluate their arguments on the
+// same batches, as an aggregation operator does).
+func CompileAggregates(calls []*planpb.AggregateCall, input []types.T, mode planpb.AggregateMode) ([]*Aggregate, error) {
+	env := Env{Scratch: true, Now: time.Now(), cse: &cse{count: map[string]int{}, nodes: map[string]*shared{}}}
+	for _, c := range calls {
+		for _, e := range c.GetArgs() {
+			env.cse.countCalls(e)
+		}
+	}
+	out := make([]*Aggregate, len(calls))
+	for k, c := range calls {
+		a, err := compileAggregate(c, input, mode, env)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = a
+	}
+	return out, nil
+}
+
+func compileAggregate(call *planpb.AggregateCall, input []types.T, mode planpb.AggregateMode, env Env) (*Aggregate, error) {
 	a := &Aggregate{name: call.GetName(), distinct: call.GetDistinct(), t: types.FromProto(call.GetType()), mode: mode}
 	for _, e := range call.GetArgs() {
-		c, err := CompileEnv(e, input, Env{Scratch: true})
+		c, err := CompileEnv(e, input, env)
 		if err != nil {
 			return nil, err
 		}
@@ -341,7 +367,42 @@ func sumTypeForAvg(at types.T) types.T {
 
 // ---------------------------------------------------------------- count
 
-type countState struct{ counts []int64 }
+type countState struct {
+	counts []int64
+	lanes  []int64 // countGroups's
+}
+
+// countGroups adds to counts[g] the number of times g occurs in gids. Over few groups it counts
+// into four lanes (row k into lane k%4) so that consecutive rows of one group do not wait for
+// each other's stores, then folds them.
+func countGroups(counts []int64, gids []int32, lanes *[]int64) {
+	ng := len(counts)
+	if ng > laneGroups || len(gids) < 64 {
+		for _, g := range gids {
+			counts[g]++
+		}
+		return
+	}
+	if cap(*lanes) < 4*ng {
+		*lanes = make([]int64, 4*laneGroups)
+	}
+	l := (*lanes)[:4*ng]
+	clear(l)
+	l0, l1, l2, l3 := l[:ng], l[ng:2*ng], l[2*ng:3*ng], l[3*ng:]
+	k := 0
+	for ; k+4 <= len(gids); k += 4 {
+		l0[gids[k]]++
+		l1[gids[k+1]]++
+		l2[gids[k+2]]++
+		l3[gids[k+3]]++
+	}
+	for ; k < len(gids); k++ {
+		l0[gids[k]]++
+	}
+	for g := range ng {
+		counts[g] += l0[g] + l1[g] + l2[g] + l3[g]
+	}
+}
 
 func (s *countState) Grow(n int) {
 	for len(s.counts) < n {
@@ -356,9 +417,7 @@ func (s *countState) Update(args []*vector.Vector, rows []int32, gids []int32) e
 		anyNulls = anyNulls || a.Nulls != nil
 	}
 	if !anyNulls {
-		for _, g := range gids {
-			c[g]++
-		}
+		countGroups(c, gids, &s.lanes)
 		return nil
 	}
 	for k, i := range rows {
@@ -590,12 +649,15 @@ func (s *sumState) markHas(gids []int32) {
 func (s *sumState) sumLanes128(x []types.Int128, rows []int32, gids []int32) (bool, error) {
 	ng := len(s.has)
 	p := precisionOf(s.arg)
-	// |sum| < len(rows)·10^p <= 2^13·10^p < 2^127 for p <= 34.
-	if ng > laneGroups || p > 34 || len(rows) > 1<<13 {
+	if ng > laneGroups {
 		return false, nil
 	}
+	// |sum| < len(rows)·10^p <= 2^13·10^p < 2^127 for p <= 34; otherwise each add is checked.
 	if cap(s.lanes128) < 4*ng {
 		s.lanes128 = make([]types.Int128, 4*laneGroups)
+	}
+	if p > 34 || len(rows) > 1<<13 {
+		return s.sumLanes128Checked(x, rows, gids)
 	}
 	l := s.lanes128[:4*ng]
 	clear(l)
@@ -617,6 +679,45 @@ func (s *sumState) sumLanes128(x []types.Int128, rows []int32, gids []int32) (bo
 		t := l0[g].Add(l1[g]).Add(l2[g]).Add(l3[g])
 		r, ok := add128(acc[g], t)
 		if !ok {
+			return true, outOfRange(s.t)
+		}
+		acc[g] = r
+	}
+	return true, nil
+}
+
+// sumLanes128Checked is sumLanes128 with every add checked for overflow (an overflow in a lane
+// is reported as the sum's: the same values in another order may overflow as well).
+func (s *sumState) sumLanes128Checked(x []types.Int128, rows []int32, gids []int32) (bool, error) {
+	ng := len(s.has)
+	l := s.lanes128[:4*ng]
+	clear(l)
+	l0, l1, l2, l3 := l[:ng], l[ng:2*ng], l[2*ng:3*ng], l[3*ng:]
+	k := 0
+	var ok0, ok1, ok2, ok3 bool
+	for ; k+4 <= len(rows); k += 4 {
+		g0, g1, g2, g3 := gids[k], gids[k+1], gids[k+2], gids[k+3]
+		l0[g0], ok0 = add128(l0[g0], x[rows[k]])
+		l1[g1], ok1 = add128(l1[g1], x[rows[k+1]])
+		l2[g2], ok2 = add128(l2[g2], x[rows[k+2]])
+		l3[g3], ok3 = add128(l3[g3], x[rows[k+3]])
+		if !(ok0 && ok1 && ok2 && ok3) {
+			return true, outOfRange(s.t)
+		}
+	}
+	for ; k < len(rows); k++ {
+		if l0[gids[k]], ok0 = add128(l0[gids[k]], x[rows[k]]); !ok0 {
+			return true, outOfRange(s.t)
+		}
+	}
+	s.markHas(gids)
+	acc := s.i128
+	for g := range ng {
+		r, ok := add128(acc[g], l0[g])
+		r, ok1 := add128(r, l1[g])
+		r, ok2 := add128(r, l2[g])
+		r, ok3 := add128(r, l3[g])
+		if !(ok && ok1 && ok2 && ok3) {
 			return true, outOfRange(s.t)
 		}
 		acc[g] = r
@@ -667,6 +768,7 @@ type avgState struct {
 	sum    *sumState
 	counts []int64
 	t      types.T
+	lanes  []int64 // countGroups's
 }
 
 func (s *avgState) Grow(n int) {
@@ -682,9 +784,7 @@ func (s *avgState) Update(args []*vector.Vector, rows []int32, gids []int32) err
 	}
 	v := args[0]
 	if v.Nulls == nil {
-		for _, g := range gids {
-			s.counts[g]++
-		}
+		countGroups(s.counts, gids, &s.lanes)
 		return nil
 	}
 	for k, i := range rows {

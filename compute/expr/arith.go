@@ -505,9 +505,15 @@ func (n *arith) decimalsNatural(av, bv *vector.Vector, out *vector.Vector, rows 
 		}
 		var r types.Int128
 		ok := true
+		chk := check
 		switch n.op {
 		case opMul:
-			r, ok = x.Mul(y)
+			if x.IsInt64() && y.IsInt64() {
+				// |x·y| <= 2^126 < 10^38: only a smaller precision needs the check.
+				r, chk = mul64(x.Int64(), y.Int64()), check && p < types.MaxDecimalPrecision
+			} else {
+				r, ok = x.Mul(y)
+			}
 		default:
 			if ka > 0 {
 				x, ok = scaleUp128(x, ka)
@@ -529,7 +535,7 @@ func (n *arith) decimalsNatural(av, bv *vector.Vector, out *vector.Vector, rows 
 			}
 			return false, nil
 		}
-		if check && !fitsPrecision(r, p) {
+		if chk && !fitsPrecision(r, p) {
 			if nulls.Get(int(i)) {
 				continue
 			}

@@ -77,9 +77,31 @@ func compile(e *planpb.Expr, input []types.T, env *Env) (node, error) {
 	case *planpb.Expr_Literal:
 		return newLiteral(t, k.Literal)
 	case *planpb.Expr_Call:
+		if env.cse != nil {
+			if key := cseKey(e); key != "" && env.cse.count[key] > 1 {
+				if s, ok := env.cse.nodes[key]; ok {
+					return s, nil
+				}
+				inner := *env
+				inner.cse = nil // below a shared node every call is evaluated once anyway
+				n, err := compile(e, input, &inner)
+				if err != nil {
+					return nil, err
+				}
+				s := &shared{n: n}
+				env.cse.nodes[key] = s
+				return s, nil
+			}
+		}
 		args := make([]node, len(k.Call.GetArgs()))
+		argEnv := env
+		if env.cse != nil && conditional(k.Call.GetName()) {
+			inner := *env
+			inner.cse = nil // see countCalls
+			argEnv = &inner
+		}
 		for i, a := range k.Call.GetArgs() {
-			n, err := compile(a, input, env)
+			n, err := compile(a, input, argEnv)
 			if err != nil {
 				return nil, err
 			}

@@ -19,6 +19,8 @@ type Env struct {
 	// with a result before they evaluate again and keep no reference to it (filters, aggregate
 	// arguments, hash keys); it saves the allocation of every intermediate vector per batch.
 	Scratch bool
+
+	cse *cse // CompileAggregates: calls shared between the expressions compiled with this Env
 }
 
 func (e *Env) loc() *time.Location {
@@ -108,7 +110,6 @@ func isStr(t types.T) bool      { return t.IsString() }
 func isInt(t types.T) bool      { return intLike(t) }
 func isDbl(t types.T) bool      { return t.IsFloat() }
 func isTemporal(t types.T) bool { return t.IsTemporal() }
-func isDT(t types.T) bool       { return t.Kind == types.DateTime }
 func isAny(types.T) bool        { return true }
 
 // compileBuiltin compiles the functions of fn*.go files; ok is false for an unknown name.

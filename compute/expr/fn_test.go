@@ -20,7 +20,6 @@ var (
 	tDT    = types.DateTimeOf(0)
 	tBig   = types.New(types.BigInt)
 	tInt   = types.New(types.Int)
-	tTiny  = types.New(types.TinyInt)
 	tSmall = types.New(types.SmallInt)
 	tStr   = types.New(types.String)
 	tBool  = types.New(types.Boolean)

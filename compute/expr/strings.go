@@ -19,6 +19,7 @@ const (
 	likePrefix
 	likeSuffix
 	likeContains
+	likeSeq // literals and % only: each literal found with bytes.Index, leftmost
 	likeGeneral
 )
 
@@ -89,8 +90,48 @@ func compileLikeEsc(p []byte, esc byte) likePattern {
 		lp.kind, lp.lit = likeContains, toks[1].lit
 	case len(toks) == 1 && isAny(toks[0]):
 		lp.kind, lp.lit = likePrefix, []byte{}
+	default:
+		lp.kind = likeSeq
+		for _, t := range toks {
+			if t.kind == tokOne {
+				lp.kind = likeGeneral
+			}
+		}
 	}
 	return lp
+}
+
+// matchSeq matches a pattern of literals and %s: a literal first must be a prefix, one last a
+// suffix, and the ones between are found leftmost in order (which leaves the most room for the
+// rest, so it finds a match whenever there is one).
+func (p *likePattern) matchSeq(s []byte) bool {
+	toks := p.toks
+	pos := 0
+	if toks[0].kind == tokLit {
+		if !bytes.HasPrefix(s, toks[0].lit) {
+			return false
+		}
+		pos = len(toks[0].lit)
+		toks = toks[1:]
+	}
+	var last []byte
+	if n := len(toks); n > 0 && toks[n-1].kind == tokLit {
+		last, toks = toks[n-1].lit, toks[:n-1]
+	}
+	for _, t := range toks {
+		if t.kind != tokLit {
+			continue
+		}
+		i := bytes.Index(s[pos:], t.lit)
+		if i < 0 {
+			return false
+		}
+		pos += i + len(t.lit)
+	}
+	if last != nil {
+		return len(s)-pos >= len(last) && bytes.HasSuffix(s, last)
+	}
+	return true
 }
 
 func (p *likePattern) match(s []byte) bool {
@@ -103,6 +144,8 @@ func (p *likePattern) match(s []byte) bool {
 		return bytes.HasSuffix(s, p.lit)
 	case likeContains:
 		return bytes.Contains(s, p.lit)
+	case likeSeq:
+		return p.matchSeq(s)
 	}
 	toks := p.toks
 	ti, si := 0, 0

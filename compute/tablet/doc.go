@@ -35,5 +35,8 @@
 // Columns a segment does not have (added to the schema after the segment was written) read as
 // the column's default value, or NULL.
 //
+// Scanner.Reuse lets a streamed scan decode into the buffers of earlier pages: a batch is then
+// valid until the next Next (for consumers that keep nothing of it, such as aggregations).
+//
 // A Reader is safe for concurrent use; a Scanner is used by one goroutine.
 package tablet

@@ -128,9 +128,9 @@ func TestPushdownShapes(t *testing.T) {
 		want int
 	}{
 		{call("eq", boolean, colRef(0, i32), lit(i32, 5)), 1},
-		{call("gt", boolean, call("cast", i64, colRef(0, i32)), lit(i64, 5)), 1},            // widening cast
-		{call("gt", boolean, call("cast", types.DecimalOf(38, 2), colRef(1, dec)), lit(types.DecimalOf(38, 2), 5)), 1}, // same scale
-		{call("gt", boolean, call("cast", types.DecimalOf(38, 4), colRef(1, dec)), lit(types.DecimalOf(38, 4), 5)), 0}, // scale changes
+		{call("gt", boolean, call("cast", i64, colRef(0, i32)), lit(i64, 5)), 1},                                                                                                    // widening cast
+		{call("gt", boolean, call("cast", types.DecimalOf(38, 2), colRef(1, dec)), lit(types.DecimalOf(38, 2), 5)), 1},                                                              // same scale
+		{call("gt", boolean, call("cast", types.DecimalOf(38, 4), colRef(1, dec)), lit(types.DecimalOf(38, 4), 5)), 0},                                                              // scale changes
 		{call("eq", boolean, colRef(2, types.CharOf(3)), &planpb.Expr{Type: types.CharOf(3).Proto(), Kind: &planpb.Expr_Literal{Literal: &planpb.Literal{Bytes: []byte("a")}}}), 0}, // CHAR: trailing spaces
 		{call("is_null", boolean, colRef(0, i32)), 1},
 		{call("add", i32, colRef(0, i32), lit(i32, 1)), 0},

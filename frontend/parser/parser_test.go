@@ -164,13 +164,6 @@ func TestDepthLimits(t *testing.T) {
 		"SELECT " + strings.Repeat("f(", maxTreeDepth-1) + "1" + strings.Repeat(")", maxTreeDepth-1),
 		"SELECT a IN (" + strings.Repeat("1, ", 100000) + "1)",
 	}
-	for _, sql := range accepted {
-		stmts, err := Parse(sql)
-		if err != nil {
-			t.Fatalf("%.40s...: %v", sql, err)
-		}
-		checkRoundTrip(t, stmts[0])
-	}
 	// Queries nest through subqueries, derived tables, parenthesised joins and set operations.
 	nested := func(n int, open, mid, close string) string {
 		return strings.Repeat(open, n) + mid + strings.Repeat(close, n)
@@ -186,6 +179,13 @@ func TestDepthLimits(t *testing.T) {
 		"SELECT 1 WHERE "+nested(n, "EXISTS (SELECT 1 WHERE ", "1", ")"),
 		"SELECT "+nested(n, "(", "1", ", 1)"),
 	)
+	for _, sql := range accepted {
+		stmts, err := Parse(sql)
+		if err != nil {
+			t.Fatalf("%.40s...: %v", sql, err)
+		}
+		checkRoundTrip(t, stmts[0])
+	}
 	rejected := []string{
 		nested(100000, "SELECT (", "SELECT 1", ")"),
 		"SELECT * FROM " + nested(100000, "(SELECT * FROM ", "t", ") AS x"),
