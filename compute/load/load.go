@@ -63,16 +63,14 @@ func (l *Loader) Write(ctx context.Context, req *computepb.WriteRequest) (*compu
 	if req.GetDeletePredicate() != nil {
 		return l.writeDelete(ctx, req)
 	}
-	if err := checkSink(req); err != nil {
+	s, err := l.Open(ctx, req.GetLoadId(), req.GetTxnId(), req.GetSink()) // checks the sink
+	if err != nil {
 		return nil, err
 	}
 	b, err := vector.FromProto(req.GetRows())
 	if err != nil {
+		s.Abort()
 		return nil, invalid("rows: %v", err)
-	}
-	s, err := l.Open(ctx, req.GetLoadId(), req.GetTxnId(), req.GetSink())
-	if err != nil {
-		return nil, err
 	}
 	if err := s.Append(ctx, b); err != nil {
 		s.Abort()

@@ -48,6 +48,8 @@ func Pushdown(conjuncts []*planpb.Expr, ids []int32, schema *commonpb.TabletSche
 		t, ok := byID[id]
 		return id, t, ok
 	}
+	ops := map[string]segment.Op{"eq": segment.OpEq, "lt": segment.OpLt, "le": segment.OpLe, "gt": segment.OpGt, "ge": segment.OpGe}
+	flip := map[segment.Op]segment.Op{segment.OpEq: segment.OpEq, segment.OpLt: segment.OpGt, segment.OpLe: segment.OpGe, segment.OpGt: segment.OpLt, segment.OpGe: segment.OpLe}
 	var out []ColumnPredicate
 	for _, e := range conjuncts {
 		c := e.GetCall()
@@ -60,8 +62,6 @@ func Pushdown(conjuncts []*planpb.Expr, ids []int32, schema *commonpb.TabletSche
 			if len(args) != 2 {
 				continue
 			}
-			ops := map[string]segment.Op{"eq": segment.OpEq, "lt": segment.OpLt, "le": segment.OpLe, "gt": segment.OpGt, "ge": segment.OpGe}
-			flip := map[segment.Op]segment.Op{segment.OpEq: segment.OpEq, segment.OpLt: segment.OpGt, segment.OpLe: segment.OpGe, segment.OpGt: segment.OpLt, segment.OpGe: segment.OpLe}
 			op := ops[name]
 			colE, litE := args[0], args[1]
 			if litE.GetLiteral() == nil {
