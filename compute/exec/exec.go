@@ -408,6 +408,7 @@ type scan struct {
 	// reference into it (markReuse), so tablet sources that can may reuse their buffers.
 	reuse bool
 	sel   []int32 // with reuse: the selection buffer of the conjuncts
+	rfSel []int32 // with reuse: the selection buffer of the runtime filters
 }
 
 // reuser is a BatchIterator that can decode into the buffers of its earlier batches
@@ -497,7 +498,14 @@ func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
 			continue
 		}
 		if s.filters != nil && b.Len() > 0 {
-			b = applyFilters(s.filters, s.id, b)
+			var buf []int32 // without reuse, each batch's selection is its own
+			if s.reuse {
+				buf = s.rfSel
+			}
+			b, buf = applyFilters(s.filters, s.id, b, buf)
+			if s.reuse {
+				s.rfSel = buf
+			}
 		}
 		if len(s.conjuncts) > 0 && b.Len() > 0 {
 			if !s.reuse {

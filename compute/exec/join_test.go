@@ -432,6 +432,17 @@ func (c *countingTablets) ScanTablet(context.Context, *planpb.ScanRange, *common
 	return countingIter{s, c}, nil
 }
 
+// sparse returns build keys of which every other one lies in the probe side's range and the rest
+// far beyond it, with about n distinct values in all.
+func sparse(n int) func(i int) int64 {
+	return func(i int) int64 {
+		if i%2 == 0 {
+			return int64((i/2)%(n/2))*13 - 900
+		}
+		return int64((i/2)%(n/2))*1_000_000_007 + 5_000_000
+	}
+}
+
 // TestRuntimeFilters: a hash join over a scan (probe) and values (build) publishes its filters
 // before the scan is pulled; the scan drops rows, and the results are the reference's.
 func TestRuntimeFilters(t *testing.T) {
@@ -447,12 +458,18 @@ func TestRuntimeFilters(t *testing.T) {
 		nbuild int
 		typ    planpb.JoinType
 		drops  bool
+		exact  bool // the filter passes exactly the rows that can match
 	}{
-		{"minmax", planpb.RuntimeFilterType_RF_MIN_MAX, func(i int) int64 { return 100 + int64(i%100) }, 300, planpb.JoinType_INNER, true},
-		{"in", planpb.RuntimeFilterType_RF_IN_OR_BLOOM, func(i int) int64 { return int64(i%50) * 7 }, 200, planpb.JoinType_LEFT_SEMI, true},
-		{"in-to-bloom", planpb.RuntimeFilterType_RF_IN_OR_BLOOM, func(i int) int64 { return int64(i)*2 - 1000 }, 1100, planpb.JoinType_INNER, true},
-		{"bloom", planpb.RuntimeFilterType_RF_BLOOM, func(i int) int64 { return int64(i)*3 - 500 }, 100, planpb.JoinType_RIGHT_SEMI, true},
-		{"ignored-for-outer", planpb.RuntimeFilterType_RF_MIN_MAX, func(i int) int64 { return int64(i) }, 10, planpb.JoinType_LEFT_OUTER, false},
+		{"minmax", planpb.RuntimeFilterType_RF_MIN_MAX, func(i int) int64 { return 100 + int64(i%100) }, 300, planpb.JoinType_INNER, true, false},
+		// Dense int64 keys: an exact bitmap, whatever the filter type.
+		{"in-bitmap", planpb.RuntimeFilterType_RF_IN_OR_BLOOM, func(i int) int64 { return int64(i%50) * 7 }, 200, planpb.JoinType_LEFT_SEMI, true, true},
+		{"in-bitmap-many", planpb.RuntimeFilterType_RF_IN_OR_BLOOM, func(i int) int64 { return int64(i)*2 - 1000 }, 1100, planpb.JoinType_INNER, true, true},
+		{"bloom-bitmap", planpb.RuntimeFilterType_RF_BLOOM, func(i int) int64 { return int64(i)*3 - 500 }, 100, planpb.JoinType_RIGHT_SEMI, true, true},
+		// Sparse keys: few distinct ones are an IN set, many a bloom filter.
+		{"in-set", planpb.RuntimeFilterType_RF_IN_OR_BLOOM, sparse(50), 300, planpb.JoinType_INNER, true, true},
+		{"in-to-bloom", planpb.RuntimeFilterType_RF_IN_OR_BLOOM, sparse(1500), 3000, planpb.JoinType_INNER, true, false},
+		{"bloom", planpb.RuntimeFilterType_RF_BLOOM, sparse(100), 200, planpb.JoinType_RIGHT_SEMI, true, false},
+		{"ignored-for-outer", planpb.RuntimeFilterType_RF_MIN_MAX, func(i int) int64 { return int64(i) }, 10, planpb.JoinType_LEFT_OUTER, false, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -494,17 +511,20 @@ func TestRuntimeFilters(t *testing.T) {
 				t.Fatalf("stats %+v, %d published: a filter for %s", st, reg.Published(2), tc.typ)
 			}
 			// Rows the filter let through but the join rejected are only the filter's false
-			// positives; for the exact filters (IN) there are none.
-			if tc.rfType == planpb.RuntimeFilterType_RF_IN_OR_BLOOM && tc.name == "in" {
-				passed := st.Rows - st.Dropped
-				matching := 0
+			// positives; for the exact filters (IN, bitmap) there are none.
+			if tc.exact {
+				in := map[int64]bool{}
+				for i := range tc.nbuild {
+					in[tc.build(i)] = true
+				}
+				passed, matching := st.Rows-st.Dropped, 0
 				for _, p := range probe {
-					if p.a != nil && *p.a%7 == 0 && *p.a >= 0 && *p.a < 350 {
+					if p.a != nil && in[*p.a] {
 						matching++
 					}
 				}
 				if passed != int64(matching) {
-					t.Fatalf("IN filter passed %d rows, %d can match", passed, matching)
+					t.Fatalf("exact filter passed %d rows, %d can match", passed, matching)
 				}
 			}
 		})

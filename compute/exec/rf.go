@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/doricdb/doric/api/planpb"
@@ -89,8 +90,19 @@ type filterKind uint8
 
 const (
 	filterMinMax filterKind = iota
-	filterIn
+	filterIn                // distinct values in a joinTable (strings, floats, 128-bit)
+	filterIntSet            // distinct int64 values, open addressing
+	filterBitmap            // int64 values within [base, base+span): one bit each, exact
 	filterBloom
+)
+
+// Bitmap filters: an int64 build key whose values span at most maxBitmapSpan, or at most
+// bitmapBitsPerKey bits per build row, gets an exact bitmap (one bit per value of the span)
+// instead of an IN list or a bloom filter; a probe is one shift and one load.
+const (
+	maxBitmapSpan    = 1 << 26 // 8 MiB
+	minBitmapSpan    = 1 << 16 // always allowed up to here (8 KiB)
+	bitmapBitsPerKey = 32
 )
 
 // runtimeFilter is an immutable filter on one scan column.
@@ -105,7 +117,12 @@ type runtimeFilter struct {
 	kind     filterKind
 	min, max *vector.Vector // one value each (filterMinMax)
 	in       *joinTable     // the distinct values (filterIn)
-	bloom    []uint64       // filterBloom
+	set      []int64        // filterIntSet: slots (power of two), used per slot in setUsed
+	setUsed  []bool
+	base     int64    // filterBitmap: the smallest value
+	span     uint64   // filterBitmap: values base .. base+span-1
+	bits     []uint64 // filterBitmap
+	bloom    []uint64 // filterBloom
 	hs       hasher
 }
 
@@ -146,8 +163,7 @@ func (j *join) publishFilters() {
 }
 
 func (f *runtimeFilter) build(v *vector.Vector, rows []int32, typ planpb.RuntimeFilterType) {
-	switch typ {
-	case planpb.RuntimeFilterType_RF_MIN_MAX:
+	if typ == planpb.RuntimeFilterType_RF_MIN_MAX {
 		f.kind = filterMinMax
 		c := vector.Comparator(v)
 		lo, hi := rows[0], rows[0]
@@ -161,8 +177,16 @@ func (f *runtimeFilter) build(v *vector.Vector, rows []int32, typ planpb.Runtime
 		}
 		f.min, f.max = v.Gather([]int32{lo}), v.Gather([]int32{hi})
 		return
-	case planpb.RuntimeFilterType_RF_IN_OR_BLOOM:
+	}
+	if f.spec.phys == types.PhysInt64 && f.buildBitmap(v.Int64, rows) {
+		return
+	}
+	if typ == planpb.RuntimeFilterType_RF_IN_OR_BLOOM {
 		if distinct, ok := f.distinct(v, rows); ok {
+			if f.spec.phys == types.PhysInt64 {
+				f.buildIntSet(v.Int64, distinct)
+				return
+			}
 			f.kind = filterIn
 			f.in = newJoinTable(f.hs, []keySpec{f.spec}, []*vector.Vector{v.Gather(distinct)}, len(distinct))
 			return
@@ -180,6 +204,43 @@ func (f *runtimeFilter) build(v *vector.Vector, rows []int32, typ planpb.Runtime
 	for _, x := range h {
 		w, bits := bloomBits(x, mask)
 		f.bloom[w] |= bits
+	}
+}
+
+// buildBitmap makes f an exact bitmap filter over the values x[rows] when their span is small
+// enough (see maxBitmapSpan); it reports whether it did.
+func (f *runtimeFilter) buildBitmap(x []int64, rows []int32) bool {
+	lo, hi := x[rows[0]], x[rows[0]]
+	for _, i := range rows[1:] {
+		lo, hi = min(lo, x[i]), max(hi, x[i])
+	}
+	span := uint64(hi-lo) + 1 // wraps to 0 only for the full int64 range
+	if span == 0 || hi-lo < 0 || span > maxBitmapSpan || (span > minBitmapSpan && span > bitmapBitsPerKey*uint64(len(rows))) {
+		return false
+	}
+	f.kind, f.base, f.span = filterBitmap, lo, span
+	f.bits = make([]uint64, (span+63)/64)
+	for _, i := range rows {
+		d := uint64(x[i] - lo)
+		f.bits[d>>6] |= 1 << (d & 63)
+	}
+	return true
+}
+
+// buildIntSet makes f an IN filter over the distinct values x[rows] in an open-addressing set.
+func (f *runtimeFilter) buildIntSet(x []int64, rows []int32) {
+	n := 16
+	for n < 4*len(rows) {
+		n <<= 1
+	}
+	f.kind, f.set, f.setUsed = filterIntSet, make([]int64, n), make([]bool, n)
+	mask := uint64(n - 1)
+	for _, i := range rows {
+		s := fmix64(uint64(x[i])) & mask
+		for f.setUsed[s] && f.set[s] != x[i] {
+			s = (s + 1) & mask
+		}
+		f.set[s], f.setUsed[s] = x[i], true
 	}
 }
 
@@ -217,8 +278,9 @@ func (f *runtimeFilter) distinct(v *vector.Vector, rows []int32) ([]int32, bool)
 	return out, true
 }
 
-// keep narrows rows (active rows of column v) to those that may match, appending to out. ok is
-// false when the filter does not apply to v's type (then rows are kept as they are).
+// keep narrows rows (active rows of column v) to those that may match, appending to out, which
+// may be rows[:0] (rows are read before they are overwritten). ok is false when the filter does
+// not apply to v's type (then rows are kept as they are, and out is not written).
 func (f *runtimeFilter) keep(v *vector.Vector, rows, out []int32) ([]int32, bool) {
 	if classOf(v.Type) != f.class {
 		return nil, false
@@ -238,98 +300,129 @@ func (f *runtimeFilter) keep(v *vector.Vector, rows, out []int32) ([]int32, bool
 		}
 		return out, true
 	}
-	switch f.kind {
-	case filterMinMax:
-		if f.spec.trim {
-			return nil, false // trailing-space semantics make the bounds unreliable
-		}
-		if f.spec.phys == types.PhysInt64 {
-			lo, hi, x := f.min.Int64[0], f.max.Int64[0], v.Int64
-			for _, i := range rows {
-				if nulls != nil && nulls.Get(int(i)) {
-					if f.keepNull {
-						out = append(out, i)
-					}
-					continue
-				}
-				if x[i] >= lo && x[i] <= hi {
-					out = append(out, i)
-				}
-			}
-			return out, true
-		}
-		for _, i := range rows {
-			if nulls.Get(int(i)) {
-				if f.keepNull {
-					out = append(out, i)
-				}
-				continue
-			}
-			if vector.CompareAt(v, int(i), f.min, 0) >= 0 && vector.CompareAt(v, int(i), f.max, 0) <= 0 {
-				out = append(out, i)
-			}
-		}
-		return out, true
-	case filterIn:
-		var p hashProbe
-		p.reset(f.in, []*vector.Vector{v}, rows)
-		var l, r []int32
-		l, _, _ = p.next(l, r, len(rows)+1, nil, true)
-		// l lists the rows with a value in the set, in order; merge in the NULLs that may match.
-		if !f.keepNull || nulls == nil {
-			return append(out, l...), true
-		}
-		x := 0
-		for _, i := range rows {
-			if x < len(l) && l[x] == i {
-				out = append(out, i)
-				x++
-			} else if nulls.Get(int(i)) {
-				out = append(out, i)
-			}
-		}
-		return out, true
+	if f.kind == filterMinMax && f.spec.trim {
+		return nil, false // trailing-space semantics make the bounds unreliable
 	}
-	h := make([]uint64, len(rows))
-	f.hs.hashColumn(f.spec, v, rows, h)
-	mask := uint64(len(f.bloom) - 1)
-	bloom := f.bloom
-	for k, i := range rows {
-		if nulls != nil && nulls.Get(int(i)) {
+	if nulls != nil { // rare: a nullable probe column; NULLs decided here, values below
+		return f.keepNullable(v, rows, out), true
+	}
+	return f.keepValues(v, rows, out), true
+}
+
+// keepNullable is keep for a column with NULLs: one row at a time.
+func (f *runtimeFilter) keepNullable(v *vector.Vector, rows, out []int32) []int32 {
+	var one [1]int32
+	var buf [1]int32
+	for _, i := range rows {
+		if v.Nulls.Get(int(i)) {
 			if f.keepNull {
 				out = append(out, i)
 			}
 			continue
 		}
+		one[0] = i
+		if len(f.keepValues(v, one[:], buf[:0])) == 1 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// keepValues is keep for rows that are not NULL.
+func (f *runtimeFilter) keepValues(v *vector.Vector, rows, out []int32) []int32 {
+	switch f.kind {
+	case filterMinMax:
+		if f.spec.phys == types.PhysInt64 {
+			lo, hi, x := f.min.Int64[0], f.max.Int64[0], v.Int64
+			for _, i := range rows {
+				if x[i] >= lo && x[i] <= hi {
+					out = append(out, i)
+				}
+			}
+			return out
+		}
+		for _, i := range rows {
+			if vector.CompareAt(v, int(i), f.min, 0) >= 0 && vector.CompareAt(v, int(i), f.max, 0) <= 0 {
+				out = append(out, i)
+			}
+		}
+		return out
+	case filterBitmap:
+		x, bits, base, span := v.Int64, f.bits, f.base, f.span
+		n := len(out)
+		out = slices.Grow(out, len(rows))[:n+len(rows)]
+		for _, i := range rows {
+			out[n] = i
+			if d := uint64(x[i] - base); d < span {
+				n += int(bits[d>>6] >> (d & 63) & 1)
+			}
+		}
+		return out[:n]
+	case filterIntSet:
+		x, set, used := v.Int64, f.set, f.setUsed
+		mask := uint64(len(set) - 1)
+		for _, i := range rows {
+			for s := fmix64(uint64(x[i])) & mask; used[s]; s = (s + 1) & mask {
+				if set[s] == x[i] {
+					out = append(out, i)
+					break
+				}
+			}
+		}
+		return out
+	case filterIn:
+		var p hashProbe
+		p.reset(f.in, []*vector.Vector{v}, rows)
+		l, _, _ := p.next(nil, nil, len(rows)+1, nil, true)
+		return append(out, l...)
+	}
+	mask := uint64(len(f.bloom) - 1)
+	bloom := f.bloom
+	if f.spec.phys == types.PhysInt64 { // hashColumn of one int64 column is fmix64
+		x := v.Int64
+		for _, i := range rows {
+			if w, bits := bloomBits(fmix64(uint64(x[i])), mask); bloom[w]&bits == bits {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	h := make([]uint64, len(rows))
+	f.hs.hashColumn(f.spec, v, rows, h)
+	for k, i := range rows {
 		if w, bits := bloomBits(h[k], mask); bloom[w]&bits == bits {
 			out = append(out, i)
 		}
 	}
-	return out, true
+	return out
 }
 
-// applyFilters narrows b by the runtime filters published for scan node id.
-func applyFilters(reg *RuntimeFilters, id int32, b *vector.Batch) *vector.Batch {
+// applyFilters narrows b by the runtime filters published for scan node id; the selection it
+// makes is written into buf (reallocated when short), which it returns.
+func applyFilters(reg *RuntimeFilters, id int32, b *vector.Batch, buf []int32) (*vector.Batch, []int32) {
 	fs := reg.forTarget(id)
 	if len(fs) == 0 {
-		return b
+		return b, buf
 	}
 	in := int64(b.Len())
+	if cap(buf) < b.Len() {
+		buf = make([]int32, 0, max(b.Len(), 1024))
+	}
 	rows := b.Rows(nil)
 	applied := 0
 	for _, f := range fs {
 		if f.column < 0 || f.column >= len(b.Cols) || len(rows) == 0 {
 			continue
 		}
-		kept, ok := f.keep(b.Cols[f.column], rows, make([]int32, 0, len(rows)))
+		kept, ok := f.keep(b.Cols[f.column], rows, buf[:0])
 		if ok {
-			rows = kept
+			rows, buf = kept, kept
 			applied++
 		}
 	}
 	reg.count(id, in, in-int64(len(rows)), applied)
 	if int64(len(rows)) == in {
-		return b
+		return b, buf
 	}
-	return &vector.Batch{Cols: b.Cols, N: b.N, Sel: rows}
+	return &vector.Batch{Cols: b.Cols, N: b.N, Sel: rows}, buf
 }

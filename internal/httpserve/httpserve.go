@@ -1,5 +1,5 @@
-// Package httpserve runs a role's HTTP server: Prometheus /metrics, /api/health, plus whatever
-// handlers the role adds. Each role owns its own prometheus.Registry (no global state).
+// Package httpserve runs a role's HTTP server: Prometheus /metrics, /api/health, the Go profiler
+// under /debug/pprof/ (as Doris's BE serves /pprof/profile), plus whatever handlers the role adds. Each role owns its own prometheus.Registry (no global state).
 package httpserve
 
 import (
@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,7 +22,7 @@ func NewRegistry() *prometheus.Registry {
 	return r
 }
 
-// Mux returns a mux with /metrics for reg and /api/health.
+// Mux returns a mux with /metrics for reg, /api/health and /debug/pprof/.
 func Mux(reg *prometheus.Registry) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
@@ -29,6 +30,11 @@ func Mux(reg *prometheus.Registry) *http.ServeMux {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"OK"}`))
 	})
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
 }
 

@@ -7,6 +7,9 @@
 //
 //	tpchbench -doric bin/doric -data .tools/tpch/sf1/tables -queries ../shared/acceptance/tpch/queries [-runs 3]
 //
+// For profiling: -keep DIR keeps Doric's data in DIR and reuses it on the next run (no reload),
+// -only 8,17 runs some queries, -duckdb=false skips DuckDB; Doric's HTTP port serves /debug/pprof/.
+//
 // Times are wall-clock times of the whole query through the client (go-sql-driver/mysql for
 // Doric, database/sql for DuckDB), rows fetched. Correctness against the published answers is
 // test/tpch's job (make test, make test-long); here a row-count difference only flags a query.
@@ -17,6 +20,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +29,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -40,12 +46,21 @@ func main() {
 	queries := flag.String("queries", "../shared/acceptance/tpch/queries", "directory of q01.sql ... q22.sql")
 	runs := flag.Int("runs", 3, "runs of each query in each system")
 	timeout := flag.Duration("timeout", 10*time.Minute, "limit of one query run")
+	keep := flag.String("keep", "", "Doric's data directory, kept after the run and reused (loaded only when empty)")
+	only := flag.String("only", "", "comma-separated query numbers to run (default all 22), e.g. 8,17")
+	duck := flag.Bool("duckdb", true, "also run DuckDB (without it, no ratios)")
 	flag.Parse()
 	if *data == "" || *runs < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*bin, *data, *queries, *runs, *timeout); err != nil {
+	picked, err := pick(*only)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tpchbench:", err)
+		os.Exit(2)
+	}
+	o := options{bin: *bin, data: *data, queries: *queries, runs: *runs, timeout: *timeout, keep: *keep, picked: picked, duckdb: *duck}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "tpchbench:", err)
 		os.Exit(1)
 	}
@@ -57,26 +72,62 @@ type timing struct {
 	err  error
 }
 
-func run(bin, data, queries string, runs int, timeout time.Duration) error {
+type options struct {
+	bin, data, queries string
+	runs               int
+	timeout            time.Duration
+	keep               string // Doric's data directory to reuse, or ""
+	picked             []int  // query numbers, 1-based
+	duckdb             bool
+}
+
+// pick parses -only.
+func pick(only string) ([]int, error) {
+	if only == "" {
+		out := make([]int, 22)
+		for i := range out {
+			out[i] = i + 1
+		}
+		return out, nil
+	}
+	var out []int
+	for _, f := range strings.Split(only, ",") {
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(f), "q"))
+		if err != nil || n < 1 || n > 22 {
+			return nil, fmt.Errorf("-only: %q is not a query number 1..22", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func run(o options) error {
 	work, err := os.MkdirTemp("", "tpchbench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	texts := make([]string, 22)
-	for q := range texts {
-		b, err := os.ReadFile(filepath.Join(queries, fmt.Sprintf("q%02d.sql", q+1)))
+	texts := make([]string, len(o.picked))
+	for i, q := range o.picked {
+		b, err := os.ReadFile(filepath.Join(o.queries, fmt.Sprintf("q%02d.sql", q)))
 		if err != nil {
 			return err
 		}
-		texts[q] = string(b)
+		texts[i] = string(b)
 	}
-	fmt.Printf("data %s, %d runs per query, %d cores\n", data, runs, runtime.GOMAXPROCS(0))
+	fmt.Printf("data %s, %d runs per query, %d cores\n", o.data, o.runs, runtime.GOMAXPROCS(0))
 
 	// Doric.
-	d, err := duckbench.StartDoric(bin, filepath.Join(work, "doric-data"))
+	dataDir := filepath.Join(work, "doric-data")
+	if o.keep != "" {
+		dataDir = o.keep
+	}
+	d, err := duckbench.StartDoric(o.bin, dataDir)
 	if err != nil {
 		return err
+	}
+	if o.keep != "" {
+		fmt.Printf("doric: mysql %s, http %s (pprof at /debug/pprof/)\n", d.MySQL, d.HTTP)
 	}
 	defer d.Stop()
 	db, err := sql.Open("mysql", "root@tcp("+d.MySQL+")/")
@@ -85,23 +136,29 @@ func run(bin, data, queries string, runs int, timeout time.Duration) error {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	for _, s := range []string{"CREATE DATABASE tpch", "USE tpch"} {
-		if _, err := db.Exec(s); err != nil {
-			return err
+	if _, err := db.Exec("USE tpch"); err != nil {
+		for _, s := range []string{"CREATE DATABASE tpch", "USE tpch"} {
+			if _, err := db.Exec(s); err != nil {
+				return err
+			}
 		}
+		began := time.Now()
+		for _, t := range duckbench.Tables {
+			if _, err := db.Exec(fmt.Sprintf("CREATE TABLE %s (%s) %s", t, duckbench.TPCHColumns[t], duckbench.TPCHDoris[t])); err != nil {
+				return err
+			}
+			if err := streamLoad(d.HTTP, t, filepath.Join(o.data, t+".tbl")); err != nil {
+				return err
+			}
+		}
+		fmt.Printf("doric: loaded in %.1f s%s\n", time.Since(began).Seconds(), d.Usage())
 	}
-	began := time.Now()
-	for _, t := range duckbench.Tables {
-		if _, err := db.Exec(fmt.Sprintf("CREATE TABLE %s (%s) %s", t, duckbench.TPCHColumns[t], duckbench.TPCHDoris[t])); err != nil {
-			return err
-		}
-		if err := streamLoad(d.HTTP, t, filepath.Join(data, t+".tbl")); err != nil {
-			return err
-		}
-	}
-	fmt.Printf("doric: loaded in %.1f s%s\n", time.Since(began).Seconds(), d.Usage())
-	doric := measure(db, texts, runs, timeout, "doric")
+	doric := measure(db, o.picked, texts, o.runs, o.timeout, "doric")
 	d.Stop()
+	if !o.duckdb {
+		report(os.Stdout, o.picked, doric, nil)
+		return nil
+	}
 
 	// DuckDB.
 	ddb, err := sql.Open("duckdb", "?autoinstall_known_extensions=false")
@@ -110,24 +167,24 @@ func run(bin, data, queries string, runs int, timeout time.Duration) error {
 	}
 	defer ddb.Close()
 	ddb.SetMaxOpenConns(1)
-	began = time.Now()
+	began := time.Now()
 	for _, t := range duckbench.Tables {
 		if _, err := ddb.Exec(fmt.Sprintf("CREATE TABLE %s (%s)", t, duckbench.TPCHColumns[t])); err != nil {
 			return err
 		}
-		if _, err := ddb.Exec(fmt.Sprintf("COPY %s FROM '%s' (DELIMITER '|', HEADER false)", t, filepath.Join(data, t+".tbl"))); err != nil {
+		if _, err := ddb.Exec(fmt.Sprintf("COPY %s FROM '%s' (DELIMITER '|', HEADER false)", t, filepath.Join(o.data, t+".tbl"))); err != nil {
 			return err
 		}
 	}
 	fmt.Printf("duckdb: loaded in %.1f s\n", time.Since(began).Seconds())
-	duck := measure(ddb, texts, runs, timeout, "duckdb")
+	duck := measure(ddb, o.picked, texts, o.runs, o.timeout, "duckdb")
 
-	report(os.Stdout, doric, duck)
+	report(os.Stdout, o.picked, doric, duck)
 	return nil
 }
 
 // measure runs each query runs times and keeps the best time; a failed run ends the query's runs.
-func measure(db *sql.DB, texts []string, runs int, timeout time.Duration, system string) []timing {
+func measure(db *sql.DB, picked []int, texts []string, runs int, timeout time.Duration, system string) []timing {
 	out := make([]timing, len(texts))
 	for q, text := range texts {
 		for r := 0; r < runs; r++ {
@@ -149,7 +206,7 @@ func measure(db *sql.DB, texts []string, runs int, timeout time.Duration, system
 		if out[q].err != nil {
 			status = "error: " + firstLine(out[q].err.Error())
 		}
-		fmt.Printf("%s q%02d: %s\n", system, q+1, status)
+		fmt.Printf("%s q%02d: %s\n", system, picked[q], status)
 	}
 	return out
 }
@@ -190,12 +247,16 @@ func firstLine(s string) string {
 	return s
 }
 
-func report(w io.Writer, doric, duck []timing) {
+// report prints the table; duck is nil when DuckDB did not run.
+func report(w io.Writer, picked []int, doric, duck []timing) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "query\tdoric s\tduckdb s\tdoric/duckdb\trows\t")
 	logSum, n, failed := 0.0, 0, 0
 	for q := range doric {
-		dt, kt := doric[q], duck[q]
+		dt, kt := doric[q], timing{err: errors.New("not run")}
+		if duck != nil {
+			kt = duck[q]
+		}
 		ds, ks, ratio, rows := "error", "error", "-", ""
 		if dt.err == nil {
 			ds = fmt.Sprintf("%.3f", dt.best.Seconds())
@@ -215,11 +276,16 @@ func report(w io.Writer, doric, duck []timing) {
 				rows = fmt.Sprintf("%d (duckdb %d)", dt.rows, kt.rows)
 			}
 		}
-		fmt.Fprintf(tw, "q%02d\t%s\t%s\t%s\t%s\t\n", q+1, ds, ks, ratio, rows)
+		if kt.err != nil && dt.err == nil {
+			rows = fmt.Sprint(dt.rows)
+		}
+		fmt.Fprintf(tw, "q%02d\t%s\t%s\t%s\t%s\t\n", picked[q], ds, ks, ratio, rows)
 	}
 	tw.Flush()
 	if n > 0 {
 		fmt.Fprintf(w, "geometric mean doric/duckdb over %d queries: %.2f", n, math.Exp(logSum/float64(n)))
+	} else {
+		fmt.Fprint(w, "no ratios")
 	}
 	fmt.Fprintf(w, "; doric failed %d of %d queries\n", failed, len(doric))
 }
