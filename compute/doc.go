@@ -13,7 +13,10 @@
 // CacheDir/<vault id>, each of CacheCapacity bytes (default: 10 GiB, or 80 % of the file system
 // when that is smaller); local vaults are read directly. The caches survive restarts; their
 // metrics (doric_filecache_*, labelled vault="<id>") are on /metrics and their admin API (stats,
-// clear) on /api/file_cache (see server.Vaults.Handler).
+// clear) on /api/file_cache (see server.Vaults.Handler). Above them, queries read through a
+// memory page cache of open segments and decoded pages (segment.Cache, PageCacheBytes, default
+// DefaultPageCacheBytes; `doric` gives it 20 % of memory, as Doris's storage_page_cache_limit),
+// whose counters are doric_compute_page_cache_*; compactions and loads bypass it.
 //
 // Loads the node coordinates (Stream Load, group commit) stamp their txns with the node id and
 // the start time of this process (metapb.TxnCoordinator). A node that starts again under the same

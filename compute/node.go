@@ -15,6 +15,7 @@ import (
 	"github.com/doricdb/doric/compute/compaction"
 	"github.com/doricdb/doric/compute/load"
 	"github.com/doricdb/doric/compute/load/stream"
+	"github.com/doricdb/doric/compute/segment"
 	"github.com/doricdb/doric/compute/server"
 	"github.com/doricdb/doric/filecache"
 	"github.com/doricdb/doric/internal/httpserve"
@@ -60,7 +61,13 @@ type Config struct {
 	// MaxTabletVersionNum: loads into a tablet with this many visible rowsets fail with Doris's
 	// -235 (0: 2000, negative: no limit).
 	MaxTabletVersionNum int
+	// PageCacheBytes bounds the node's memory cache of the segments and decoded pages queries read
+	// (Doris's storage page cache): 0 means DefaultPageCacheBytes, negative no cache.
+	PageCacheBytes int64
 }
+
+// DefaultPageCacheBytes is a node's page cache capacity when the configuration names none.
+const DefaultPageCacheBytes = 2 << 30
 
 // Node is a running compute node.
 type Node struct {
@@ -127,8 +134,15 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if n.compactor, err = compaction.New(cc); err != nil {
 		return nil, fmt.Errorf("compute: %w", err)
 	}
+	var pages *segment.Cache
+	switch {
+	case cfg.PageCacheBytes == 0:
+		pages = segment.NewCache(DefaultPageCacheBytes)
+	case cfg.PageCacheBytes > 0:
+		pages = segment.NewCache(cfg.PageCacheBytes)
+	}
 	srv, err := server.New(server.Config{Meta: n.meta, InstanceID: cfg.InstanceID, Vaults: n.vaults.Resolve,
-		Compactor: n.compactor, MaxTabletVersionNum: cfg.MaxTabletVersionNum})
+		Compactor: n.compactor, MaxTabletVersionNum: cfg.MaxTabletVersionNum, PageCache: pages})
 	if err != nil {
 		return nil, fmt.Errorf("compute: %w", err)
 	}
@@ -146,6 +160,20 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Buckets: prometheus.ExponentialBuckets(0.001, 4, 9),
 	}, []string{"method"})
 	n.registry.MustRegister(rpcs, latency)
+	if pages != nil {
+		stat := func(f func(segment.CacheStats) int64) func() float64 {
+			return func() float64 { return float64(f(pages.Stats())) }
+		}
+		n.registry.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "doric_compute_page_cache_hits_total",
+				Help: "Lookups of segments and decoded pages found in the page cache."}, stat(func(s segment.CacheStats) int64 { return s.Hits })),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "doric_compute_page_cache_misses_total",
+				Help: "Lookups of segments and decoded pages not in the page cache."}, stat(func(s segment.CacheStats) int64 { return s.Misses })),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "doric_compute_page_cache_bytes",
+				Help: "Bytes the page cache holds."}, stat(func(s segment.CacheStats) int64 { return s.Bytes })),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "doric_compute_page_cache_capacity_bytes",
+				Help: "The page cache's capacity."}, stat(func(s segment.CacheStats) int64 { return s.Capacity })))
+	}
 	observe := func(method string, start time.Time, err error) {
 		latency.WithLabelValues(method).Observe(time.Since(start).Seconds())
 		rpcs.WithLabelValues(method, status.Code(err).String()).Inc()

@@ -21,6 +21,26 @@ const (
 	cgroupMemoryLimit = "/sys/fs/cgroup/memory.max"
 )
 
+// pageCacheShare is the share of memory the page caches of a process's compute nodes get by
+// default, as Doris's storage_page_cache_limit.
+const pageCacheShare = 0.20
+
+// pageCacheBytes is the compute.Config.PageCacheBytes of each of nodes nodes in the process: the
+// configured capacity, or pageCacheShare of memory split over the nodes (compute's default when
+// memory is unknown), or negative (none) when disabled.
+func pageCacheBytes(configured int64, disabled bool, nodes int) int64 {
+	switch {
+	case disabled:
+		return -1
+	case configured > 0:
+		return configured
+	}
+	if total := physicalMemory(); total > 0 {
+		return max(int64(float64(total)*pageCacheShare)/int64(max(nodes, 1)), 64<<20)
+	}
+	return 0
+}
+
 func tuneMemory(log *slog.Logger) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(defaultGCPercent)

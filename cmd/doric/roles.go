@@ -90,13 +90,17 @@ func runCompute(ctx context.Context, args []string, log *slog.Logger) error {
 	var capacity byteSize
 	fs.Var(&capacity, "cache-capacity", "capacity of each vault's file cache, e.g. 200GiB (default: 10GiB, or 80% of a smaller disk)")
 	writeThrough := fs.Bool("cache-write-through", false, "cache the segments the node writes")
+	var pageCache byteSize
+	fs.Var(&pageCache, "page-cache-capacity", "memory cache of decoded segment pages, e.g. 8GiB (default: 20% of memory)")
+	noPageCache := fs.Bool("disable-page-cache", false, "no memory cache of decoded segment pages")
 	frontendAddr := fs.String("frontend", "127.0.0.1:8030", "the frontend's HTTP address (stream load plans)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cn, err := compute.New(ctx, compute.Config{GRPCAddr: hostPort(*host, *port), HTTPAddr: hostPort(*host, *httpPort),
 		MetaAddr: *meta, InstanceID: *instance, Group: *group, NodeID: *nodeID, Logger: log.With("role", "compute"),
-		CacheDir: *cacheDir, CacheCapacity: int64(capacity), CacheWriteThrough: *writeThrough, FrontendHTTPAddr: *frontendAddr})
+		CacheDir: *cacheDir, CacheCapacity: int64(capacity), CacheWriteThrough: *writeThrough, FrontendHTTPAddr: *frontendAddr,
+		PageCacheBytes: pageCacheBytes(int64(pageCache), *noPageCache, 1)})
 	if err != nil {
 		return err
 	}
@@ -135,11 +139,15 @@ func runStandalone(ctx context.Context, args []string, log *slog.Logger) error {
 	nodes := fs.Int("compute-nodes", 1, "compute nodes in the default compute group")
 	var capacity byteSize
 	fs.Var(&capacity, "cache-capacity", "capacity of each node's file cache per remote vault, e.g. 20GiB (default: 10GiB, or 80% of a smaller disk)")
+	var pageCache byteSize
+	fs.Var(&pageCache, "page-cache-capacity", "each node's memory cache of decoded segment pages, e.g. 8GiB (default: 20% of memory over the nodes)")
+	noPageCache := fs.Bool("disable-page-cache", false, "no memory cache of decoded segment pages")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	c, err := standalone.Start(ctx, standalone.Config{DataDir: *dataDir, MySQLAddr: hostPort(*host, *mysqlPort),
-		HTTPAddr: hostPort(*host, *httpPort), InstanceID: *instance, ComputeNodes: *nodes, Logger: log, CacheCapacity: int64(capacity)})
+		HTTPAddr: hostPort(*host, *httpPort), InstanceID: *instance, ComputeNodes: *nodes, Logger: log, CacheCapacity: int64(capacity),
+		PageCacheBytes: pageCacheBytes(int64(pageCache), *noPageCache, *nodes)})
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,10 @@
 // the surviving rows are read with one ranged read per run of consecutive pages, decoding
 // straight into column vectors. Pruning is conservative: callers filter the rows exactly.
 //
+// Caching: a node's Cache (Doris's storage page cache) holds open segments and decoded pages in
+// memory, least recently used out first; Cache.Open returns a segment whose Iterators take pages
+// from it and put the pages they decode into it. Cached vectors are shared and never written.
+//
 // Corrupt or truncated input is an error wrapping ErrCorrupt that names the file and what is
 // wrong, never a panic (FuzzOpen holds the reader to that). Errors of the vault pass through
 // wrapped. A Writer and an Iterator are used by one goroutine at a time; an open Segment is safe

@@ -33,10 +33,11 @@ type IteratorOptions struct {
 // ReadStats counts an iterator's work.
 type ReadStats struct {
 	PruneStats
-	Reads      int   // ranged reads of page bytes
-	BytesRead  int64 // bytes those reads fetched
-	PagesRead  int   // pages decoded
-	RowsOutput int64
+	Reads       int   // ranged reads of page bytes
+	BytesRead   int64 // bytes those reads fetched
+	PagesRead   int   // pages decoded
+	PagesCached int   // pages taken decoded from the segment's Cache
+	RowsOutput  int64
 }
 
 // Iterator reads rows of some columns of a segment in order, in batches.
@@ -64,6 +65,7 @@ type colReader struct {
 	buf        []byte // bytes [bufOff, bufOff+len(buf)) of the file
 	bufOff     int64
 	raw        []byte // decompression buffer of string pages, with Reuse
+	shared     bool   // buf holds bytes a cached page points into
 }
 
 // NewIterator returns an iterator over the columns with the given indexes (in that order).
@@ -175,11 +177,24 @@ func (it *Iterator) needed(start, end int64) bool {
 	return k < len(rs) && rs[k].Start < end
 }
 
-// load decodes page p of a column, reading it (and the needed pages that follow it in the
-// file, up to ReadAhead bytes) unless an earlier read already fetched it.
+// load decodes page p of a column — or takes it from the segment's cache — reading it (and the
+// needed pages that follow it in the file, up to ReadAhead bytes) unless an earlier read already
+// fetched it.
 func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
 	s := it.seg
 	ord := cr.ord
+	cache := s.cache
+	if cache != nil {
+		if v := cache.page(s, cr.c, p); v != nil {
+			cr.start, cr.end = ord.Rows(p)
+			cr.v = v
+			it.stats.PagesCached++
+			return nil
+		}
+	}
+	// Buffers are reused (IteratorOptions.Reuse) only for pages that are not cached: a cached
+	// vector, and the bytes its strings point into, are shared.
+	reuse := it.opts.Reuse && cache == nil
 	off, size := ord.Offset[p], ord.Size[p]
 	if off < cr.bufOff || off+size > cr.bufOff+int64(len(cr.buf)) {
 		end := off + size
@@ -191,7 +206,7 @@ func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
 		}
 		var buf []byte
 		var err error
-		if it.opts.Reuse && int64(cap(cr.buf)) >= end-off { // the pages it held are done with
+		if it.opts.Reuse && int64(cap(cr.buf)) >= end-off && !cr.shared { // the pages it held are done with
 			buf = cr.buf[:end-off]
 			err = s.storage.ReadAt(hinted(ctx, filecache.Normal, s.size), s.path, buf, off)
 		} else {
@@ -201,7 +216,7 @@ func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
 			cr.buf, cr.bufOff = nil, 0 // possibly overwritten in part
 			return fmt.Errorf("segment %s: %w", s.path, err)
 		}
-		cr.buf, cr.bufOff = buf, off
+		cr.buf, cr.bufOff, cr.shared = buf, off, false
 		it.stats.Reads++
 		it.stats.BytesRead += end - off
 	}
@@ -213,23 +228,24 @@ func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
 	switch {
 	case !strs:
 		scratch = it.scratch
-	case it.opts.Reuse:
+	case reuse:
 		scratch = cr.raw
 	}
 	body, err := encoding.DecodeBlock(block, scratch)
 	if err != nil {
 		return it.pageErr(cr, p, err)
 	}
-	if compressed := encoding.Codec(block[0]) != encoding.None; compressed && cap(body) > cap(scratch) {
+	compressed := encoding.Codec(block[0]) != encoding.None
+	if compressed && cap(body) > cap(scratch) {
 		switch {
 		case !strs:
 			it.scratch = body[:0]
-		case it.opts.Reuse:
+		case reuse:
 			cr.raw = body[:0]
 		}
 	}
 	var into *vector.Vector
-	if it.opts.Reuse {
+	if reuse {
 		into = cr.v
 	}
 	start, end := ord.Rows(p)
@@ -239,6 +255,12 @@ func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
 	}
 	cr.start, cr.end, cr.v = start, end, v
 	it.stats.PagesRead++
+	if cache != nil {
+		if strs && !compressed {
+			cr.shared = true // the cached strings point into cr.buf: not to be read into again
+		}
+		cache.putPage(s, cr.c, p, v, len(body))
+	}
 	return nil
 }
 

@@ -30,6 +30,7 @@ type Segment struct {
 	f       *footer
 	tail    []byte // the last bytes of the file, read by Open
 	tailOff int64
+	cache   *Cache // where its decoded pages are cached (Cache.Open); nil: nowhere
 
 	mu       sync.Mutex // guards the lazily loaded indexes below
 	indexes  []colIndexes

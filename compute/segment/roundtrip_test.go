@@ -295,7 +295,12 @@ func TestRoundTrip(t *testing.T) {
 		if iter%2 == 0 {
 			size = -1 // Open stats the file
 		}
-		seg, err := segment.Open(ctx, st, segPath, size)
+		open := func() (*segment.Segment, error) { return segment.Open(ctx, st, segPath, size) }
+		if iter%3 != 0 { // through a page cache, of a random size: later reads hit it
+			cache := segment.NewCache([]int64{1, 64 << 10, 1 << 30}[r.IntN(3)])
+			open = func() (*segment.Segment, error) { return cache.Open(ctx, st, segPath, size) }
+		}
+		seg, err := open()
 		if err != nil {
 			t.Fatalf("iter %d: %v", iter, err)
 		}
@@ -304,6 +309,9 @@ func TestRoundTrip(t *testing.T) {
 		}
 		checkZoneMaps(t, seg, tb)
 		for range 3 {
+			if seg, err = open(); err != nil {
+				t.Fatalf("iter %d: %v", iter, err)
+			}
 			pick := r.Perm(len(tb.specs))[:r.IntN(len(tb.specs)+1)]
 			var idx []int
 			for _, p := range pick {

@@ -43,6 +43,8 @@ type Config struct {
 	MaxTabletVersionNum int
 	// KeyCacheBytes bounds the node's cache of merge-on-write primary keys (0: the default).
 	KeyCacheBytes int64
+	// PageCache caches the segments and decoded pages queries read; nil: none.
+	PageCache *segment.Cache
 }
 
 // Server implements computepb.ComputeServiceServer.
@@ -69,7 +71,7 @@ func New(cfg Config) (*Server, error) {
 		cfg: cfg,
 		loader: &load.Loader{Meta: cfg.Meta, InstanceID: cfg.InstanceID, Vaults: cfg.Vaults, Segment: cfg.Segment,
 			MaxTabletVersionNum: cfg.MaxTabletVersionNum},
-		reader: &tablet.Reader{Meta: cfg.Meta, InstanceID: cfg.InstanceID, Vaults: cfg.Vaults},
+		reader: &tablet.Reader{Meta: cfg.Meta, InstanceID: cfg.InstanceID, Vaults: cfg.Vaults, Segments: cfg.PageCache},
 	}
 	if cfg.Compactor != nil {
 		s.loader.Written = cfg.Compactor.Loaded

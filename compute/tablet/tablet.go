@@ -27,6 +27,8 @@ type Reader struct {
 	Vaults     vault.Resolver
 	// Keys caches the primary-key indexes of merge-on-write segments (SegmentKeys); nil: none.
 	Keys *KeyCache
+	// Segments caches open segments and their decoded pages for scans; nil: none.
+	Segments *segment.Cache
 }
 
 // Snapshot is the set of rowsets of a tablet visible at a version, in version order.
@@ -526,7 +528,13 @@ func (s *rawScanner) openNext(ctx context.Context) (bool, error) {
 		path := vault.SegmentPath(s.snap.TabletID, rs.GetRowsetId(), s.seg)
 		s.cur = SegmentRef{RowsetID: rs.GetRowsetId(), Segment: int64(s.seg)}
 		s.seg++
-		seg, err := segment.Open(ctx, s.storage, path, size)
+		var seg *segment.Segment
+		var err error
+		if c := s.r.Segments; c != nil {
+			seg, err = c.Open(ctx, s.storage, path, size)
+		} else {
+			seg, err = segment.Open(ctx, s.storage, path, size)
+		}
 		if err != nil {
 			return false, fmt.Errorf("tablet %d: %w", s.snap.TabletID, err)
 		}

@@ -38,6 +38,8 @@ type Config struct {
 	// CacheCapacity is the capacity of each compute node's file cache per remote vault (in
 	// DIR/cache/cnN/<vault id>); 0 means compute's default.
 	CacheCapacity int64
+	// PageCacheBytes is each compute node's page cache capacity (compute.Config.PageCacheBytes).
+	PageCacheBytes int64
 	// WrapVault is passed to every compute node (see compute.Config.WrapVault).
 	WrapVault func(vaultID string, s vault.Storage) vault.Storage
 }
@@ -124,7 +126,7 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	for i := 0; i < cfg.ComputeNodes; i++ {
 		n, err := compute.New(ctx, compute.Config{GRPCAddr: loop, HTTPAddr: loop, MetaAddr: c.Meta.Addr(),
 			InstanceID: cfg.InstanceID, Group: "default", NodeID: fmt.Sprintf("cn%d", i+1),
-			CacheDir: filepath.Join(dir, "cache", fmt.Sprintf("cn%d", i+1)), CacheCapacity: cfg.CacheCapacity, WrapVault: cfg.WrapVault,
+			CacheDir: filepath.Join(dir, "cache", fmt.Sprintf("cn%d", i+1)), CacheCapacity: cfg.CacheCapacity, WrapVault: cfg.WrapVault, PageCacheBytes: cfg.PageCacheBytes,
 			FrontendHTTPAddr: c.Frontend.HTTPAddr(), Logger: log.With("role", "compute", "node", i+1)})
 		if err != nil {
 			return nil, err
