@@ -409,6 +409,7 @@ type scan struct {
 	reuse bool
 	sel   []int32 // with reuse: the selection buffer of the conjuncts
 	rfSel []int32 // with reuse: the selection buffer of the runtime filters
+	ident []int32 // 0, 1, 2, ...: the rows of a batch without selection (read only)
 }
 
 // reuser is a BatchIterator that can decode into the buffers of its earlier batches
@@ -502,7 +503,10 @@ func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
 			if s.reuse {
 				buf = s.rfSel
 			}
-			b, buf = applyFilters(s.filters, s.id, b, buf)
+			if len(s.ident) < b.N {
+				s.ident = vector.Identity(nil, max(b.N, s.batchSize))
+			}
+			b, buf = applyFilters(s.filters, s.id, b, buf, s.ident)
 			if s.reuse {
 				s.rfSel = buf
 			}

@@ -96,13 +96,13 @@ const (
 	filterBloom
 )
 
-// Bitmap filters: an int64 build key whose values span at most maxBitmapSpan, or at most
-// bitmapBitsPerKey bits per build row, gets an exact bitmap (one bit per value of the span)
-// instead of an IN list or a bloom filter; a probe is one shift and one load.
+// Bitmap filters: an int64 build key whose values span at most minBitmapSpan, or at most
+// maxBitmapSpan and bitmapBitsPerKey bits per build row, gets an exact bitmap (one bit per value
+// of the span) instead of an IN list or a bloom filter; a probe is one shift and one load.
 const (
 	maxBitmapSpan    = 1 << 26 // 8 MiB
-	minBitmapSpan    = 1 << 16 // always allowed up to here (8 KiB)
-	bitmapBitsPerKey = 32
+	minBitmapSpan    = 1 << 23 // always allowed up to here (1 MiB)
+	bitmapBitsPerKey = 64
 )
 
 // runtimeFilter is an immutable filter on one scan column.
@@ -398,8 +398,9 @@ func (f *runtimeFilter) keepValues(v *vector.Vector, rows, out []int32) []int32 
 }
 
 // applyFilters narrows b by the runtime filters published for scan node id; the selection it
-// makes is written into buf (reallocated when short), which it returns.
-func applyFilters(reg *RuntimeFilters, id int32, b *vector.Batch, buf []int32) (*vector.Batch, []int32) {
+// makes is written into buf (reallocated when short), which it returns. ident, when long enough,
+// is 0, 1, 2, ... (read only): the rows of a batch without a selection.
+func applyFilters(reg *RuntimeFilters, id int32, b *vector.Batch, buf, ident []int32) (*vector.Batch, []int32) {
 	fs := reg.forTarget(id)
 	if len(fs) == 0 {
 		return b, buf
@@ -408,7 +409,14 @@ func applyFilters(reg *RuntimeFilters, id int32, b *vector.Batch, buf []int32) (
 	if cap(buf) < b.Len() {
 		buf = make([]int32, 0, max(b.Len(), 1024))
 	}
-	rows := b.Rows(nil)
+	rows := b.Sel
+	if rows == nil {
+		if len(ident) >= b.N {
+			rows = ident[:b.N]
+		} else {
+			rows = vector.Identity(nil, b.N)
+		}
+	}
 	applied := 0
 	for _, f := range fs {
 		if f.column < 0 || f.column >= len(b.Cols) || len(rows) == 0 {
