@@ -1130,10 +1130,15 @@ func (x *AggregateCall) GetArgTypes() []*commonpb.Type {
 // AggregateNode outputs the group-by columns then one column per aggregate. Without group-by it
 // outputs exactly one row, even for empty input.
 type AggregateNode struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	GroupBy       []*Expr                `protobuf:"bytes,1,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
-	Aggregates    []*AggregateCall       `protobuf:"bytes,2,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
-	Mode          AggregateMode          `protobuf:"varint,3,opt,name=mode,proto3,enum=doric.plan.AggregateMode" json:"mode,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	GroupBy    []*Expr                `protobuf:"bytes,1,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	Aggregates []*AggregateCall       `protobuf:"bytes,2,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
+	Mode       AggregateMode          `protobuf:"varint,3,opt,name=mode,proto3,enum=doric.plan.AggregateMode" json:"mode,omitempty"`
+	// colocated: the input's rows of one group all come from one bucket of the scan at the end of
+	// its probe-side chain (the group keys include that table's distribution columns, and the scan
+	// reads one partition), so an executor that splits that scan by tablets may aggregate each
+	// part on its own, with no exchange and no final phase (Doris's colocate aggregation).
+	Colocated     bool `protobuf:"varint,4,opt,name=colocated,proto3" json:"colocated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1187,6 +1192,13 @@ func (x *AggregateNode) GetMode() AggregateMode {
 		return x.Mode
 	}
 	return AggregateMode_AGG_COMPLETE
+}
+
+func (x *AggregateNode) GetColocated() bool {
+	if x != nil {
+		return x.Colocated
+	}
+	return false
 }
 
 type SortKey struct {
@@ -2254,13 +2266,14 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\bdistinct\x18\x03 \x01(\bR\bdistinct\x12&\n" +
 	"\x04type\x18\x04 \x01(\v2\x12.doric.common.TypeR\x04type\x12.\n" +
 	"\border_by\x18\x05 \x03(\v2\x13.doric.plan.SortKeyR\aorderBy\x12/\n" +
-	"\targ_types\x18\x06 \x03(\v2\x12.doric.common.TypeR\bargTypes\"\xa6\x01\n" +
+	"\targ_types\x18\x06 \x03(\v2\x12.doric.common.TypeR\bargTypes\"\xc4\x01\n" +
 	"\rAggregateNode\x12+\n" +
 	"\bgroup_by\x18\x01 \x03(\v2\x10.doric.plan.ExprR\agroupBy\x129\n" +
 	"\n" +
 	"aggregates\x18\x02 \x03(\v2\x19.doric.plan.AggregateCallR\n" +
 	"aggregates\x12-\n" +
-	"\x04mode\x18\x03 \x01(\x0e2\x19.doric.plan.AggregateModeR\x04mode\"p\n" +
+	"\x04mode\x18\x03 \x01(\x0e2\x19.doric.plan.AggregateModeR\x04mode\x12\x1c\n" +
+	"\tcolocated\x18\x04 \x01(\bR\tcolocated\"p\n" +
 	"\aSortKey\x12$\n" +
 	"\x04expr\x18\x01 \x01(\v2\x10.doric.plan.ExprR\x04expr\x12\x1e\n" +
 	"\n" +

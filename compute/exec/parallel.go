@@ -17,7 +17,9 @@ import (
 // hash or nested-loop join whose type outputs nothing from its build side after the probe
 // (inner, left outer/semi/anti, null-aware anti, mark) runs once per probe part against one
 // build side built once (sharedBuild); a grouped aggregate is fed by a hash-partitioning local
-// exchange (shuffle) and runs once per partition over disjoint groups; a sort runs once per part
+// exchange (shuffle) and runs once per partition over disjoint groups — or, when the planner
+// says its input's parts hold disjoint groups already (AggregateNode.colocated: the scan's
+// chunks are whole buckets), once per part with no exchange; a sort runs once per part
 // (top-N per part with a limit) under an order-preserving merge (mergeSort) that breaks ties by
 // part, so that the result equals the serial, stable sort. Everything else (limit, window,
 // global aggregates, right/full outer, right semi/anti joins, values) takes its input as one
@@ -109,6 +111,18 @@ func (p *pbuilder) parts(n *planpb.PlanNode) ([]Operator, error) {
 		in, err := p.parts(n.Children[0])
 		if err != nil {
 			return nil, err
+		}
+		if len(in) > 1 && k.Aggregate.GetColocated() && len(k.Aggregate.GetGroupBy()) > 0 {
+			// Each part holds whole groups (its tablets' buckets): aggregate each alone.
+			out := make([]Operator, len(in))
+			for i, c := range in {
+				if out[i], err = buildNode(n, []Operator{c}, env); err != nil {
+					closeAll(out[:i])
+					closeAll(in[i:])
+					return nil, err
+				}
+			}
+			return out, nil
 		}
 		if len(in) > 1 && twoPhase(k.Aggregate) {
 			return p.twoPhaseAgg(n, k.Aggregate, in)

@@ -400,3 +400,43 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("%d goroutines after the cancelled queries, %d before", n, before)
 	}
 }
+
+// TestColocatedAggregate: an aggregate the planner marks colocated runs once per part of its
+// input with no exchange; over tablets that hold disjoint groups (as buckets of the group key
+// do — NULLs all in one) it gives the serial result, also through a join's probe side.
+func TestColocatedAggregate(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 23))
+	for iter := range 60 {
+		tabs, ranges := tables(r, func(n int) []row { return joinRows(r, n) })
+		nullTablet := r.IntN(len(ranges))
+		for k, rg := range ranges {
+			for i := range tabs.data[rg.TabletId] {
+				g := &tabs.data[rg.TabletId][i].g
+				switch {
+				case *g == nil && k == nullTablet:
+				case *g == nil:
+					*g = ptr(int64(k*10 + 9))
+				default:
+					*g = ptr(int64(k*10) + **g%3)
+				}
+			}
+		}
+		var in *planpb.PlanNode = filterOn(scanPlan(1), call("lt", tBool, colRef(1, tBigint), intLit(r.Int64N(1500)-750, tBigint)))
+		if iter%2 == 1 {
+			in = hashJoinOn(in, scanPlan(2), []planpb.JoinType{planpb.JoinType_INNER, planpb.JoinType_LEFT_OUTER}[r.IntN(2)], nil, 2)
+		}
+		groupBy := []*planpb.Expr{colRef(0, tInt)}
+		if r.IntN(2) == 0 {
+			groupBy = append(groupBy, colRef(2, tVarchar))
+		}
+		plan := aggOn(in, groupBy, randomAggs(r)...)
+		serial := runPlan(t, plan, exec.Env{Tablets: tabs, Ranges: ranges, BatchSize: 1 + r.IntN(300), Parallelism: 1})
+		plan.GetAggregate().Colocated = true
+		got := runPlan(t, plan, exec.Env{Tablets: tabs, Ranges: ranges, BatchSize: 1 + r.IntN(300), Parallelism: 2 + r.IntN(4)})
+		slices.Sort(serial)
+		slices.Sort(got)
+		if !slices.Equal(got, serial) {
+			t.Fatalf("iter %d:\ngot    %d %v\nserial %d %v", iter, len(got), got, len(serial), serial)
+		}
+	}
+}

@@ -111,6 +111,9 @@ func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes boo
 	case *planpb.PlanNode_Aggregate:
 		a := x.Aggregate
 		fmt.Fprintf(b, "Aggregate %s", strings.TrimPrefix(a.Mode.String(), "AGG_"))
+		if a.Colocated {
+			b.WriteString(" colocated")
+		}
 		if len(a.GroupBy) > 0 {
 			b.WriteString(" group by=" + list(a.GroupBy))
 		}

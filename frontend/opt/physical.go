@@ -37,6 +37,13 @@ type physical struct {
 	nextID int32
 	nextRF int32
 	res    *Result
+	scans  []builtScan
+}
+
+// builtScan is the logical scan a physical scan node was built from.
+type builtScan struct {
+	id   int32
+	scan *plan.Scan
 }
 
 func (o *optimizer) physical(n plan.Node, out []plan.Column) (*Result, error) {
@@ -136,6 +143,7 @@ func (p *physical) build(n plan.Node) (*pnode, error) {
 			pn.origins[c] = origin{node: pn.n.Id, col: int32(i)}
 		}
 		p.scanInfo(x, pn.n.Id)
+		p.scans = append(p.scans, builtScan{id: pn.n.Id, scan: x})
 		return pn, nil
 	case *plan.Values:
 		var cols []plan.ColumnID
@@ -531,9 +539,73 @@ func (p *physical) aggregate(x *plan.Aggregate, rows float64) (*pnode, error) {
 		agg.Aggregates = append(agg.Aggregates, call)
 		cols = append(cols, a.Col.ID)
 	}
+	agg.Colocated = p.colocated(in, x)
 	pn := p.node(&planpb.PlanNode{Node: &planpb.PlanNode_Aggregate{Aggregate: agg}}, cols, rows, in)
 	pn.origins = origins
 	return pn, nil
+}
+
+// colocated reports whether the rows of one group of x all come from one bucket of the scan at
+// the end of in's probe-side chain (through projects, filters and the left side of joins that
+// stream their probe side): that scan reads one partition of a hash-distributed table and x
+// groups by plain references to every distribution column of it. An executor that runs that
+// chain in parts by tablets may then aggregate each part alone (AggregateNode.colocated).
+func (p *physical) colocated(in *pnode, x *plan.Aggregate) bool {
+	n := in.n
+	for n.GetOlapScan() == nil {
+		switch k := n.Node.(type) {
+		case *planpb.PlanNode_Project, *planpb.PlanNode_Filter:
+		case *planpb.PlanNode_HashJoin:
+			if rightSide(k.HashJoin.GetType()) {
+				return false
+			}
+		case *planpb.PlanNode_NestedLoopJoin:
+			if rightSide(k.NestedLoopJoin.GetType()) {
+				return false
+			}
+		default:
+			return false
+		}
+		if len(n.Children) == 0 {
+			return false
+		}
+		n = n.Children[0]
+	}
+	var scan *plan.Scan
+	for _, s := range p.scans {
+		if s.id == n.Id {
+			scan = s.scan
+		}
+	}
+	if scan == nil || len(scan.Table.Distribution.Columns) == 0 || len(p.o.partitions(scan)) != 1 {
+		return false
+	}
+	grouped := map[int32]bool{} // unique ids of the scan's columns grouped by as they are
+	for _, g := range x.GroupBy {
+		if !g.Expr.IsColumn() {
+			continue
+		}
+		if o, ok := in.origins[g.Expr.Col]; ok && o.node == n.Id {
+			grouped[n.GetOlapScan().GetColumnUniqueIds()[o.col]] = true
+		}
+	}
+	for _, name := range scan.Table.Distribution.Columns {
+		i := scan.Table.ColumnIndex(name)
+		if i < 0 || !grouped[scan.Table.Columns[i].UniqueID] {
+			return false
+		}
+	}
+	return true
+}
+
+// rightSide: join types whose executor takes the probe side as one stream (they output build
+// rows after it ends).
+func rightSide(t planpb.JoinType) bool {
+	switch t {
+	case planpb.JoinType_RIGHT_OUTER, planpb.JoinType_FULL_OUTER, planpb.JoinType_RIGHT_SEMI, planpb.JoinType_RIGHT_ANTI:
+		return true
+	}
+	return false
 }
 
 // aggCall renders an aggregate call over an input whose layout is lay.
