@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -38,6 +39,10 @@ type Config struct {
 	// RootPassword is root's password; empty means no password, as a fresh Doris.
 	RootPassword string
 	Logger       *slog.Logger
+	// AutoAnalyzeInterval is how often every table's statistics are checked for staleness
+	// (session.AutoAnalyzer; loads through the MySQL protocol are checked as they commit).
+	// 0: 10 minutes; negative: auto analyze is off.
+	AutoAnalyzeInterval time.Duration
 }
 
 // Frontend is a running frontend.
@@ -75,6 +80,13 @@ func New(ctx context.Context, cfg Config) (f *Frontend, err error) {
 	f.registry = httpserve.NewRegistry()
 	f.sessions = &session.Shared{Catalog: f.catalog, Coord: f.coord, DDL: ddlExec, Metrics: session.NewMetrics(f.registry),
 		Processes: session.NewProcesses()}
+	if cfg.AutoAnalyzeInterval >= 0 {
+		every := cfg.AutoAnalyzeInterval
+		if every == 0 {
+			every = 10 * time.Minute
+		}
+		f.sessions.AutoAnalyze = session.NewAutoAnalyzer(f.sessions, every, cfg.Logger.With("component", "auto-analyze"))
+	}
 	if f.mysqlL, err = net.Listen("tcp", cfg.MySQLAddr); err != nil {
 		return nil, fmt.Errorf("mysql listener: %w", err)
 	}
@@ -112,6 +124,10 @@ func (f *Frontend) Run(ctx context.Context) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); errs[0] = srv.Serve(ctx, f.mysqlL); cancel() }()
 	go func() { defer wg.Done(); errs[1] = httpserve.Serve(ctx, f.httpL, mux); cancel() }()
+	if a := f.sessions.AutoAnalyze; a != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.Run(ctx) }()
+	}
 	wg.Wait()
 	return errors.Join(errs...)
 }

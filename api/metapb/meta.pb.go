@@ -1647,6 +1647,135 @@ func (x *TabletStats) GetLastFullCompactionTimeMs() int64 {
 	return 0
 }
 
+// Statistics of one column of a table, as ANALYZE TABLE took them (the value of the column's
+// stats key): its distinct values (an HLL estimate), nulls, smallest and largest values (their
+// SQL text: a number, a date 'YYYY-MM-DD', a string; empty with has_min_max false when every
+// value is NULL), the table's row count and total and average value sizes in bytes, and when
+// and at which table state (the sum of the table's partition versions) they were taken.
+type ColumnStats struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Column        string                 `protobuf:"bytes,1,opt,name=column,proto3" json:"column,omitempty"`
+	RowCount      int64                  `protobuf:"varint,2,opt,name=row_count,json=rowCount,proto3" json:"row_count,omitempty"`
+	Ndv           int64                  `protobuf:"varint,3,opt,name=ndv,proto3" json:"ndv,omitempty"`
+	NullCount     int64                  `protobuf:"varint,4,opt,name=null_count,json=nullCount,proto3" json:"null_count,omitempty"`
+	HasMinMax     bool                   `protobuf:"varint,5,opt,name=has_min_max,json=hasMinMax,proto3" json:"has_min_max,omitempty"`
+	Min           string                 `protobuf:"bytes,6,opt,name=min,proto3" json:"min,omitempty"`
+	Max           string                 `protobuf:"bytes,7,opt,name=max,proto3" json:"max,omitempty"`
+	AvgSize       float64                `protobuf:"fixed64,8,opt,name=avg_size,json=avgSize,proto3" json:"avg_size,omitempty"`   // bytes per non-null value (strings: average length; fixed types: width)
+	DataSize      int64                  `protobuf:"varint,9,opt,name=data_size,json=dataSize,proto3" json:"data_size,omitempty"` // avg_size * (row_count - null_count)
+	UpdateTimeMs  int64                  `protobuf:"varint,10,opt,name=update_time_ms,json=updateTimeMs,proto3" json:"update_time_ms,omitempty"`
+	Version       int64                  `protobuf:"varint,11,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ColumnStats) Reset() {
+	*x = ColumnStats{}
+	mi := &file_metapb_meta_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ColumnStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ColumnStats) ProtoMessage() {}
+
+func (x *ColumnStats) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ColumnStats.ProtoReflect.Descriptor instead.
+func (*ColumnStats) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ColumnStats) GetColumn() string {
+	if x != nil {
+		return x.Column
+	}
+	return ""
+}
+
+func (x *ColumnStats) GetRowCount() int64 {
+	if x != nil {
+		return x.RowCount
+	}
+	return 0
+}
+
+func (x *ColumnStats) GetNdv() int64 {
+	if x != nil {
+		return x.Ndv
+	}
+	return 0
+}
+
+func (x *ColumnStats) GetNullCount() int64 {
+	if x != nil {
+		return x.NullCount
+	}
+	return 0
+}
+
+func (x *ColumnStats) GetHasMinMax() bool {
+	if x != nil {
+		return x.HasMinMax
+	}
+	return false
+}
+
+func (x *ColumnStats) GetMin() string {
+	if x != nil {
+		return x.Min
+	}
+	return ""
+}
+
+func (x *ColumnStats) GetMax() string {
+	if x != nil {
+		return x.Max
+	}
+	return ""
+}
+
+func (x *ColumnStats) GetAvgSize() float64 {
+	if x != nil {
+		return x.AvgSize
+	}
+	return 0
+}
+
+func (x *ColumnStats) GetDataSize() int64 {
+	if x != nil {
+		return x.DataSize
+	}
+	return 0
+}
+
+func (x *ColumnStats) GetUpdateTimeMs() int64 {
+	if x != nil {
+		return x.UpdateTimeMs
+	}
+	return 0
+}
+
+func (x *ColumnStats) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
 // Recycle entry of a finished (VISIBLE or ABORTED) txn: after expiration the recycler removes the
 // txn's info, index and (if it still names the txn) label keys, freeing the label for good.
 type RecycleTxn struct {
@@ -1663,7 +1792,7 @@ type RecycleTxn struct {
 
 func (x *RecycleTxn) Reset() {
 	*x = RecycleTxn{}
-	mi := &file_metapb_meta_proto_msgTypes[13]
+	mi := &file_metapb_meta_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1675,7 +1804,7 @@ func (x *RecycleTxn) String() string {
 func (*RecycleTxn) ProtoMessage() {}
 
 func (x *RecycleTxn) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[13]
+	mi := &file_metapb_meta_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1688,7 +1817,7 @@ func (x *RecycleTxn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecycleTxn.ProtoReflect.Descriptor instead.
 func (*RecycleTxn) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{13}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RecycleTxn) GetDbId() int64 {
@@ -1748,7 +1877,7 @@ type RecycleIndex struct {
 
 func (x *RecycleIndex) Reset() {
 	*x = RecycleIndex{}
-	mi := &file_metapb_meta_proto_msgTypes[14]
+	mi := &file_metapb_meta_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1760,7 +1889,7 @@ func (x *RecycleIndex) String() string {
 func (*RecycleIndex) ProtoMessage() {}
 
 func (x *RecycleIndex) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[14]
+	mi := &file_metapb_meta_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1773,7 +1902,7 @@ func (x *RecycleIndex) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecycleIndex.ProtoReflect.Descriptor instead.
 func (*RecycleIndex) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{14}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RecycleIndex) GetDbId() int64 {
@@ -1834,7 +1963,7 @@ type RecyclePartition struct {
 
 func (x *RecyclePartition) Reset() {
 	*x = RecyclePartition{}
-	mi := &file_metapb_meta_proto_msgTypes[15]
+	mi := &file_metapb_meta_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1846,7 +1975,7 @@ func (x *RecyclePartition) String() string {
 func (*RecyclePartition) ProtoMessage() {}
 
 func (x *RecyclePartition) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[15]
+	mi := &file_metapb_meta_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1859,7 +1988,7 @@ func (x *RecyclePartition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecyclePartition.ProtoReflect.Descriptor instead.
 func (*RecyclePartition) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{15}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RecyclePartition) GetDbId() int64 {
@@ -1930,7 +2059,7 @@ type CompactionJob struct {
 
 func (x *CompactionJob) Reset() {
 	*x = CompactionJob{}
-	mi := &file_metapb_meta_proto_msgTypes[16]
+	mi := &file_metapb_meta_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1942,7 +2071,7 @@ func (x *CompactionJob) String() string {
 func (*CompactionJob) ProtoMessage() {}
 
 func (x *CompactionJob) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[16]
+	mi := &file_metapb_meta_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1955,7 +2084,7 @@ func (x *CompactionJob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompactionJob.ProtoReflect.Descriptor instead.
 func (*CompactionJob) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{16}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CompactionJob) GetId() string {
@@ -2035,7 +2164,7 @@ type TabletJob struct {
 
 func (x *TabletJob) Reset() {
 	*x = TabletJob{}
-	mi := &file_metapb_meta_proto_msgTypes[17]
+	mi := &file_metapb_meta_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2047,7 +2176,7 @@ func (x *TabletJob) String() string {
 func (*TabletJob) ProtoMessage() {}
 
 func (x *TabletJob) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[17]
+	mi := &file_metapb_meta_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2060,7 +2189,7 @@ func (x *TabletJob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TabletJob.ProtoReflect.Descriptor instead.
 func (*TabletJob) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{17}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *TabletJob) GetTabletId() int64 {
@@ -2112,7 +2241,7 @@ type DeleteBitmapLock struct {
 
 func (x *DeleteBitmapLock) Reset() {
 	*x = DeleteBitmapLock{}
-	mi := &file_metapb_meta_proto_msgTypes[18]
+	mi := &file_metapb_meta_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2124,7 +2253,7 @@ func (x *DeleteBitmapLock) String() string {
 func (*DeleteBitmapLock) ProtoMessage() {}
 
 func (x *DeleteBitmapLock) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[18]
+	mi := &file_metapb_meta_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2137,7 +2266,7 @@ func (x *DeleteBitmapLock) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBitmapLock.ProtoReflect.Descriptor instead.
 func (*DeleteBitmapLock) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{18}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeleteBitmapLock) GetTableId() int64 {
@@ -2189,7 +2318,7 @@ type DeleteBitmapEntry struct {
 
 func (x *DeleteBitmapEntry) Reset() {
 	*x = DeleteBitmapEntry{}
-	mi := &file_metapb_meta_proto_msgTypes[19]
+	mi := &file_metapb_meta_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2201,7 +2330,7 @@ func (x *DeleteBitmapEntry) String() string {
 func (*DeleteBitmapEntry) ProtoMessage() {}
 
 func (x *DeleteBitmapEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[19]
+	mi := &file_metapb_meta_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2214,7 +2343,7 @@ func (x *DeleteBitmapEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBitmapEntry.ProtoReflect.Descriptor instead.
 func (*DeleteBitmapEntry) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{19}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeleteBitmapEntry) GetRowsetId() string {
@@ -2257,7 +2386,7 @@ type DeleteBitmapPending struct {
 
 func (x *DeleteBitmapPending) Reset() {
 	*x = DeleteBitmapPending{}
-	mi := &file_metapb_meta_proto_msgTypes[20]
+	mi := &file_metapb_meta_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2269,7 +2398,7 @@ func (x *DeleteBitmapPending) String() string {
 func (*DeleteBitmapPending) ProtoMessage() {}
 
 func (x *DeleteBitmapPending) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[20]
+	mi := &file_metapb_meta_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2282,7 +2411,7 @@ func (x *DeleteBitmapPending) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBitmapPending.ProtoReflect.Descriptor instead.
 func (*DeleteBitmapPending) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{20}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteBitmapPending) GetLockId() int64 {
@@ -2311,7 +2440,7 @@ type CreateInstanceRequest struct {
 
 func (x *CreateInstanceRequest) Reset() {
 	*x = CreateInstanceRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[21]
+	mi := &file_metapb_meta_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2323,7 +2452,7 @@ func (x *CreateInstanceRequest) String() string {
 func (*CreateInstanceRequest) ProtoMessage() {}
 
 func (x *CreateInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[21]
+	mi := &file_metapb_meta_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2336,7 +2465,7 @@ func (x *CreateInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInstanceRequest.ProtoReflect.Descriptor instead.
 func (*CreateInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{21}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CreateInstanceRequest) GetInstanceId() string {
@@ -2377,7 +2506,7 @@ type CreateInstanceResponse struct {
 
 func (x *CreateInstanceResponse) Reset() {
 	*x = CreateInstanceResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[22]
+	mi := &file_metapb_meta_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2389,7 +2518,7 @@ func (x *CreateInstanceResponse) String() string {
 func (*CreateInstanceResponse) ProtoMessage() {}
 
 func (x *CreateInstanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[22]
+	mi := &file_metapb_meta_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2402,7 +2531,7 @@ func (x *CreateInstanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInstanceResponse.ProtoReflect.Descriptor instead.
 func (*CreateInstanceResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{22}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreateInstanceResponse) GetInstance() *InstanceInfo {
@@ -2428,7 +2557,7 @@ type GetInstanceRequest struct {
 
 func (x *GetInstanceRequest) Reset() {
 	*x = GetInstanceRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[23]
+	mi := &file_metapb_meta_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2440,7 +2569,7 @@ func (x *GetInstanceRequest) String() string {
 func (*GetInstanceRequest) ProtoMessage() {}
 
 func (x *GetInstanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[23]
+	mi := &file_metapb_meta_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2453,7 +2582,7 @@ func (x *GetInstanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInstanceRequest.ProtoReflect.Descriptor instead.
 func (*GetInstanceRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{23}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetInstanceRequest) GetInstanceId() string {
@@ -2472,7 +2601,7 @@ type GetInstanceResponse struct {
 
 func (x *GetInstanceResponse) Reset() {
 	*x = GetInstanceResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[24]
+	mi := &file_metapb_meta_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2484,7 +2613,7 @@ func (x *GetInstanceResponse) String() string {
 func (*GetInstanceResponse) ProtoMessage() {}
 
 func (x *GetInstanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[24]
+	mi := &file_metapb_meta_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2497,7 +2626,7 @@ func (x *GetInstanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInstanceResponse.ProtoReflect.Descriptor instead.
 func (*GetInstanceResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{24}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetInstanceResponse) GetInstance() *InstanceInfo {
@@ -2519,7 +2648,7 @@ type GetStorageVaultRequest struct {
 
 func (x *GetStorageVaultRequest) Reset() {
 	*x = GetStorageVaultRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[25]
+	mi := &file_metapb_meta_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2531,7 +2660,7 @@ func (x *GetStorageVaultRequest) String() string {
 func (*GetStorageVaultRequest) ProtoMessage() {}
 
 func (x *GetStorageVaultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[25]
+	mi := &file_metapb_meta_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2544,7 +2673,7 @@ func (x *GetStorageVaultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStorageVaultRequest.ProtoReflect.Descriptor instead.
 func (*GetStorageVaultRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{25}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetStorageVaultRequest) GetInstanceId() string {
@@ -2584,7 +2713,7 @@ type GetStorageVaultResponse struct {
 
 func (x *GetStorageVaultResponse) Reset() {
 	*x = GetStorageVaultResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[26]
+	mi := &file_metapb_meta_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2596,7 +2725,7 @@ func (x *GetStorageVaultResponse) String() string {
 func (*GetStorageVaultResponse) ProtoMessage() {}
 
 func (x *GetStorageVaultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[26]
+	mi := &file_metapb_meta_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2609,7 +2738,7 @@ func (x *GetStorageVaultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStorageVaultResponse.ProtoReflect.Descriptor instead.
 func (*GetStorageVaultResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{26}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetStorageVaultResponse) GetVault() *StorageVault {
@@ -2629,7 +2758,7 @@ type ListStorageVaultsRequest struct {
 
 func (x *ListStorageVaultsRequest) Reset() {
 	*x = ListStorageVaultsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[27]
+	mi := &file_metapb_meta_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2641,7 +2770,7 @@ func (x *ListStorageVaultsRequest) String() string {
 func (*ListStorageVaultsRequest) ProtoMessage() {}
 
 func (x *ListStorageVaultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[27]
+	mi := &file_metapb_meta_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2654,7 +2783,7 @@ func (x *ListStorageVaultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStorageVaultsRequest.ProtoReflect.Descriptor instead.
 func (*ListStorageVaultsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{27}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListStorageVaultsRequest) GetInstanceId() string {
@@ -2681,7 +2810,7 @@ type ListStorageVaultsResponse struct {
 
 func (x *ListStorageVaultsResponse) Reset() {
 	*x = ListStorageVaultsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[28]
+	mi := &file_metapb_meta_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2693,7 +2822,7 @@ func (x *ListStorageVaultsResponse) String() string {
 func (*ListStorageVaultsResponse) ProtoMessage() {}
 
 func (x *ListStorageVaultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[28]
+	mi := &file_metapb_meta_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2706,7 +2835,7 @@ func (x *ListStorageVaultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStorageVaultsResponse.ProtoReflect.Descriptor instead.
 func (*ListStorageVaultsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{28}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListStorageVaultsResponse) GetVaults() []*StorageVault {
@@ -2733,7 +2862,7 @@ type CreateComputeGroupRequest struct {
 
 func (x *CreateComputeGroupRequest) Reset() {
 	*x = CreateComputeGroupRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[29]
+	mi := &file_metapb_meta_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2745,7 +2874,7 @@ func (x *CreateComputeGroupRequest) String() string {
 func (*CreateComputeGroupRequest) ProtoMessage() {}
 
 func (x *CreateComputeGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[29]
+	mi := &file_metapb_meta_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2758,7 +2887,7 @@ func (x *CreateComputeGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateComputeGroupRequest.ProtoReflect.Descriptor instead.
 func (*CreateComputeGroupRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{29}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateComputeGroupRequest) GetInstanceId() string {
@@ -2785,7 +2914,7 @@ type CreateComputeGroupResponse struct {
 
 func (x *CreateComputeGroupResponse) Reset() {
 	*x = CreateComputeGroupResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[30]
+	mi := &file_metapb_meta_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2797,7 +2926,7 @@ func (x *CreateComputeGroupResponse) String() string {
 func (*CreateComputeGroupResponse) ProtoMessage() {}
 
 func (x *CreateComputeGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[30]
+	mi := &file_metapb_meta_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2810,7 +2939,7 @@ func (x *CreateComputeGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateComputeGroupResponse.ProtoReflect.Descriptor instead.
 func (*CreateComputeGroupResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{30}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CreateComputeGroupResponse) GetGroup() *ComputeGroup {
@@ -2837,7 +2966,7 @@ type GetComputeGroupRequest struct {
 
 func (x *GetComputeGroupRequest) Reset() {
 	*x = GetComputeGroupRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[31]
+	mi := &file_metapb_meta_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2849,7 +2978,7 @@ func (x *GetComputeGroupRequest) String() string {
 func (*GetComputeGroupRequest) ProtoMessage() {}
 
 func (x *GetComputeGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[31]
+	mi := &file_metapb_meta_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2862,7 +2991,7 @@ func (x *GetComputeGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetComputeGroupRequest.ProtoReflect.Descriptor instead.
 func (*GetComputeGroupRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{31}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetComputeGroupRequest) GetInstanceId() string {
@@ -2888,7 +3017,7 @@ type GetComputeGroupResponse struct {
 
 func (x *GetComputeGroupResponse) Reset() {
 	*x = GetComputeGroupResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[32]
+	mi := &file_metapb_meta_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2900,7 +3029,7 @@ func (x *GetComputeGroupResponse) String() string {
 func (*GetComputeGroupResponse) ProtoMessage() {}
 
 func (x *GetComputeGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[32]
+	mi := &file_metapb_meta_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2913,7 +3042,7 @@ func (x *GetComputeGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetComputeGroupResponse.ProtoReflect.Descriptor instead.
 func (*GetComputeGroupResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{32}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetComputeGroupResponse) GetGroup() *ComputeGroup {
@@ -2932,7 +3061,7 @@ type ListComputeGroupsRequest struct {
 
 func (x *ListComputeGroupsRequest) Reset() {
 	*x = ListComputeGroupsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[33]
+	mi := &file_metapb_meta_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2944,7 +3073,7 @@ func (x *ListComputeGroupsRequest) String() string {
 func (*ListComputeGroupsRequest) ProtoMessage() {}
 
 func (x *ListComputeGroupsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[33]
+	mi := &file_metapb_meta_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2957,7 +3086,7 @@ func (x *ListComputeGroupsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComputeGroupsRequest.ProtoReflect.Descriptor instead.
 func (*ListComputeGroupsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{33}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListComputeGroupsRequest) GetInstanceId() string {
@@ -2976,7 +3105,7 @@ type ListComputeGroupsResponse struct {
 
 func (x *ListComputeGroupsResponse) Reset() {
 	*x = ListComputeGroupsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[34]
+	mi := &file_metapb_meta_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2988,7 +3117,7 @@ func (x *ListComputeGroupsResponse) String() string {
 func (*ListComputeGroupsResponse) ProtoMessage() {}
 
 func (x *ListComputeGroupsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[34]
+	mi := &file_metapb_meta_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3001,7 +3130,7 @@ func (x *ListComputeGroupsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComputeGroupsResponse.ProtoReflect.Descriptor instead.
 func (*ListComputeGroupsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{34}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListComputeGroupsResponse) GetGroups() []*ComputeGroup {
@@ -3023,7 +3152,7 @@ type AddNodeRequest struct {
 
 func (x *AddNodeRequest) Reset() {
 	*x = AddNodeRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[35]
+	mi := &file_metapb_meta_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3035,7 +3164,7 @@ func (x *AddNodeRequest) String() string {
 func (*AddNodeRequest) ProtoMessage() {}
 
 func (x *AddNodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[35]
+	mi := &file_metapb_meta_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3048,7 +3177,7 @@ func (x *AddNodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddNodeRequest.ProtoReflect.Descriptor instead.
 func (*AddNodeRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{35}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *AddNodeRequest) GetInstanceId() string {
@@ -3081,7 +3210,7 @@ type AddNodeResponse struct {
 
 func (x *AddNodeResponse) Reset() {
 	*x = AddNodeResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[36]
+	mi := &file_metapb_meta_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3093,7 +3222,7 @@ func (x *AddNodeResponse) String() string {
 func (*AddNodeResponse) ProtoMessage() {}
 
 func (x *AddNodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[36]
+	mi := &file_metapb_meta_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3106,7 +3235,7 @@ func (x *AddNodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddNodeResponse.ProtoReflect.Descriptor instead.
 func (*AddNodeResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{36}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *AddNodeResponse) GetGroup() *ComputeGroup {
@@ -3127,7 +3256,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[37]
+	mi := &file_metapb_meta_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3139,7 +3268,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[37]
+	mi := &file_metapb_meta_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3152,7 +3281,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{37}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *HeartbeatRequest) GetInstanceId() string {
@@ -3185,7 +3314,7 @@ type HeartbeatResponse struct {
 
 func (x *HeartbeatResponse) Reset() {
 	*x = HeartbeatResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[38]
+	mi := &file_metapb_meta_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3197,7 +3326,7 @@ func (x *HeartbeatResponse) String() string {
 func (*HeartbeatResponse) ProtoMessage() {}
 
 func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[38]
+	mi := &file_metapb_meta_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3210,7 +3339,7 @@ func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{38}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *HeartbeatResponse) GetGroupStatus() ComputeGroupStatus {
@@ -3230,7 +3359,7 @@ type CreateTabletsRequest struct {
 
 func (x *CreateTabletsRequest) Reset() {
 	*x = CreateTabletsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[39]
+	mi := &file_metapb_meta_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3242,7 +3371,7 @@ func (x *CreateTabletsRequest) String() string {
 func (*CreateTabletsRequest) ProtoMessage() {}
 
 func (x *CreateTabletsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[39]
+	mi := &file_metapb_meta_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3255,7 +3384,7 @@ func (x *CreateTabletsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTabletsRequest.ProtoReflect.Descriptor instead.
 func (*CreateTabletsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{39}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CreateTabletsRequest) GetInstanceId() string {
@@ -3280,7 +3409,7 @@ type CreateTabletsResponse struct {
 
 func (x *CreateTabletsResponse) Reset() {
 	*x = CreateTabletsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[40]
+	mi := &file_metapb_meta_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3292,7 +3421,7 @@ func (x *CreateTabletsResponse) String() string {
 func (*CreateTabletsResponse) ProtoMessage() {}
 
 func (x *CreateTabletsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[40]
+	mi := &file_metapb_meta_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3305,7 +3434,7 @@ func (x *CreateTabletsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTabletsResponse.ProtoReflect.Descriptor instead.
 func (*CreateTabletsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{40}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{41}
 }
 
 type GetTabletRequest struct {
@@ -3318,7 +3447,7 @@ type GetTabletRequest struct {
 
 func (x *GetTabletRequest) Reset() {
 	*x = GetTabletRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[41]
+	mi := &file_metapb_meta_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3330,7 +3459,7 @@ func (x *GetTabletRequest) String() string {
 func (*GetTabletRequest) ProtoMessage() {}
 
 func (x *GetTabletRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[41]
+	mi := &file_metapb_meta_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3343,7 +3472,7 @@ func (x *GetTabletRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTabletRequest.ProtoReflect.Descriptor instead.
 func (*GetTabletRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{41}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetTabletRequest) GetInstanceId() string {
@@ -3369,7 +3498,7 @@ type GetTabletResponse struct {
 
 func (x *GetTabletResponse) Reset() {
 	*x = GetTabletResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[42]
+	mi := &file_metapb_meta_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3381,7 +3510,7 @@ func (x *GetTabletResponse) String() string {
 func (*GetTabletResponse) ProtoMessage() {}
 
 func (x *GetTabletResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[42]
+	mi := &file_metapb_meta_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3394,7 +3523,7 @@ func (x *GetTabletResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTabletResponse.ProtoReflect.Descriptor instead.
 func (*GetTabletResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{42}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *GetTabletResponse) GetTablet() *TabletMeta {
@@ -3421,7 +3550,7 @@ type BeginTxnRequest struct {
 
 func (x *BeginTxnRequest) Reset() {
 	*x = BeginTxnRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[43]
+	mi := &file_metapb_meta_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3433,7 +3562,7 @@ func (x *BeginTxnRequest) String() string {
 func (*BeginTxnRequest) ProtoMessage() {}
 
 func (x *BeginTxnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[43]
+	mi := &file_metapb_meta_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3446,7 +3575,7 @@ func (x *BeginTxnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginTxnRequest.ProtoReflect.Descriptor instead.
 func (*BeginTxnRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{43}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *BeginTxnRequest) GetInstanceId() string {
@@ -3510,7 +3639,7 @@ type BeginTxnResponse struct {
 
 func (x *BeginTxnResponse) Reset() {
 	*x = BeginTxnResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[44]
+	mi := &file_metapb_meta_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3522,7 +3651,7 @@ func (x *BeginTxnResponse) String() string {
 func (*BeginTxnResponse) ProtoMessage() {}
 
 func (x *BeginTxnResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[44]
+	mi := &file_metapb_meta_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3535,7 +3664,7 @@ func (x *BeginTxnResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginTxnResponse.ProtoReflect.Descriptor instead.
 func (*BeginTxnResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{44}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *BeginTxnResponse) GetTxnId() int64 {
@@ -3572,7 +3701,7 @@ type PrepareRowsetRequest struct {
 
 func (x *PrepareRowsetRequest) Reset() {
 	*x = PrepareRowsetRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[45]
+	mi := &file_metapb_meta_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3584,7 +3713,7 @@ func (x *PrepareRowsetRequest) String() string {
 func (*PrepareRowsetRequest) ProtoMessage() {}
 
 func (x *PrepareRowsetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[45]
+	mi := &file_metapb_meta_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3597,7 +3726,7 @@ func (x *PrepareRowsetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepareRowsetRequest.ProtoReflect.Descriptor instead.
 func (*PrepareRowsetRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{45}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *PrepareRowsetRequest) GetInstanceId() string {
@@ -3629,7 +3758,7 @@ type PrepareRowsetResponse struct {
 
 func (x *PrepareRowsetResponse) Reset() {
 	*x = PrepareRowsetResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[46]
+	mi := &file_metapb_meta_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3641,7 +3770,7 @@ func (x *PrepareRowsetResponse) String() string {
 func (*PrepareRowsetResponse) ProtoMessage() {}
 
 func (x *PrepareRowsetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[46]
+	mi := &file_metapb_meta_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3654,7 +3783,7 @@ func (x *PrepareRowsetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepareRowsetResponse.ProtoReflect.Descriptor instead.
 func (*PrepareRowsetResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{46}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{47}
 }
 
 type CommitRowsetRequest struct {
@@ -3667,7 +3796,7 @@ type CommitRowsetRequest struct {
 
 func (x *CommitRowsetRequest) Reset() {
 	*x = CommitRowsetRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[47]
+	mi := &file_metapb_meta_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3679,7 +3808,7 @@ func (x *CommitRowsetRequest) String() string {
 func (*CommitRowsetRequest) ProtoMessage() {}
 
 func (x *CommitRowsetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[47]
+	mi := &file_metapb_meta_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3692,7 +3821,7 @@ func (x *CommitRowsetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitRowsetRequest.ProtoReflect.Descriptor instead.
 func (*CommitRowsetRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{47}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *CommitRowsetRequest) GetInstanceId() string {
@@ -3717,7 +3846,7 @@ type CommitRowsetResponse struct {
 
 func (x *CommitRowsetResponse) Reset() {
 	*x = CommitRowsetResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[48]
+	mi := &file_metapb_meta_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3729,7 +3858,7 @@ func (x *CommitRowsetResponse) String() string {
 func (*CommitRowsetResponse) ProtoMessage() {}
 
 func (x *CommitRowsetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[48]
+	mi := &file_metapb_meta_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3742,7 +3871,7 @@ func (x *CommitRowsetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitRowsetResponse.ProtoReflect.Descriptor instead.
 func (*CommitRowsetResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{48}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{49}
 }
 
 // CommitTxn makes every tmp rowset of the txn visible at the next version of its partition, in one
@@ -3763,7 +3892,7 @@ type CommitTxnRequest struct {
 
 func (x *CommitTxnRequest) Reset() {
 	*x = CommitTxnRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[49]
+	mi := &file_metapb_meta_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3775,7 +3904,7 @@ func (x *CommitTxnRequest) String() string {
 func (*CommitTxnRequest) ProtoMessage() {}
 
 func (x *CommitTxnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[49]
+	mi := &file_metapb_meta_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3788,7 +3917,7 @@ func (x *CommitTxnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitTxnRequest.ProtoReflect.Descriptor instead.
 func (*CommitTxnRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{49}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CommitTxnRequest) GetInstanceId() string {
@@ -3830,7 +3959,7 @@ type CommitTxnResponse struct {
 
 func (x *CommitTxnResponse) Reset() {
 	*x = CommitTxnResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[50]
+	mi := &file_metapb_meta_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3842,7 +3971,7 @@ func (x *CommitTxnResponse) String() string {
 func (*CommitTxnResponse) ProtoMessage() {}
 
 func (x *CommitTxnResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[50]
+	mi := &file_metapb_meta_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3855,7 +3984,7 @@ func (x *CommitTxnResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitTxnResponse.ProtoReflect.Descriptor instead.
 func (*CommitTxnResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{50}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *CommitTxnResponse) GetTxn() *TxnInfo {
@@ -3885,7 +4014,7 @@ type AbortTxnRequest struct {
 
 func (x *AbortTxnRequest) Reset() {
 	*x = AbortTxnRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[51]
+	mi := &file_metapb_meta_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3897,7 +4026,7 @@ func (x *AbortTxnRequest) String() string {
 func (*AbortTxnRequest) ProtoMessage() {}
 
 func (x *AbortTxnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[51]
+	mi := &file_metapb_meta_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3910,7 +4039,7 @@ func (x *AbortTxnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortTxnRequest.ProtoReflect.Descriptor instead.
 func (*AbortTxnRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{51}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *AbortTxnRequest) GetInstanceId() string {
@@ -3957,7 +4086,7 @@ type AbortTxnResponse struct {
 
 func (x *AbortTxnResponse) Reset() {
 	*x = AbortTxnResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[52]
+	mi := &file_metapb_meta_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3969,7 +4098,7 @@ func (x *AbortTxnResponse) String() string {
 func (*AbortTxnResponse) ProtoMessage() {}
 
 func (x *AbortTxnResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[52]
+	mi := &file_metapb_meta_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3982,7 +4111,7 @@ func (x *AbortTxnResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortTxnResponse.ProtoReflect.Descriptor instead.
 func (*AbortTxnResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{52}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *AbortTxnResponse) GetTxn() *TxnInfo {
@@ -4004,7 +4133,7 @@ type GetTxnRequest struct {
 
 func (x *GetTxnRequest) Reset() {
 	*x = GetTxnRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[53]
+	mi := &file_metapb_meta_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4016,7 +4145,7 @@ func (x *GetTxnRequest) String() string {
 func (*GetTxnRequest) ProtoMessage() {}
 
 func (x *GetTxnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[53]
+	mi := &file_metapb_meta_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4029,7 +4158,7 @@ func (x *GetTxnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTxnRequest.ProtoReflect.Descriptor instead.
 func (*GetTxnRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{53}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *GetTxnRequest) GetInstanceId() string {
@@ -4069,7 +4198,7 @@ type GetTxnResponse struct {
 
 func (x *GetTxnResponse) Reset() {
 	*x = GetTxnResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[54]
+	mi := &file_metapb_meta_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4081,7 +4210,7 @@ func (x *GetTxnResponse) String() string {
 func (*GetTxnResponse) ProtoMessage() {}
 
 func (x *GetTxnResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[54]
+	mi := &file_metapb_meta_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4094,7 +4223,7 @@ func (x *GetTxnResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTxnResponse.ProtoReflect.Descriptor instead.
 func (*GetTxnResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{54}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *GetTxnResponse) GetTxn() *TxnInfo {
@@ -4119,7 +4248,7 @@ type PartitionVersion struct {
 
 func (x *PartitionVersion) Reset() {
 	*x = PartitionVersion{}
-	mi := &file_metapb_meta_proto_msgTypes[55]
+	mi := &file_metapb_meta_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4131,7 +4260,7 @@ func (x *PartitionVersion) String() string {
 func (*PartitionVersion) ProtoMessage() {}
 
 func (x *PartitionVersion) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[55]
+	mi := &file_metapb_meta_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4144,7 +4273,7 @@ func (x *PartitionVersion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionVersion.ProtoReflect.Descriptor instead.
 func (*PartitionVersion) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{55}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *PartitionVersion) GetDbId() int64 {
@@ -4195,7 +4324,7 @@ type TableVersion struct {
 
 func (x *TableVersion) Reset() {
 	*x = TableVersion{}
-	mi := &file_metapb_meta_proto_msgTypes[56]
+	mi := &file_metapb_meta_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4207,7 +4336,7 @@ func (x *TableVersion) String() string {
 func (*TableVersion) ProtoMessage() {}
 
 func (x *TableVersion) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[56]
+	mi := &file_metapb_meta_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4220,7 +4349,7 @@ func (x *TableVersion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TableVersion.ProtoReflect.Descriptor instead.
 func (*TableVersion) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{56}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *TableVersion) GetDbId() int64 {
@@ -4257,7 +4386,7 @@ type GetVersionRequest struct {
 
 func (x *GetVersionRequest) Reset() {
 	*x = GetVersionRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[57]
+	mi := &file_metapb_meta_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4269,7 +4398,7 @@ func (x *GetVersionRequest) String() string {
 func (*GetVersionRequest) ProtoMessage() {}
 
 func (x *GetVersionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[57]
+	mi := &file_metapb_meta_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4282,7 +4411,7 @@ func (x *GetVersionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVersionRequest.ProtoReflect.Descriptor instead.
 func (*GetVersionRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{57}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *GetVersionRequest) GetInstanceId() string {
@@ -4316,7 +4445,7 @@ type GetVersionResponse struct {
 
 func (x *GetVersionResponse) Reset() {
 	*x = GetVersionResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[58]
+	mi := &file_metapb_meta_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4328,7 +4457,7 @@ func (x *GetVersionResponse) String() string {
 func (*GetVersionResponse) ProtoMessage() {}
 
 func (x *GetVersionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[58]
+	mi := &file_metapb_meta_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4341,7 +4470,7 @@ func (x *GetVersionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVersionResponse.ProtoReflect.Descriptor instead.
 func (*GetVersionResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{58}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *GetVersionResponse) GetVersions() []*PartitionVersion {
@@ -4373,7 +4502,7 @@ type GetRowsetsRequest struct {
 
 func (x *GetRowsetsRequest) Reset() {
 	*x = GetRowsetsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[59]
+	mi := &file_metapb_meta_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4385,7 +4514,7 @@ func (x *GetRowsetsRequest) String() string {
 func (*GetRowsetsRequest) ProtoMessage() {}
 
 func (x *GetRowsetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[59]
+	mi := &file_metapb_meta_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4398,7 +4527,7 @@ func (x *GetRowsetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRowsetsRequest.ProtoReflect.Descriptor instead.
 func (*GetRowsetsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{59}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *GetRowsetsRequest) GetInstanceId() string {
@@ -4438,7 +4567,7 @@ type GetRowsetsResponse struct {
 
 func (x *GetRowsetsResponse) Reset() {
 	*x = GetRowsetsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[60]
+	mi := &file_metapb_meta_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4450,7 +4579,7 @@ func (x *GetRowsetsResponse) String() string {
 func (*GetRowsetsResponse) ProtoMessage() {}
 
 func (x *GetRowsetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[60]
+	mi := &file_metapb_meta_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4463,7 +4592,7 @@ func (x *GetRowsetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRowsetsResponse.ProtoReflect.Descriptor instead.
 func (*GetRowsetsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{60}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *GetRowsetsResponse) GetRowsets() []*RowsetMeta {
@@ -4486,7 +4615,7 @@ type CreateStorageVaultRequest struct {
 
 func (x *CreateStorageVaultRequest) Reset() {
 	*x = CreateStorageVaultRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[61]
+	mi := &file_metapb_meta_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4498,7 +4627,7 @@ func (x *CreateStorageVaultRequest) String() string {
 func (*CreateStorageVaultRequest) ProtoMessage() {}
 
 func (x *CreateStorageVaultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[61]
+	mi := &file_metapb_meta_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4511,7 +4640,7 @@ func (x *CreateStorageVaultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStorageVaultRequest.ProtoReflect.Descriptor instead.
 func (*CreateStorageVaultRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{61}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *CreateStorageVaultRequest) GetInstanceId() string {
@@ -4545,7 +4674,7 @@ type CreateStorageVaultResponse struct {
 
 func (x *CreateStorageVaultResponse) Reset() {
 	*x = CreateStorageVaultResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[62]
+	mi := &file_metapb_meta_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4557,7 +4686,7 @@ func (x *CreateStorageVaultResponse) String() string {
 func (*CreateStorageVaultResponse) ProtoMessage() {}
 
 func (x *CreateStorageVaultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[62]
+	mi := &file_metapb_meta_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4570,7 +4699,7 @@ func (x *CreateStorageVaultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStorageVaultResponse.ProtoReflect.Descriptor instead.
 func (*CreateStorageVaultResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{62}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *CreateStorageVaultResponse) GetVault() *StorageVault {
@@ -4603,7 +4732,7 @@ type AlterStorageVaultRequest struct {
 
 func (x *AlterStorageVaultRequest) Reset() {
 	*x = AlterStorageVaultRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[63]
+	mi := &file_metapb_meta_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4615,7 +4744,7 @@ func (x *AlterStorageVaultRequest) String() string {
 func (*AlterStorageVaultRequest) ProtoMessage() {}
 
 func (x *AlterStorageVaultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[63]
+	mi := &file_metapb_meta_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4628,7 +4757,7 @@ func (x *AlterStorageVaultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterStorageVaultRequest.ProtoReflect.Descriptor instead.
 func (*AlterStorageVaultRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{63}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *AlterStorageVaultRequest) GetInstanceId() string {
@@ -4682,7 +4811,7 @@ type AlterStorageVaultResponse struct {
 
 func (x *AlterStorageVaultResponse) Reset() {
 	*x = AlterStorageVaultResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[64]
+	mi := &file_metapb_meta_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4694,7 +4823,7 @@ func (x *AlterStorageVaultResponse) String() string {
 func (*AlterStorageVaultResponse) ProtoMessage() {}
 
 func (x *AlterStorageVaultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[64]
+	mi := &file_metapb_meta_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4707,7 +4836,7 @@ func (x *AlterStorageVaultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterStorageVaultResponse.ProtoReflect.Descriptor instead.
 func (*AlterStorageVaultResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{64}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *AlterStorageVaultResponse) GetVault() *StorageVault {
@@ -4728,7 +4857,7 @@ type SetDefaultStorageVaultRequest struct {
 
 func (x *SetDefaultStorageVaultRequest) Reset() {
 	*x = SetDefaultStorageVaultRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[65]
+	mi := &file_metapb_meta_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4740,7 +4869,7 @@ func (x *SetDefaultStorageVaultRequest) String() string {
 func (*SetDefaultStorageVaultRequest) ProtoMessage() {}
 
 func (x *SetDefaultStorageVaultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[65]
+	mi := &file_metapb_meta_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4753,7 +4882,7 @@ func (x *SetDefaultStorageVaultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDefaultStorageVaultRequest.ProtoReflect.Descriptor instead.
 func (*SetDefaultStorageVaultRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{65}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *SetDefaultStorageVaultRequest) GetInstanceId() string {
@@ -4786,7 +4915,7 @@ type SetDefaultStorageVaultResponse struct {
 
 func (x *SetDefaultStorageVaultResponse) Reset() {
 	*x = SetDefaultStorageVaultResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[66]
+	mi := &file_metapb_meta_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4798,7 +4927,7 @@ func (x *SetDefaultStorageVaultResponse) String() string {
 func (*SetDefaultStorageVaultResponse) ProtoMessage() {}
 
 func (x *SetDefaultStorageVaultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[66]
+	mi := &file_metapb_meta_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4811,7 +4940,7 @@ func (x *SetDefaultStorageVaultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDefaultStorageVaultResponse.ProtoReflect.Descriptor instead.
 func (*SetDefaultStorageVaultResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{66}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *SetDefaultStorageVaultResponse) GetInstance() *InstanceInfo {
@@ -4832,7 +4961,7 @@ type DropComputeGroupRequest struct {
 
 func (x *DropComputeGroupRequest) Reset() {
 	*x = DropComputeGroupRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[67]
+	mi := &file_metapb_meta_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4844,7 +4973,7 @@ func (x *DropComputeGroupRequest) String() string {
 func (*DropComputeGroupRequest) ProtoMessage() {}
 
 func (x *DropComputeGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[67]
+	mi := &file_metapb_meta_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4857,7 +4986,7 @@ func (x *DropComputeGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DropComputeGroupRequest.ProtoReflect.Descriptor instead.
 func (*DropComputeGroupRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{67}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *DropComputeGroupRequest) GetInstanceId() string {
@@ -4883,7 +5012,7 @@ type DropComputeGroupResponse struct {
 
 func (x *DropComputeGroupResponse) Reset() {
 	*x = DropComputeGroupResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[68]
+	mi := &file_metapb_meta_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4895,7 +5024,7 @@ func (x *DropComputeGroupResponse) String() string {
 func (*DropComputeGroupResponse) ProtoMessage() {}
 
 func (x *DropComputeGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[68]
+	mi := &file_metapb_meta_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4908,7 +5037,7 @@ func (x *DropComputeGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DropComputeGroupResponse.ProtoReflect.Descriptor instead.
 func (*DropComputeGroupResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{68}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *DropComputeGroupResponse) GetExisted() bool {
@@ -4928,7 +5057,7 @@ type SuspendComputeGroupRequest struct {
 
 func (x *SuspendComputeGroupRequest) Reset() {
 	*x = SuspendComputeGroupRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[69]
+	mi := &file_metapb_meta_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4940,7 +5069,7 @@ func (x *SuspendComputeGroupRequest) String() string {
 func (*SuspendComputeGroupRequest) ProtoMessage() {}
 
 func (x *SuspendComputeGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[69]
+	mi := &file_metapb_meta_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4953,7 +5082,7 @@ func (x *SuspendComputeGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendComputeGroupRequest.ProtoReflect.Descriptor instead.
 func (*SuspendComputeGroupRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{69}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *SuspendComputeGroupRequest) GetInstanceId() string {
@@ -4979,7 +5108,7 @@ type SuspendComputeGroupResponse struct {
 
 func (x *SuspendComputeGroupResponse) Reset() {
 	*x = SuspendComputeGroupResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[70]
+	mi := &file_metapb_meta_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4991,7 +5120,7 @@ func (x *SuspendComputeGroupResponse) String() string {
 func (*SuspendComputeGroupResponse) ProtoMessage() {}
 
 func (x *SuspendComputeGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[70]
+	mi := &file_metapb_meta_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5004,7 +5133,7 @@ func (x *SuspendComputeGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendComputeGroupResponse.ProtoReflect.Descriptor instead.
 func (*SuspendComputeGroupResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{70}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *SuspendComputeGroupResponse) GetGroup() *ComputeGroup {
@@ -5024,7 +5153,7 @@ type ResumeComputeGroupRequest struct {
 
 func (x *ResumeComputeGroupRequest) Reset() {
 	*x = ResumeComputeGroupRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[71]
+	mi := &file_metapb_meta_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5036,7 +5165,7 @@ func (x *ResumeComputeGroupRequest) String() string {
 func (*ResumeComputeGroupRequest) ProtoMessage() {}
 
 func (x *ResumeComputeGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[71]
+	mi := &file_metapb_meta_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5049,7 +5178,7 @@ func (x *ResumeComputeGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeComputeGroupRequest.ProtoReflect.Descriptor instead.
 func (*ResumeComputeGroupRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{71}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ResumeComputeGroupRequest) GetInstanceId() string {
@@ -5075,7 +5204,7 @@ type ResumeComputeGroupResponse struct {
 
 func (x *ResumeComputeGroupResponse) Reset() {
 	*x = ResumeComputeGroupResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[72]
+	mi := &file_metapb_meta_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5087,7 +5216,7 @@ func (x *ResumeComputeGroupResponse) String() string {
 func (*ResumeComputeGroupResponse) ProtoMessage() {}
 
 func (x *ResumeComputeGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[72]
+	mi := &file_metapb_meta_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5100,7 +5229,7 @@ func (x *ResumeComputeGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeComputeGroupResponse.ProtoReflect.Descriptor instead.
 func (*ResumeComputeGroupResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{72}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ResumeComputeGroupResponse) GetGroup() *ComputeGroup {
@@ -5121,7 +5250,7 @@ type RemoveNodeRequest struct {
 
 func (x *RemoveNodeRequest) Reset() {
 	*x = RemoveNodeRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[73]
+	mi := &file_metapb_meta_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5133,7 +5262,7 @@ func (x *RemoveNodeRequest) String() string {
 func (*RemoveNodeRequest) ProtoMessage() {}
 
 func (x *RemoveNodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[73]
+	mi := &file_metapb_meta_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5146,7 +5275,7 @@ func (x *RemoveNodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveNodeRequest.ProtoReflect.Descriptor instead.
 func (*RemoveNodeRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{73}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *RemoveNodeRequest) GetInstanceId() string {
@@ -5180,7 +5309,7 @@ type RemoveNodeResponse struct {
 
 func (x *RemoveNodeResponse) Reset() {
 	*x = RemoveNodeResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[74]
+	mi := &file_metapb_meta_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5192,7 +5321,7 @@ func (x *RemoveNodeResponse) String() string {
 func (*RemoveNodeResponse) ProtoMessage() {}
 
 func (x *RemoveNodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[74]
+	mi := &file_metapb_meta_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5205,7 +5334,7 @@ func (x *RemoveNodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveNodeResponse.ProtoReflect.Descriptor instead.
 func (*RemoveNodeResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{74}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *RemoveNodeResponse) GetGroup() *ComputeGroup {
@@ -5232,7 +5361,7 @@ type ListNodesRequest struct {
 
 func (x *ListNodesRequest) Reset() {
 	*x = ListNodesRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[75]
+	mi := &file_metapb_meta_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5244,7 +5373,7 @@ func (x *ListNodesRequest) String() string {
 func (*ListNodesRequest) ProtoMessage() {}
 
 func (x *ListNodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[75]
+	mi := &file_metapb_meta_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5257,7 +5386,7 @@ func (x *ListNodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNodesRequest.ProtoReflect.Descriptor instead.
 func (*ListNodesRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{75}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ListNodesRequest) GetInstanceId() string {
@@ -5283,7 +5412,7 @@ type ListNodesResponse struct {
 
 func (x *ListNodesResponse) Reset() {
 	*x = ListNodesResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[76]
+	mi := &file_metapb_meta_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5295,7 +5424,7 @@ func (x *ListNodesResponse) String() string {
 func (*ListNodesResponse) ProtoMessage() {}
 
 func (x *ListNodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[76]
+	mi := &file_metapb_meta_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5308,7 +5437,7 @@ func (x *ListNodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNodesResponse.ProtoReflect.Descriptor instead.
 func (*ListNodesResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{76}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *ListNodesResponse) GetNodes() []*NodeInfo {
@@ -5328,7 +5457,7 @@ type GetTabletStatsRequest struct {
 
 func (x *GetTabletStatsRequest) Reset() {
 	*x = GetTabletStatsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[77]
+	mi := &file_metapb_meta_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5340,7 +5469,7 @@ func (x *GetTabletStatsRequest) String() string {
 func (*GetTabletStatsRequest) ProtoMessage() {}
 
 func (x *GetTabletStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[77]
+	mi := &file_metapb_meta_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5353,7 +5482,7 @@ func (x *GetTabletStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTabletStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetTabletStatsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{77}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *GetTabletStatsRequest) GetInstanceId() string {
@@ -5379,7 +5508,7 @@ type GetTabletStatsResponse struct {
 
 func (x *GetTabletStatsResponse) Reset() {
 	*x = GetTabletStatsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[78]
+	mi := &file_metapb_meta_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5391,7 +5520,7 @@ func (x *GetTabletStatsResponse) String() string {
 func (*GetTabletStatsResponse) ProtoMessage() {}
 
 func (x *GetTabletStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[78]
+	mi := &file_metapb_meta_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5404,7 +5533,7 @@ func (x *GetTabletStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTabletStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetTabletStatsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{78}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *GetTabletStatsResponse) GetStats() []*TabletStats {
@@ -5428,7 +5557,7 @@ type PrecommitTxnRequest struct {
 
 func (x *PrecommitTxnRequest) Reset() {
 	*x = PrecommitTxnRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[79]
+	mi := &file_metapb_meta_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5440,7 +5569,7 @@ func (x *PrecommitTxnRequest) String() string {
 func (*PrecommitTxnRequest) ProtoMessage() {}
 
 func (x *PrecommitTxnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[79]
+	mi := &file_metapb_meta_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5453,7 +5582,7 @@ func (x *PrecommitTxnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrecommitTxnRequest.ProtoReflect.Descriptor instead.
 func (*PrecommitTxnRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{79}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *PrecommitTxnRequest) GetInstanceId() string {
@@ -5493,7 +5622,7 @@ type PrecommitTxnResponse struct {
 
 func (x *PrecommitTxnResponse) Reset() {
 	*x = PrecommitTxnResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[80]
+	mi := &file_metapb_meta_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5505,7 +5634,7 @@ func (x *PrecommitTxnResponse) String() string {
 func (*PrecommitTxnResponse) ProtoMessage() {}
 
 func (x *PrecommitTxnResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[80]
+	mi := &file_metapb_meta_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5518,7 +5647,7 @@ func (x *PrecommitTxnResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrecommitTxnResponse.ProtoReflect.Descriptor instead.
 func (*PrecommitTxnResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{80}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *PrecommitTxnResponse) GetTxn() *TxnInfo {
@@ -5542,7 +5671,7 @@ type StartTabletJobRequest struct {
 
 func (x *StartTabletJobRequest) Reset() {
 	*x = StartTabletJobRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[81]
+	mi := &file_metapb_meta_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5554,7 +5683,7 @@ func (x *StartTabletJobRequest) String() string {
 func (*StartTabletJobRequest) ProtoMessage() {}
 
 func (x *StartTabletJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[81]
+	mi := &file_metapb_meta_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5567,7 +5696,7 @@ func (x *StartTabletJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartTabletJobRequest.ProtoReflect.Descriptor instead.
 func (*StartTabletJobRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{81}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *StartTabletJobRequest) GetInstanceId() string {
@@ -5601,7 +5730,7 @@ type StartTabletJobResponse struct {
 
 func (x *StartTabletJobResponse) Reset() {
 	*x = StartTabletJobResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[82]
+	mi := &file_metapb_meta_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5613,7 +5742,7 @@ func (x *StartTabletJobResponse) String() string {
 func (*StartTabletJobResponse) ProtoMessage() {}
 
 func (x *StartTabletJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[82]
+	mi := &file_metapb_meta_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5626,7 +5755,7 @@ func (x *StartTabletJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartTabletJobResponse.ProtoReflect.Descriptor instead.
 func (*StartTabletJobResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{82}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *StartTabletJobResponse) GetCompaction() *CompactionJob {
@@ -5663,7 +5792,7 @@ type FinishTabletJobRequest struct {
 
 func (x *FinishTabletJobRequest) Reset() {
 	*x = FinishTabletJobRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[83]
+	mi := &file_metapb_meta_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5675,7 +5804,7 @@ func (x *FinishTabletJobRequest) String() string {
 func (*FinishTabletJobRequest) ProtoMessage() {}
 
 func (x *FinishTabletJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[83]
+	mi := &file_metapb_meta_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5688,7 +5817,7 @@ func (x *FinishTabletJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishTabletJobRequest.ProtoReflect.Descriptor instead.
 func (*FinishTabletJobRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{83}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *FinishTabletJobRequest) GetInstanceId() string {
@@ -5757,7 +5886,7 @@ type FinishTabletJobResponse struct {
 
 func (x *FinishTabletJobResponse) Reset() {
 	*x = FinishTabletJobResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[84]
+	mi := &file_metapb_meta_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5769,7 +5898,7 @@ func (x *FinishTabletJobResponse) String() string {
 func (*FinishTabletJobResponse) ProtoMessage() {}
 
 func (x *FinishTabletJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[84]
+	mi := &file_metapb_meta_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5782,7 +5911,7 @@ func (x *FinishTabletJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishTabletJobResponse.ProtoReflect.Descriptor instead.
 func (*FinishTabletJobResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{84}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *FinishTabletJobResponse) GetCompaction() *CompactionJob {
@@ -5815,7 +5944,7 @@ type GetDeleteBitmapUpdateLockRequest struct {
 
 func (x *GetDeleteBitmapUpdateLockRequest) Reset() {
 	*x = GetDeleteBitmapUpdateLockRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[85]
+	mi := &file_metapb_meta_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5827,7 +5956,7 @@ func (x *GetDeleteBitmapUpdateLockRequest) String() string {
 func (*GetDeleteBitmapUpdateLockRequest) ProtoMessage() {}
 
 func (x *GetDeleteBitmapUpdateLockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[85]
+	mi := &file_metapb_meta_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5840,7 +5969,7 @@ func (x *GetDeleteBitmapUpdateLockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeleteBitmapUpdateLockRequest.ProtoReflect.Descriptor instead.
 func (*GetDeleteBitmapUpdateLockRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{85}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *GetDeleteBitmapUpdateLockRequest) GetInstanceId() string {
@@ -5893,7 +6022,7 @@ type GetDeleteBitmapUpdateLockResponse struct {
 
 func (x *GetDeleteBitmapUpdateLockResponse) Reset() {
 	*x = GetDeleteBitmapUpdateLockResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[86]
+	mi := &file_metapb_meta_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5905,7 +6034,7 @@ func (x *GetDeleteBitmapUpdateLockResponse) String() string {
 func (*GetDeleteBitmapUpdateLockResponse) ProtoMessage() {}
 
 func (x *GetDeleteBitmapUpdateLockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[86]
+	mi := &file_metapb_meta_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5918,7 +6047,7 @@ func (x *GetDeleteBitmapUpdateLockResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use GetDeleteBitmapUpdateLockResponse.ProtoReflect.Descriptor instead.
 func (*GetDeleteBitmapUpdateLockResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{86}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{87}
 }
 
 // Releases the initiator's hold; the lock goes when no initiator is left. A lock held by another
@@ -5936,7 +6065,7 @@ type RemoveDeleteBitmapUpdateLockRequest struct {
 
 func (x *RemoveDeleteBitmapUpdateLockRequest) Reset() {
 	*x = RemoveDeleteBitmapUpdateLockRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[87]
+	mi := &file_metapb_meta_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5948,7 +6077,7 @@ func (x *RemoveDeleteBitmapUpdateLockRequest) String() string {
 func (*RemoveDeleteBitmapUpdateLockRequest) ProtoMessage() {}
 
 func (x *RemoveDeleteBitmapUpdateLockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[87]
+	mi := &file_metapb_meta_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5961,7 +6090,7 @@ func (x *RemoveDeleteBitmapUpdateLockRequest) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use RemoveDeleteBitmapUpdateLockRequest.ProtoReflect.Descriptor instead.
 func (*RemoveDeleteBitmapUpdateLockRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{87}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *RemoveDeleteBitmapUpdateLockRequest) GetInstanceId() string {
@@ -6007,7 +6136,7 @@ type RemoveDeleteBitmapUpdateLockResponse struct {
 
 func (x *RemoveDeleteBitmapUpdateLockResponse) Reset() {
 	*x = RemoveDeleteBitmapUpdateLockResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[88]
+	mi := &file_metapb_meta_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6019,7 +6148,7 @@ func (x *RemoveDeleteBitmapUpdateLockResponse) String() string {
 func (*RemoveDeleteBitmapUpdateLockResponse) ProtoMessage() {}
 
 func (x *RemoveDeleteBitmapUpdateLockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[88]
+	mi := &file_metapb_meta_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6032,7 +6161,7 @@ func (x *RemoveDeleteBitmapUpdateLockResponse) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use RemoveDeleteBitmapUpdateLockResponse.ProtoReflect.Descriptor instead.
 func (*RemoveDeleteBitmapUpdateLockResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{88}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{89}
 }
 
 // Writes bitmaps of one tablet; the caller must hold the live lock of the tablet's partition.
@@ -6051,7 +6180,7 @@ type UpdateDeleteBitmapRequest struct {
 
 func (x *UpdateDeleteBitmapRequest) Reset() {
 	*x = UpdateDeleteBitmapRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[89]
+	mi := &file_metapb_meta_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6063,7 +6192,7 @@ func (x *UpdateDeleteBitmapRequest) String() string {
 func (*UpdateDeleteBitmapRequest) ProtoMessage() {}
 
 func (x *UpdateDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[89]
+	mi := &file_metapb_meta_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6076,7 +6205,7 @@ func (x *UpdateDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDeleteBitmapRequest.ProtoReflect.Descriptor instead.
 func (*UpdateDeleteBitmapRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{89}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *UpdateDeleteBitmapRequest) GetInstanceId() string {
@@ -6136,7 +6265,7 @@ type UpdateDeleteBitmapResponse struct {
 
 func (x *UpdateDeleteBitmapResponse) Reset() {
 	*x = UpdateDeleteBitmapResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[90]
+	mi := &file_metapb_meta_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6148,7 +6277,7 @@ func (x *UpdateDeleteBitmapResponse) String() string {
 func (*UpdateDeleteBitmapResponse) ProtoMessage() {}
 
 func (x *UpdateDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[90]
+	mi := &file_metapb_meta_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6161,7 +6290,7 @@ func (x *UpdateDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDeleteBitmapResponse.ProtoReflect.Descriptor instead.
 func (*UpdateDeleteBitmapResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{90}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{91}
 }
 
 // The bitmaps of rowset_id whose version is in [start_version, end_version].
@@ -6176,7 +6305,7 @@ type DeleteBitmapRange struct {
 
 func (x *DeleteBitmapRange) Reset() {
 	*x = DeleteBitmapRange{}
-	mi := &file_metapb_meta_proto_msgTypes[91]
+	mi := &file_metapb_meta_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6188,7 +6317,7 @@ func (x *DeleteBitmapRange) String() string {
 func (*DeleteBitmapRange) ProtoMessage() {}
 
 func (x *DeleteBitmapRange) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[91]
+	mi := &file_metapb_meta_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6201,7 +6330,7 @@ func (x *DeleteBitmapRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBitmapRange.ProtoReflect.Descriptor instead.
 func (*DeleteBitmapRange) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{91}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *DeleteBitmapRange) GetRowsetId() string {
@@ -6236,7 +6365,7 @@ type GetDeleteBitmapRequest struct {
 
 func (x *GetDeleteBitmapRequest) Reset() {
 	*x = GetDeleteBitmapRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[92]
+	mi := &file_metapb_meta_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6248,7 +6377,7 @@ func (x *GetDeleteBitmapRequest) String() string {
 func (*GetDeleteBitmapRequest) ProtoMessage() {}
 
 func (x *GetDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[92]
+	mi := &file_metapb_meta_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6261,7 +6390,7 @@ func (x *GetDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeleteBitmapRequest.ProtoReflect.Descriptor instead.
 func (*GetDeleteBitmapRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{92}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *GetDeleteBitmapRequest) GetInstanceId() string {
@@ -6294,7 +6423,7 @@ type GetDeleteBitmapResponse struct {
 
 func (x *GetDeleteBitmapResponse) Reset() {
 	*x = GetDeleteBitmapResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[93]
+	mi := &file_metapb_meta_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6306,7 +6435,7 @@ func (x *GetDeleteBitmapResponse) String() string {
 func (*GetDeleteBitmapResponse) ProtoMessage() {}
 
 func (x *GetDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[93]
+	mi := &file_metapb_meta_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6319,7 +6448,7 @@ func (x *GetDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDeleteBitmapResponse.ProtoReflect.Descriptor instead.
 func (*GetDeleteBitmapResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{93}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *GetDeleteBitmapResponse) GetBitmaps() []*DeleteBitmapEntry {
@@ -6340,7 +6469,7 @@ type RemoveDeleteBitmapRequest struct {
 
 func (x *RemoveDeleteBitmapRequest) Reset() {
 	*x = RemoveDeleteBitmapRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[94]
+	mi := &file_metapb_meta_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6352,7 +6481,7 @@ func (x *RemoveDeleteBitmapRequest) String() string {
 func (*RemoveDeleteBitmapRequest) ProtoMessage() {}
 
 func (x *RemoveDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[94]
+	mi := &file_metapb_meta_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6365,7 +6494,7 @@ func (x *RemoveDeleteBitmapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveDeleteBitmapRequest.ProtoReflect.Descriptor instead.
 func (*RemoveDeleteBitmapRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{94}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *RemoveDeleteBitmapRequest) GetInstanceId() string {
@@ -6397,7 +6526,7 @@ type RemoveDeleteBitmapResponse struct {
 
 func (x *RemoveDeleteBitmapResponse) Reset() {
 	*x = RemoveDeleteBitmapResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[95]
+	mi := &file_metapb_meta_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6409,7 +6538,7 @@ func (x *RemoveDeleteBitmapResponse) String() string {
 func (*RemoveDeleteBitmapResponse) ProtoMessage() {}
 
 func (x *RemoveDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[95]
+	mi := &file_metapb_meta_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6422,7 +6551,7 @@ func (x *RemoveDeleteBitmapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveDeleteBitmapResponse.ProtoReflect.Descriptor instead.
 func (*RemoveDeleteBitmapResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{95}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{96}
 }
 
 // prepare_index writes a PREPARED recycle entry per index (reclaimed after expiration_ms unless
@@ -6442,7 +6571,7 @@ type IndexRequest struct {
 
 func (x *IndexRequest) Reset() {
 	*x = IndexRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[96]
+	mi := &file_metapb_meta_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6454,7 +6583,7 @@ func (x *IndexRequest) String() string {
 func (*IndexRequest) ProtoMessage() {}
 
 func (x *IndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[96]
+	mi := &file_metapb_meta_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6467,7 +6596,7 @@ func (x *IndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IndexRequest.ProtoReflect.Descriptor instead.
 func (*IndexRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{96}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *IndexRequest) GetInstanceId() string {
@@ -6521,7 +6650,7 @@ type IndexResponse struct {
 
 func (x *IndexResponse) Reset() {
 	*x = IndexResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[97]
+	mi := &file_metapb_meta_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6533,7 +6662,7 @@ func (x *IndexResponse) String() string {
 func (*IndexResponse) ProtoMessage() {}
 
 func (x *IndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[97]
+	mi := &file_metapb_meta_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6546,7 +6675,7 @@ func (x *IndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IndexResponse.ProtoReflect.Descriptor instead.
 func (*IndexResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{97}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *IndexResponse) GetTableVersion() *TableVersion {
@@ -6571,7 +6700,7 @@ type PartitionRequest struct {
 
 func (x *PartitionRequest) Reset() {
 	*x = PartitionRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[98]
+	mi := &file_metapb_meta_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6583,7 +6712,7 @@ func (x *PartitionRequest) String() string {
 func (*PartitionRequest) ProtoMessage() {}
 
 func (x *PartitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[98]
+	mi := &file_metapb_meta_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6596,7 +6725,7 @@ func (x *PartitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionRequest.ProtoReflect.Descriptor instead.
 func (*PartitionRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{98}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *PartitionRequest) GetInstanceId() string {
@@ -6657,7 +6786,7 @@ type PartitionResponse struct {
 
 func (x *PartitionResponse) Reset() {
 	*x = PartitionResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[99]
+	mi := &file_metapb_meta_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6669,7 +6798,7 @@ func (x *PartitionResponse) String() string {
 func (*PartitionResponse) ProtoMessage() {}
 
 func (x *PartitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[99]
+	mi := &file_metapb_meta_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6682,7 +6811,7 @@ func (x *PartitionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionResponse.ProtoReflect.Descriptor instead.
 func (*PartitionResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{99}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *PartitionResponse) GetTableVersion() *TableVersion {
@@ -6704,7 +6833,7 @@ type GetTxnRowsetsRequest struct {
 
 func (x *GetTxnRowsetsRequest) Reset() {
 	*x = GetTxnRowsetsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[100]
+	mi := &file_metapb_meta_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6716,7 +6845,7 @@ func (x *GetTxnRowsetsRequest) String() string {
 func (*GetTxnRowsetsRequest) ProtoMessage() {}
 
 func (x *GetTxnRowsetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[100]
+	mi := &file_metapb_meta_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6729,7 +6858,7 @@ func (x *GetTxnRowsetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTxnRowsetsRequest.ProtoReflect.Descriptor instead.
 func (*GetTxnRowsetsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{100}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *GetTxnRowsetsRequest) GetInstanceId() string {
@@ -6755,7 +6884,7 @@ type GetTxnRowsetsResponse struct {
 
 func (x *GetTxnRowsetsResponse) Reset() {
 	*x = GetTxnRowsetsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[101]
+	mi := &file_metapb_meta_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6767,7 +6896,7 @@ func (x *GetTxnRowsetsResponse) String() string {
 func (*GetTxnRowsetsResponse) ProtoMessage() {}
 
 func (x *GetTxnRowsetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[101]
+	mi := &file_metapb_meta_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6780,7 +6909,7 @@ func (x *GetTxnRowsetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTxnRowsetsResponse.ProtoReflect.Descriptor instead.
 func (*GetTxnRowsetsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{101}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *GetTxnRowsetsResponse) GetRowsets() []*RowsetMeta {
@@ -6804,7 +6933,7 @@ type ListTxnsRequest struct {
 
 func (x *ListTxnsRequest) Reset() {
 	*x = ListTxnsRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[102]
+	mi := &file_metapb_meta_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6816,7 +6945,7 @@ func (x *ListTxnsRequest) String() string {
 func (*ListTxnsRequest) ProtoMessage() {}
 
 func (x *ListTxnsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[102]
+	mi := &file_metapb_meta_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6829,7 +6958,7 @@ func (x *ListTxnsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTxnsRequest.ProtoReflect.Descriptor instead.
 func (*ListTxnsRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{102}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *ListTxnsRequest) GetInstanceId() string {
@@ -6869,7 +6998,7 @@ type ListTxnsResponse struct {
 
 func (x *ListTxnsResponse) Reset() {
 	*x = ListTxnsResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[103]
+	mi := &file_metapb_meta_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6881,7 +7010,7 @@ func (x *ListTxnsResponse) String() string {
 func (*ListTxnsResponse) ProtoMessage() {}
 
 func (x *ListTxnsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[103]
+	mi := &file_metapb_meta_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6894,7 +7023,7 @@ func (x *ListTxnsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTxnsResponse.ProtoReflect.Descriptor instead.
 func (*ListTxnsResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{103}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *ListTxnsResponse) GetTxns() []*TxnInfo {
@@ -6919,7 +7048,7 @@ type AbortTxnsOfCoordinatorRequest struct {
 
 func (x *AbortTxnsOfCoordinatorRequest) Reset() {
 	*x = AbortTxnsOfCoordinatorRequest{}
-	mi := &file_metapb_meta_proto_msgTypes[104]
+	mi := &file_metapb_meta_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6931,7 +7060,7 @@ func (x *AbortTxnsOfCoordinatorRequest) String() string {
 func (*AbortTxnsOfCoordinatorRequest) ProtoMessage() {}
 
 func (x *AbortTxnsOfCoordinatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[104]
+	mi := &file_metapb_meta_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6944,7 +7073,7 @@ func (x *AbortTxnsOfCoordinatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortTxnsOfCoordinatorRequest.ProtoReflect.Descriptor instead.
 func (*AbortTxnsOfCoordinatorRequest) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{104}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *AbortTxnsOfCoordinatorRequest) GetInstanceId() string {
@@ -6977,7 +7106,7 @@ type AbortTxnsOfCoordinatorResponse struct {
 
 func (x *AbortTxnsOfCoordinatorResponse) Reset() {
 	*x = AbortTxnsOfCoordinatorResponse{}
-	mi := &file_metapb_meta_proto_msgTypes[105]
+	mi := &file_metapb_meta_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6989,7 +7118,7 @@ func (x *AbortTxnsOfCoordinatorResponse) String() string {
 func (*AbortTxnsOfCoordinatorResponse) ProtoMessage() {}
 
 func (x *AbortTxnsOfCoordinatorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_metapb_meta_proto_msgTypes[105]
+	mi := &file_metapb_meta_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7002,7 +7131,7 @@ func (x *AbortTxnsOfCoordinatorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortTxnsOfCoordinatorResponse.ProtoReflect.Descriptor instead.
 func (*AbortTxnsOfCoordinatorResponse) Descriptor() ([]byte, []int) {
-	return file_metapb_meta_proto_rawDescGZIP(), []int{105}
+	return file_metapb_meta_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *AbortTxnsOfCoordinatorResponse) GetAbortedTxnIds() []int64 {
@@ -7010,6 +7139,307 @@ func (x *AbortTxnsOfCoordinatorResponse) GetAbortedTxnIds() []int64 {
 		return x.AbortedTxnIds
 	}
 	return nil
+}
+
+// PutTableStats stores the statistics of columns of a table (each replaces what the column had;
+// other columns keep theirs). GetTableStats returns those of the named columns (all when none
+// are named) in column-name order; a column without statistics is absent. DropTableStats removes
+// those of the named columns (all when none are named; the frontend calls it when a table is
+// dropped and for DROP STATS).
+type PutTableStatsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId    string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	TableId       int64                  `protobuf:"varint,2,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
+	Columns       []*ColumnStats         `protobuf:"bytes,3,rep,name=columns,proto3" json:"columns,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutTableStatsRequest) Reset() {
+	*x = PutTableStatsRequest{}
+	mi := &file_metapb_meta_proto_msgTypes[107]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutTableStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutTableStatsRequest) ProtoMessage() {}
+
+func (x *PutTableStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[107]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutTableStatsRequest.ProtoReflect.Descriptor instead.
+func (*PutTableStatsRequest) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{107}
+}
+
+func (x *PutTableStatsRequest) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
+}
+
+func (x *PutTableStatsRequest) GetTableId() int64 {
+	if x != nil {
+		return x.TableId
+	}
+	return 0
+}
+
+func (x *PutTableStatsRequest) GetColumns() []*ColumnStats {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+type PutTableStatsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutTableStatsResponse) Reset() {
+	*x = PutTableStatsResponse{}
+	mi := &file_metapb_meta_proto_msgTypes[108]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutTableStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutTableStatsResponse) ProtoMessage() {}
+
+func (x *PutTableStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[108]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutTableStatsResponse.ProtoReflect.Descriptor instead.
+func (*PutTableStatsResponse) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{108}
+}
+
+type GetTableStatsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId    string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	TableId       int64                  `protobuf:"varint,2,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
+	Columns       []string               `protobuf:"bytes,3,rep,name=columns,proto3" json:"columns,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTableStatsRequest) Reset() {
+	*x = GetTableStatsRequest{}
+	mi := &file_metapb_meta_proto_msgTypes[109]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTableStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTableStatsRequest) ProtoMessage() {}
+
+func (x *GetTableStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[109]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTableStatsRequest.ProtoReflect.Descriptor instead.
+func (*GetTableStatsRequest) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{109}
+}
+
+func (x *GetTableStatsRequest) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
+}
+
+func (x *GetTableStatsRequest) GetTableId() int64 {
+	if x != nil {
+		return x.TableId
+	}
+	return 0
+}
+
+func (x *GetTableStatsRequest) GetColumns() []string {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+type GetTableStatsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Columns       []*ColumnStats         `protobuf:"bytes,1,rep,name=columns,proto3" json:"columns,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTableStatsResponse) Reset() {
+	*x = GetTableStatsResponse{}
+	mi := &file_metapb_meta_proto_msgTypes[110]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTableStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTableStatsResponse) ProtoMessage() {}
+
+func (x *GetTableStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[110]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTableStatsResponse.ProtoReflect.Descriptor instead.
+func (*GetTableStatsResponse) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{110}
+}
+
+func (x *GetTableStatsResponse) GetColumns() []*ColumnStats {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+type DropTableStatsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId    string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	TableId       int64                  `protobuf:"varint,2,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
+	Columns       []string               `protobuf:"bytes,3,rep,name=columns,proto3" json:"columns,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DropTableStatsRequest) Reset() {
+	*x = DropTableStatsRequest{}
+	mi := &file_metapb_meta_proto_msgTypes[111]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DropTableStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DropTableStatsRequest) ProtoMessage() {}
+
+func (x *DropTableStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[111]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DropTableStatsRequest.ProtoReflect.Descriptor instead.
+func (*DropTableStatsRequest) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{111}
+}
+
+func (x *DropTableStatsRequest) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
+}
+
+func (x *DropTableStatsRequest) GetTableId() int64 {
+	if x != nil {
+		return x.TableId
+	}
+	return 0
+}
+
+func (x *DropTableStatsRequest) GetColumns() []string {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+type DropTableStatsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DropTableStatsResponse) Reset() {
+	*x = DropTableStatsResponse{}
+	mi := &file_metapb_meta_proto_msgTypes[112]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DropTableStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DropTableStatsResponse) ProtoMessage() {}
+
+func (x *DropTableStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_metapb_meta_proto_msgTypes[112]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DropTableStatsResponse.ProtoReflect.Descriptor instead.
+func (*DropTableStatsResponse) Descriptor() ([]byte, []int) {
+	return file_metapb_meta_proto_rawDescGZIP(), []int{112}
 }
 
 var File_metapb_meta_proto protoreflect.FileDescriptor
@@ -7148,7 +7578,21 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\x10cumulative_point\x18\r \x01(\x03R\x0fcumulativePoint\x12>\n" +
 	"\x1clast_base_compaction_time_ms\x18\x0e \x01(\x03R\x18lastBaseCompactionTimeMs\x12>\n" +
 	"\x1clast_cumu_compaction_time_ms\x18\x0f \x01(\x03R\x18lastCumuCompactionTimeMs\x12>\n" +
-	"\x1clast_full_compaction_time_ms\x18\x10 \x01(\x03R\x18lastFullCompactionTimeMs\"\xcc\x01\n" +
+	"\x1clast_full_compaction_time_ms\x18\x10 \x01(\x03R\x18lastFullCompactionTimeMs\"\xaf\x02\n" +
+	"\vColumnStats\x12\x16\n" +
+	"\x06column\x18\x01 \x01(\tR\x06column\x12\x1b\n" +
+	"\trow_count\x18\x02 \x01(\x03R\browCount\x12\x10\n" +
+	"\x03ndv\x18\x03 \x01(\x03R\x03ndv\x12\x1d\n" +
+	"\n" +
+	"null_count\x18\x04 \x01(\x03R\tnullCount\x12\x1e\n" +
+	"\vhas_min_max\x18\x05 \x01(\bR\thasMinMax\x12\x10\n" +
+	"\x03min\x18\x06 \x01(\tR\x03min\x12\x10\n" +
+	"\x03max\x18\a \x01(\tR\x03max\x12\x19\n" +
+	"\bavg_size\x18\b \x01(\x01R\aavgSize\x12\x1b\n" +
+	"\tdata_size\x18\t \x01(\x03R\bdataSize\x12$\n" +
+	"\x0eupdate_time_ms\x18\n" +
+	" \x01(\x03R\fupdateTimeMs\x12\x18\n" +
+	"\aversion\x18\v \x01(\x03R\aversion\"\xcc\x01\n" +
 	"\n" +
 	"RecycleTxn\x12\x13\n" +
 	"\x05db_id\x18\x01 \x01(\x03R\x04dbId\x12\x15\n" +
@@ -7550,7 +7994,26 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\anode_id\x18\x02 \x01(\tR\x06nodeId\x12&\n" +
 	"\x0fbefore_start_ms\x18\x03 \x01(\x03R\rbeforeStartMs\"H\n" +
 	"\x1eAbortTxnsOfCoordinatorResponse\x12&\n" +
-	"\x0faborted_txn_ids\x18\x01 \x03(\x03R\rabortedTxnIds*I\n" +
+	"\x0faborted_txn_ids\x18\x01 \x03(\x03R\rabortedTxnIds\"\x85\x01\n" +
+	"\x14PutTableStatsRequest\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\tR\n" +
+	"instanceId\x12\x19\n" +
+	"\btable_id\x18\x02 \x01(\x03R\atableId\x121\n" +
+	"\acolumns\x18\x03 \x03(\v2\x17.doric.meta.ColumnStatsR\acolumns\"\x17\n" +
+	"\x15PutTableStatsResponse\"l\n" +
+	"\x14GetTableStatsRequest\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\tR\n" +
+	"instanceId\x12\x19\n" +
+	"\btable_id\x18\x02 \x01(\x03R\atableId\x12\x18\n" +
+	"\acolumns\x18\x03 \x03(\tR\acolumns\"J\n" +
+	"\x15GetTableStatsResponse\x121\n" +
+	"\acolumns\x18\x01 \x03(\v2\x17.doric.meta.ColumnStatsR\acolumns\"m\n" +
+	"\x15DropTableStatsRequest\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\tR\n" +
+	"instanceId\x12\x19\n" +
+	"\btable_id\x18\x02 \x01(\x03R\atableId\x12\x18\n" +
+	"\acolumns\x18\x03 \x03(\tR\acolumns\"\x18\n" +
+	"\x16DropTableStatsResponse*I\n" +
 	"\n" +
 	"NodeStatus\x12\x10\n" +
 	"\fNODE_UNKNOWN\x10\x00\x12\x10\n" +
@@ -7581,7 +8044,7 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\n" +
 	"JOB_COMMIT\x10\x01\x12\r\n" +
 	"\tJOB_ABORT\x10\x02\x12\r\n" +
-	"\tJOB_LEASE\x10\x032\xe9\x1e\n" +
+	"\tJOB_LEASE\x10\x032\xee \n" +
 	"\vMetaService\x12W\n" +
 	"\x0eCreateInstance\x12!.doric.meta.CreateInstanceRequest\x1a\".doric.meta.CreateInstanceResponse\x12N\n" +
 	"\vGetInstance\x12\x1e.doric.meta.GetInstanceRequest\x1a\x1f.doric.meta.GetInstanceResponse\x12Z\n" +
@@ -7630,7 +8093,10 @@ const file_metapb_meta_proto_rawDesc = "" +
 	"\rDropPartition\x12\x1c.doric.meta.PartitionRequest\x1a\x1d.doric.meta.PartitionResponse\x12T\n" +
 	"\rGetTxnRowsets\x12 .doric.meta.GetTxnRowsetsRequest\x1a!.doric.meta.GetTxnRowsetsResponse\x12E\n" +
 	"\bListTxns\x12\x1b.doric.meta.ListTxnsRequest\x1a\x1c.doric.meta.ListTxnsResponse\x12o\n" +
-	"\x16AbortTxnsOfCoordinator\x12).doric.meta.AbortTxnsOfCoordinatorRequest\x1a*.doric.meta.AbortTxnsOfCoordinatorResponseB%Z#github.com/doricdb/doric/api/metapbb\x06proto3"
+	"\x16AbortTxnsOfCoordinator\x12).doric.meta.AbortTxnsOfCoordinatorRequest\x1a*.doric.meta.AbortTxnsOfCoordinatorResponse\x12T\n" +
+	"\rPutTableStats\x12 .doric.meta.PutTableStatsRequest\x1a!.doric.meta.PutTableStatsResponse\x12T\n" +
+	"\rGetTableStats\x12 .doric.meta.GetTableStatsRequest\x1a!.doric.meta.GetTableStatsResponse\x12W\n" +
+	"\x0eDropTableStats\x12!.doric.meta.DropTableStatsRequest\x1a\".doric.meta.DropTableStatsResponseB%Z#github.com/doricdb/doric/api/metapbb\x06proto3"
 
 var (
 	file_metapb_meta_proto_rawDescOnce sync.Once
@@ -7645,7 +8111,7 @@ func file_metapb_meta_proto_rawDescGZIP() []byte {
 }
 
 var file_metapb_meta_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_metapb_meta_proto_msgTypes = make([]protoimpl.MessageInfo, 106)
+var file_metapb_meta_proto_msgTypes = make([]protoimpl.MessageInfo, 113)
 var file_metapb_meta_proto_goTypes = []any{
 	(NodeStatus)(0),                              // 0: doric.meta.NodeStatus
 	(ComputeGroupStatus)(0),                      // 1: doric.meta.ComputeGroupStatus
@@ -7666,101 +8132,108 @@ var file_metapb_meta_proto_goTypes = []any{
 	(*TxnInfo)(nil),                              // 16: doric.meta.TxnInfo
 	(*RecycleRowset)(nil),                        // 17: doric.meta.RecycleRowset
 	(*TabletStats)(nil),                          // 18: doric.meta.TabletStats
-	(*RecycleTxn)(nil),                           // 19: doric.meta.RecycleTxn
-	(*RecycleIndex)(nil),                         // 20: doric.meta.RecycleIndex
-	(*RecyclePartition)(nil),                     // 21: doric.meta.RecyclePartition
-	(*CompactionJob)(nil),                        // 22: doric.meta.CompactionJob
-	(*TabletJob)(nil),                            // 23: doric.meta.TabletJob
-	(*DeleteBitmapLock)(nil),                     // 24: doric.meta.DeleteBitmapLock
-	(*DeleteBitmapEntry)(nil),                    // 25: doric.meta.DeleteBitmapEntry
-	(*DeleteBitmapPending)(nil),                  // 26: doric.meta.DeleteBitmapPending
-	(*CreateInstanceRequest)(nil),                // 27: doric.meta.CreateInstanceRequest
-	(*CreateInstanceResponse)(nil),               // 28: doric.meta.CreateInstanceResponse
-	(*GetInstanceRequest)(nil),                   // 29: doric.meta.GetInstanceRequest
-	(*GetInstanceResponse)(nil),                  // 30: doric.meta.GetInstanceResponse
-	(*GetStorageVaultRequest)(nil),               // 31: doric.meta.GetStorageVaultRequest
-	(*GetStorageVaultResponse)(nil),              // 32: doric.meta.GetStorageVaultResponse
-	(*ListStorageVaultsRequest)(nil),             // 33: doric.meta.ListStorageVaultsRequest
-	(*ListStorageVaultsResponse)(nil),            // 34: doric.meta.ListStorageVaultsResponse
-	(*CreateComputeGroupRequest)(nil),            // 35: doric.meta.CreateComputeGroupRequest
-	(*CreateComputeGroupResponse)(nil),           // 36: doric.meta.CreateComputeGroupResponse
-	(*GetComputeGroupRequest)(nil),               // 37: doric.meta.GetComputeGroupRequest
-	(*GetComputeGroupResponse)(nil),              // 38: doric.meta.GetComputeGroupResponse
-	(*ListComputeGroupsRequest)(nil),             // 39: doric.meta.ListComputeGroupsRequest
-	(*ListComputeGroupsResponse)(nil),            // 40: doric.meta.ListComputeGroupsResponse
-	(*AddNodeRequest)(nil),                       // 41: doric.meta.AddNodeRequest
-	(*AddNodeResponse)(nil),                      // 42: doric.meta.AddNodeResponse
-	(*HeartbeatRequest)(nil),                     // 43: doric.meta.HeartbeatRequest
-	(*HeartbeatResponse)(nil),                    // 44: doric.meta.HeartbeatResponse
-	(*CreateTabletsRequest)(nil),                 // 45: doric.meta.CreateTabletsRequest
-	(*CreateTabletsResponse)(nil),                // 46: doric.meta.CreateTabletsResponse
-	(*GetTabletRequest)(nil),                     // 47: doric.meta.GetTabletRequest
-	(*GetTabletResponse)(nil),                    // 48: doric.meta.GetTabletResponse
-	(*BeginTxnRequest)(nil),                      // 49: doric.meta.BeginTxnRequest
-	(*BeginTxnResponse)(nil),                     // 50: doric.meta.BeginTxnResponse
-	(*PrepareRowsetRequest)(nil),                 // 51: doric.meta.PrepareRowsetRequest
-	(*PrepareRowsetResponse)(nil),                // 52: doric.meta.PrepareRowsetResponse
-	(*CommitRowsetRequest)(nil),                  // 53: doric.meta.CommitRowsetRequest
-	(*CommitRowsetResponse)(nil),                 // 54: doric.meta.CommitRowsetResponse
-	(*CommitTxnRequest)(nil),                     // 55: doric.meta.CommitTxnRequest
-	(*CommitTxnResponse)(nil),                    // 56: doric.meta.CommitTxnResponse
-	(*AbortTxnRequest)(nil),                      // 57: doric.meta.AbortTxnRequest
-	(*AbortTxnResponse)(nil),                     // 58: doric.meta.AbortTxnResponse
-	(*GetTxnRequest)(nil),                        // 59: doric.meta.GetTxnRequest
-	(*GetTxnResponse)(nil),                       // 60: doric.meta.GetTxnResponse
-	(*PartitionVersion)(nil),                     // 61: doric.meta.PartitionVersion
-	(*TableVersion)(nil),                         // 62: doric.meta.TableVersion
-	(*GetVersionRequest)(nil),                    // 63: doric.meta.GetVersionRequest
-	(*GetVersionResponse)(nil),                   // 64: doric.meta.GetVersionResponse
-	(*GetRowsetsRequest)(nil),                    // 65: doric.meta.GetRowsetsRequest
-	(*GetRowsetsResponse)(nil),                   // 66: doric.meta.GetRowsetsResponse
-	(*CreateStorageVaultRequest)(nil),            // 67: doric.meta.CreateStorageVaultRequest
-	(*CreateStorageVaultResponse)(nil),           // 68: doric.meta.CreateStorageVaultResponse
-	(*AlterStorageVaultRequest)(nil),             // 69: doric.meta.AlterStorageVaultRequest
-	(*AlterStorageVaultResponse)(nil),            // 70: doric.meta.AlterStorageVaultResponse
-	(*SetDefaultStorageVaultRequest)(nil),        // 71: doric.meta.SetDefaultStorageVaultRequest
-	(*SetDefaultStorageVaultResponse)(nil),       // 72: doric.meta.SetDefaultStorageVaultResponse
-	(*DropComputeGroupRequest)(nil),              // 73: doric.meta.DropComputeGroupRequest
-	(*DropComputeGroupResponse)(nil),             // 74: doric.meta.DropComputeGroupResponse
-	(*SuspendComputeGroupRequest)(nil),           // 75: doric.meta.SuspendComputeGroupRequest
-	(*SuspendComputeGroupResponse)(nil),          // 76: doric.meta.SuspendComputeGroupResponse
-	(*ResumeComputeGroupRequest)(nil),            // 77: doric.meta.ResumeComputeGroupRequest
-	(*ResumeComputeGroupResponse)(nil),           // 78: doric.meta.ResumeComputeGroupResponse
-	(*RemoveNodeRequest)(nil),                    // 79: doric.meta.RemoveNodeRequest
-	(*RemoveNodeResponse)(nil),                   // 80: doric.meta.RemoveNodeResponse
-	(*ListNodesRequest)(nil),                     // 81: doric.meta.ListNodesRequest
-	(*ListNodesResponse)(nil),                    // 82: doric.meta.ListNodesResponse
-	(*GetTabletStatsRequest)(nil),                // 83: doric.meta.GetTabletStatsRequest
-	(*GetTabletStatsResponse)(nil),               // 84: doric.meta.GetTabletStatsResponse
-	(*PrecommitTxnRequest)(nil),                  // 85: doric.meta.PrecommitTxnRequest
-	(*PrecommitTxnResponse)(nil),                 // 86: doric.meta.PrecommitTxnResponse
-	(*StartTabletJobRequest)(nil),                // 87: doric.meta.StartTabletJobRequest
-	(*StartTabletJobResponse)(nil),               // 88: doric.meta.StartTabletJobResponse
-	(*FinishTabletJobRequest)(nil),               // 89: doric.meta.FinishTabletJobRequest
-	(*FinishTabletJobResponse)(nil),              // 90: doric.meta.FinishTabletJobResponse
-	(*GetDeleteBitmapUpdateLockRequest)(nil),     // 91: doric.meta.GetDeleteBitmapUpdateLockRequest
-	(*GetDeleteBitmapUpdateLockResponse)(nil),    // 92: doric.meta.GetDeleteBitmapUpdateLockResponse
-	(*RemoveDeleteBitmapUpdateLockRequest)(nil),  // 93: doric.meta.RemoveDeleteBitmapUpdateLockRequest
-	(*RemoveDeleteBitmapUpdateLockResponse)(nil), // 94: doric.meta.RemoveDeleteBitmapUpdateLockResponse
-	(*UpdateDeleteBitmapRequest)(nil),            // 95: doric.meta.UpdateDeleteBitmapRequest
-	(*UpdateDeleteBitmapResponse)(nil),           // 96: doric.meta.UpdateDeleteBitmapResponse
-	(*DeleteBitmapRange)(nil),                    // 97: doric.meta.DeleteBitmapRange
-	(*GetDeleteBitmapRequest)(nil),               // 98: doric.meta.GetDeleteBitmapRequest
-	(*GetDeleteBitmapResponse)(nil),              // 99: doric.meta.GetDeleteBitmapResponse
-	(*RemoveDeleteBitmapRequest)(nil),            // 100: doric.meta.RemoveDeleteBitmapRequest
-	(*RemoveDeleteBitmapResponse)(nil),           // 101: doric.meta.RemoveDeleteBitmapResponse
-	(*IndexRequest)(nil),                         // 102: doric.meta.IndexRequest
-	(*IndexResponse)(nil),                        // 103: doric.meta.IndexResponse
-	(*PartitionRequest)(nil),                     // 104: doric.meta.PartitionRequest
-	(*PartitionResponse)(nil),                    // 105: doric.meta.PartitionResponse
-	(*GetTxnRowsetsRequest)(nil),                 // 106: doric.meta.GetTxnRowsetsRequest
-	(*GetTxnRowsetsResponse)(nil),                // 107: doric.meta.GetTxnRowsetsResponse
-	(*ListTxnsRequest)(nil),                      // 108: doric.meta.ListTxnsRequest
-	(*ListTxnsResponse)(nil),                     // 109: doric.meta.ListTxnsResponse
-	(*AbortTxnsOfCoordinatorRequest)(nil),        // 110: doric.meta.AbortTxnsOfCoordinatorRequest
-	(*AbortTxnsOfCoordinatorResponse)(nil),       // 111: doric.meta.AbortTxnsOfCoordinatorResponse
-	(*commonpb.TabletSchema)(nil),                // 112: doric.common.TabletSchema
-	(*commonpb.DeletePredicate)(nil),             // 113: doric.common.DeletePredicate
+	(*ColumnStats)(nil),                          // 19: doric.meta.ColumnStats
+	(*RecycleTxn)(nil),                           // 20: doric.meta.RecycleTxn
+	(*RecycleIndex)(nil),                         // 21: doric.meta.RecycleIndex
+	(*RecyclePartition)(nil),                     // 22: doric.meta.RecyclePartition
+	(*CompactionJob)(nil),                        // 23: doric.meta.CompactionJob
+	(*TabletJob)(nil),                            // 24: doric.meta.TabletJob
+	(*DeleteBitmapLock)(nil),                     // 25: doric.meta.DeleteBitmapLock
+	(*DeleteBitmapEntry)(nil),                    // 26: doric.meta.DeleteBitmapEntry
+	(*DeleteBitmapPending)(nil),                  // 27: doric.meta.DeleteBitmapPending
+	(*CreateInstanceRequest)(nil),                // 28: doric.meta.CreateInstanceRequest
+	(*CreateInstanceResponse)(nil),               // 29: doric.meta.CreateInstanceResponse
+	(*GetInstanceRequest)(nil),                   // 30: doric.meta.GetInstanceRequest
+	(*GetInstanceResponse)(nil),                  // 31: doric.meta.GetInstanceResponse
+	(*GetStorageVaultRequest)(nil),               // 32: doric.meta.GetStorageVaultRequest
+	(*GetStorageVaultResponse)(nil),              // 33: doric.meta.GetStorageVaultResponse
+	(*ListStorageVaultsRequest)(nil),             // 34: doric.meta.ListStorageVaultsRequest
+	(*ListStorageVaultsResponse)(nil),            // 35: doric.meta.ListStorageVaultsResponse
+	(*CreateComputeGroupRequest)(nil),            // 36: doric.meta.CreateComputeGroupRequest
+	(*CreateComputeGroupResponse)(nil),           // 37: doric.meta.CreateComputeGroupResponse
+	(*GetComputeGroupRequest)(nil),               // 38: doric.meta.GetComputeGroupRequest
+	(*GetComputeGroupResponse)(nil),              // 39: doric.meta.GetComputeGroupResponse
+	(*ListComputeGroupsRequest)(nil),             // 40: doric.meta.ListComputeGroupsRequest
+	(*ListComputeGroupsResponse)(nil),            // 41: doric.meta.ListComputeGroupsResponse
+	(*AddNodeRequest)(nil),                       // 42: doric.meta.AddNodeRequest
+	(*AddNodeResponse)(nil),                      // 43: doric.meta.AddNodeResponse
+	(*HeartbeatRequest)(nil),                     // 44: doric.meta.HeartbeatRequest
+	(*HeartbeatResponse)(nil),                    // 45: doric.meta.HeartbeatResponse
+	(*CreateTabletsRequest)(nil),                 // 46: doric.meta.CreateTabletsRequest
+	(*CreateTabletsResponse)(nil),                // 47: doric.meta.CreateTabletsResponse
+	(*GetTabletRequest)(nil),                     // 48: doric.meta.GetTabletRequest
+	(*GetTabletResponse)(nil),                    // 49: doric.meta.GetTabletResponse
+	(*BeginTxnRequest)(nil),                      // 50: doric.meta.BeginTxnRequest
+	(*BeginTxnResponse)(nil),                     // 51: doric.meta.BeginTxnResponse
+	(*PrepareRowsetRequest)(nil),                 // 52: doric.meta.PrepareRowsetRequest
+	(*PrepareRowsetResponse)(nil),                // 53: doric.meta.PrepareRowsetResponse
+	(*CommitRowsetRequest)(nil),                  // 54: doric.meta.CommitRowsetRequest
+	(*CommitRowsetResponse)(nil),                 // 55: doric.meta.CommitRowsetResponse
+	(*CommitTxnRequest)(nil),                     // 56: doric.meta.CommitTxnRequest
+	(*CommitTxnResponse)(nil),                    // 57: doric.meta.CommitTxnResponse
+	(*AbortTxnRequest)(nil),                      // 58: doric.meta.AbortTxnRequest
+	(*AbortTxnResponse)(nil),                     // 59: doric.meta.AbortTxnResponse
+	(*GetTxnRequest)(nil),                        // 60: doric.meta.GetTxnRequest
+	(*GetTxnResponse)(nil),                       // 61: doric.meta.GetTxnResponse
+	(*PartitionVersion)(nil),                     // 62: doric.meta.PartitionVersion
+	(*TableVersion)(nil),                         // 63: doric.meta.TableVersion
+	(*GetVersionRequest)(nil),                    // 64: doric.meta.GetVersionRequest
+	(*GetVersionResponse)(nil),                   // 65: doric.meta.GetVersionResponse
+	(*GetRowsetsRequest)(nil),                    // 66: doric.meta.GetRowsetsRequest
+	(*GetRowsetsResponse)(nil),                   // 67: doric.meta.GetRowsetsResponse
+	(*CreateStorageVaultRequest)(nil),            // 68: doric.meta.CreateStorageVaultRequest
+	(*CreateStorageVaultResponse)(nil),           // 69: doric.meta.CreateStorageVaultResponse
+	(*AlterStorageVaultRequest)(nil),             // 70: doric.meta.AlterStorageVaultRequest
+	(*AlterStorageVaultResponse)(nil),            // 71: doric.meta.AlterStorageVaultResponse
+	(*SetDefaultStorageVaultRequest)(nil),        // 72: doric.meta.SetDefaultStorageVaultRequest
+	(*SetDefaultStorageVaultResponse)(nil),       // 73: doric.meta.SetDefaultStorageVaultResponse
+	(*DropComputeGroupRequest)(nil),              // 74: doric.meta.DropComputeGroupRequest
+	(*DropComputeGroupResponse)(nil),             // 75: doric.meta.DropComputeGroupResponse
+	(*SuspendComputeGroupRequest)(nil),           // 76: doric.meta.SuspendComputeGroupRequest
+	(*SuspendComputeGroupResponse)(nil),          // 77: doric.meta.SuspendComputeGroupResponse
+	(*ResumeComputeGroupRequest)(nil),            // 78: doric.meta.ResumeComputeGroupRequest
+	(*ResumeComputeGroupResponse)(nil),           // 79: doric.meta.ResumeComputeGroupResponse
+	(*RemoveNodeRequest)(nil),                    // 80: doric.meta.RemoveNodeRequest
+	(*RemoveNodeResponse)(nil),                   // 81: doric.meta.RemoveNodeResponse
+	(*ListNodesRequest)(nil),                     // 82: doric.meta.ListNodesRequest
+	(*ListNodesResponse)(nil),                    // 83: doric.meta.ListNodesResponse
+	(*GetTabletStatsRequest)(nil),                // 84: doric.meta.GetTabletStatsRequest
+	(*GetTabletStatsResponse)(nil),               // 85: doric.meta.GetTabletStatsResponse
+	(*PrecommitTxnRequest)(nil),                  // 86: doric.meta.PrecommitTxnRequest
+	(*PrecommitTxnResponse)(nil),                 // 87: doric.meta.PrecommitTxnResponse
+	(*StartTabletJobRequest)(nil),                // 88: doric.meta.StartTabletJobRequest
+	(*StartTabletJobResponse)(nil),               // 89: doric.meta.StartTabletJobResponse
+	(*FinishTabletJobRequest)(nil),               // 90: doric.meta.FinishTabletJobRequest
+	(*FinishTabletJobResponse)(nil),              // 91: doric.meta.FinishTabletJobResponse
+	(*GetDeleteBitmapUpdateLockRequest)(nil),     // 92: doric.meta.GetDeleteBitmapUpdateLockRequest
+	(*GetDeleteBitmapUpdateLockResponse)(nil),    // 93: doric.meta.GetDeleteBitmapUpdateLockResponse
+	(*RemoveDeleteBitmapUpdateLockRequest)(nil),  // 94: doric.meta.RemoveDeleteBitmapUpdateLockRequest
+	(*RemoveDeleteBitmapUpdateLockResponse)(nil), // 95: doric.meta.RemoveDeleteBitmapUpdateLockResponse
+	(*UpdateDeleteBitmapRequest)(nil),            // 96: doric.meta.UpdateDeleteBitmapRequest
+	(*UpdateDeleteBitmapResponse)(nil),           // 97: doric.meta.UpdateDeleteBitmapResponse
+	(*DeleteBitmapRange)(nil),                    // 98: doric.meta.DeleteBitmapRange
+	(*GetDeleteBitmapRequest)(nil),               // 99: doric.meta.GetDeleteBitmapRequest
+	(*GetDeleteBitmapResponse)(nil),              // 100: doric.meta.GetDeleteBitmapResponse
+	(*RemoveDeleteBitmapRequest)(nil),            // 101: doric.meta.RemoveDeleteBitmapRequest
+	(*RemoveDeleteBitmapResponse)(nil),           // 102: doric.meta.RemoveDeleteBitmapResponse
+	(*IndexRequest)(nil),                         // 103: doric.meta.IndexRequest
+	(*IndexResponse)(nil),                        // 104: doric.meta.IndexResponse
+	(*PartitionRequest)(nil),                     // 105: doric.meta.PartitionRequest
+	(*PartitionResponse)(nil),                    // 106: doric.meta.PartitionResponse
+	(*GetTxnRowsetsRequest)(nil),                 // 107: doric.meta.GetTxnRowsetsRequest
+	(*GetTxnRowsetsResponse)(nil),                // 108: doric.meta.GetTxnRowsetsResponse
+	(*ListTxnsRequest)(nil),                      // 109: doric.meta.ListTxnsRequest
+	(*ListTxnsResponse)(nil),                     // 110: doric.meta.ListTxnsResponse
+	(*AbortTxnsOfCoordinatorRequest)(nil),        // 111: doric.meta.AbortTxnsOfCoordinatorRequest
+	(*AbortTxnsOfCoordinatorResponse)(nil),       // 112: doric.meta.AbortTxnsOfCoordinatorResponse
+	(*PutTableStatsRequest)(nil),                 // 113: doric.meta.PutTableStatsRequest
+	(*PutTableStatsResponse)(nil),                // 114: doric.meta.PutTableStatsResponse
+	(*GetTableStatsRequest)(nil),                 // 115: doric.meta.GetTableStatsRequest
+	(*GetTableStatsResponse)(nil),                // 116: doric.meta.GetTableStatsResponse
+	(*DropTableStatsRequest)(nil),                // 117: doric.meta.DropTableStatsRequest
+	(*DropTableStatsResponse)(nil),               // 118: doric.meta.DropTableStatsResponse
+	(*commonpb.TabletSchema)(nil),                // 119: doric.common.TabletSchema
+	(*commonpb.DeletePredicate)(nil),             // 120: doric.common.DeletePredicate
 }
 var file_metapb_meta_proto_depIdxs = []int32{
 	7,   // 0: doric.meta.StorageVault.local:type_name -> doric.meta.LocalVault
@@ -7769,18 +8242,18 @@ var file_metapb_meta_proto_depIdxs = []int32{
 	0,   // 3: doric.meta.NodeInfo.status:type_name -> doric.meta.NodeStatus
 	11,  // 4: doric.meta.ComputeGroup.nodes:type_name -> doric.meta.NodeInfo
 	1,   // 5: doric.meta.ComputeGroup.status:type_name -> doric.meta.ComputeGroupStatus
-	112, // 6: doric.meta.TabletMeta.schema:type_name -> doric.common.TabletSchema
-	113, // 7: doric.meta.RowsetMeta.delete_predicates:type_name -> doric.common.DeletePredicate
+	119, // 6: doric.meta.TabletMeta.schema:type_name -> doric.common.TabletSchema
+	120, // 7: doric.meta.RowsetMeta.delete_predicates:type_name -> doric.common.DeletePredicate
 	2,   // 8: doric.meta.TxnInfo.status:type_name -> doric.meta.TxnStatus
-	61,  // 9: doric.meta.TxnInfo.versions:type_name -> doric.meta.PartitionVersion
+	62,  // 9: doric.meta.TxnInfo.versions:type_name -> doric.meta.PartitionVersion
 	15,  // 10: doric.meta.TxnInfo.coordinator:type_name -> doric.meta.TxnCoordinator
 	14,  // 11: doric.meta.RecycleRowset.rowset:type_name -> doric.meta.RowsetMeta
 	2,   // 12: doric.meta.RecycleTxn.status:type_name -> doric.meta.TxnStatus
 	3,   // 13: doric.meta.RecycleIndex.state:type_name -> doric.meta.RecycleState
 	3,   // 14: doric.meta.RecyclePartition.state:type_name -> doric.meta.RecycleState
 	4,   // 15: doric.meta.CompactionJob.type:type_name -> doric.meta.CompactionType
-	22,  // 16: doric.meta.TabletJob.compaction:type_name -> doric.meta.CompactionJob
-	25,  // 17: doric.meta.DeleteBitmapPending.refs:type_name -> doric.meta.DeleteBitmapEntry
+	23,  // 16: doric.meta.TabletJob.compaction:type_name -> doric.meta.CompactionJob
+	26,  // 17: doric.meta.DeleteBitmapPending.refs:type_name -> doric.meta.DeleteBitmapEntry
 	10,  // 18: doric.meta.CreateInstanceRequest.default_vault:type_name -> doric.meta.StorageVault
 	12,  // 19: doric.meta.CreateInstanceRequest.default_compute_group:type_name -> doric.meta.ComputeGroup
 	6,   // 20: doric.meta.CreateInstanceResponse.instance:type_name -> doric.meta.InstanceInfo
@@ -7801,13 +8274,13 @@ var file_metapb_meta_proto_depIdxs = []int32{
 	14,  // 35: doric.meta.PrepareRowsetRequest.rowset:type_name -> doric.meta.RowsetMeta
 	14,  // 36: doric.meta.CommitRowsetRequest.rowset:type_name -> doric.meta.RowsetMeta
 	16,  // 37: doric.meta.CommitTxnResponse.txn:type_name -> doric.meta.TxnInfo
-	61,  // 38: doric.meta.CommitTxnResponse.versions:type_name -> doric.meta.PartitionVersion
+	62,  // 38: doric.meta.CommitTxnResponse.versions:type_name -> doric.meta.PartitionVersion
 	16,  // 39: doric.meta.AbortTxnResponse.txn:type_name -> doric.meta.TxnInfo
 	16,  // 40: doric.meta.GetTxnResponse.txn:type_name -> doric.meta.TxnInfo
-	61,  // 41: doric.meta.GetVersionRequest.partitions:type_name -> doric.meta.PartitionVersion
-	62,  // 42: doric.meta.GetVersionRequest.tables:type_name -> doric.meta.TableVersion
-	61,  // 43: doric.meta.GetVersionResponse.versions:type_name -> doric.meta.PartitionVersion
-	62,  // 44: doric.meta.GetVersionResponse.table_versions:type_name -> doric.meta.TableVersion
+	62,  // 41: doric.meta.GetVersionRequest.partitions:type_name -> doric.meta.PartitionVersion
+	63,  // 42: doric.meta.GetVersionRequest.tables:type_name -> doric.meta.TableVersion
+	62,  // 43: doric.meta.GetVersionResponse.versions:type_name -> doric.meta.PartitionVersion
+	63,  // 44: doric.meta.GetVersionResponse.table_versions:type_name -> doric.meta.TableVersion
 	14,  // 45: doric.meta.GetRowsetsResponse.rowsets:type_name -> doric.meta.RowsetMeta
 	10,  // 46: doric.meta.CreateStorageVaultRequest.vault:type_name -> doric.meta.StorageVault
 	10,  // 47: doric.meta.CreateStorageVaultResponse.vault:type_name -> doric.meta.StorageVault
@@ -7821,116 +8294,124 @@ var file_metapb_meta_proto_depIdxs = []int32{
 	11,  // 55: doric.meta.ListNodesResponse.nodes:type_name -> doric.meta.NodeInfo
 	18,  // 56: doric.meta.GetTabletStatsResponse.stats:type_name -> doric.meta.TabletStats
 	16,  // 57: doric.meta.PrecommitTxnResponse.txn:type_name -> doric.meta.TxnInfo
-	22,  // 58: doric.meta.StartTabletJobRequest.compaction:type_name -> doric.meta.CompactionJob
-	22,  // 59: doric.meta.StartTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
+	23,  // 58: doric.meta.StartTabletJobRequest.compaction:type_name -> doric.meta.CompactionJob
+	23,  // 59: doric.meta.StartTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
 	18,  // 60: doric.meta.StartTabletJobResponse.stats:type_name -> doric.meta.TabletStats
 	5,   // 61: doric.meta.FinishTabletJobRequest.action:type_name -> doric.meta.TabletJobAction
 	14,  // 62: doric.meta.FinishTabletJobRequest.output_rowset:type_name -> doric.meta.RowsetMeta
-	22,  // 63: doric.meta.FinishTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
+	23,  // 63: doric.meta.FinishTabletJobResponse.compaction:type_name -> doric.meta.CompactionJob
 	18,  // 64: doric.meta.FinishTabletJobResponse.stats:type_name -> doric.meta.TabletStats
-	25,  // 65: doric.meta.UpdateDeleteBitmapRequest.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
-	97,  // 66: doric.meta.GetDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
-	25,  // 67: doric.meta.GetDeleteBitmapResponse.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
-	97,  // 68: doric.meta.RemoveDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
-	62,  // 69: doric.meta.IndexResponse.table_version:type_name -> doric.meta.TableVersion
-	62,  // 70: doric.meta.PartitionResponse.table_version:type_name -> doric.meta.TableVersion
+	26,  // 65: doric.meta.UpdateDeleteBitmapRequest.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
+	98,  // 66: doric.meta.GetDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
+	26,  // 67: doric.meta.GetDeleteBitmapResponse.bitmaps:type_name -> doric.meta.DeleteBitmapEntry
+	98,  // 68: doric.meta.RemoveDeleteBitmapRequest.ranges:type_name -> doric.meta.DeleteBitmapRange
+	63,  // 69: doric.meta.IndexResponse.table_version:type_name -> doric.meta.TableVersion
+	63,  // 70: doric.meta.PartitionResponse.table_version:type_name -> doric.meta.TableVersion
 	14,  // 71: doric.meta.GetTxnRowsetsResponse.rowsets:type_name -> doric.meta.RowsetMeta
 	16,  // 72: doric.meta.ListTxnsResponse.txns:type_name -> doric.meta.TxnInfo
-	27,  // 73: doric.meta.MetaService.CreateInstance:input_type -> doric.meta.CreateInstanceRequest
-	29,  // 74: doric.meta.MetaService.GetInstance:input_type -> doric.meta.GetInstanceRequest
-	31,  // 75: doric.meta.MetaService.GetStorageVault:input_type -> doric.meta.GetStorageVaultRequest
-	33,  // 76: doric.meta.MetaService.ListStorageVaults:input_type -> doric.meta.ListStorageVaultsRequest
-	35,  // 77: doric.meta.MetaService.CreateComputeGroup:input_type -> doric.meta.CreateComputeGroupRequest
-	37,  // 78: doric.meta.MetaService.GetComputeGroup:input_type -> doric.meta.GetComputeGroupRequest
-	39,  // 79: doric.meta.MetaService.ListComputeGroups:input_type -> doric.meta.ListComputeGroupsRequest
-	41,  // 80: doric.meta.MetaService.AddNode:input_type -> doric.meta.AddNodeRequest
-	43,  // 81: doric.meta.MetaService.Heartbeat:input_type -> doric.meta.HeartbeatRequest
-	45,  // 82: doric.meta.MetaService.CreateTablets:input_type -> doric.meta.CreateTabletsRequest
-	47,  // 83: doric.meta.MetaService.GetTablet:input_type -> doric.meta.GetTabletRequest
-	49,  // 84: doric.meta.MetaService.BeginTxn:input_type -> doric.meta.BeginTxnRequest
-	51,  // 85: doric.meta.MetaService.PrepareRowset:input_type -> doric.meta.PrepareRowsetRequest
-	53,  // 86: doric.meta.MetaService.CommitRowset:input_type -> doric.meta.CommitRowsetRequest
-	55,  // 87: doric.meta.MetaService.CommitTxn:input_type -> doric.meta.CommitTxnRequest
-	57,  // 88: doric.meta.MetaService.AbortTxn:input_type -> doric.meta.AbortTxnRequest
-	59,  // 89: doric.meta.MetaService.GetTxn:input_type -> doric.meta.GetTxnRequest
-	63,  // 90: doric.meta.MetaService.GetVersion:input_type -> doric.meta.GetVersionRequest
-	65,  // 91: doric.meta.MetaService.GetRowsets:input_type -> doric.meta.GetRowsetsRequest
-	67,  // 92: doric.meta.MetaService.CreateStorageVault:input_type -> doric.meta.CreateStorageVaultRequest
-	69,  // 93: doric.meta.MetaService.AlterStorageVault:input_type -> doric.meta.AlterStorageVaultRequest
-	71,  // 94: doric.meta.MetaService.SetDefaultStorageVault:input_type -> doric.meta.SetDefaultStorageVaultRequest
-	73,  // 95: doric.meta.MetaService.DropComputeGroup:input_type -> doric.meta.DropComputeGroupRequest
-	75,  // 96: doric.meta.MetaService.SuspendComputeGroup:input_type -> doric.meta.SuspendComputeGroupRequest
-	77,  // 97: doric.meta.MetaService.ResumeComputeGroup:input_type -> doric.meta.ResumeComputeGroupRequest
-	79,  // 98: doric.meta.MetaService.RemoveNode:input_type -> doric.meta.RemoveNodeRequest
-	81,  // 99: doric.meta.MetaService.ListNodes:input_type -> doric.meta.ListNodesRequest
-	83,  // 100: doric.meta.MetaService.GetTabletStats:input_type -> doric.meta.GetTabletStatsRequest
-	85,  // 101: doric.meta.MetaService.PrecommitTxn:input_type -> doric.meta.PrecommitTxnRequest
-	87,  // 102: doric.meta.MetaService.StartTabletJob:input_type -> doric.meta.StartTabletJobRequest
-	89,  // 103: doric.meta.MetaService.FinishTabletJob:input_type -> doric.meta.FinishTabletJobRequest
-	91,  // 104: doric.meta.MetaService.GetDeleteBitmapUpdateLock:input_type -> doric.meta.GetDeleteBitmapUpdateLockRequest
-	93,  // 105: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:input_type -> doric.meta.RemoveDeleteBitmapUpdateLockRequest
-	95,  // 106: doric.meta.MetaService.UpdateDeleteBitmap:input_type -> doric.meta.UpdateDeleteBitmapRequest
-	98,  // 107: doric.meta.MetaService.GetDeleteBitmap:input_type -> doric.meta.GetDeleteBitmapRequest
-	100, // 108: doric.meta.MetaService.RemoveDeleteBitmap:input_type -> doric.meta.RemoveDeleteBitmapRequest
-	102, // 109: doric.meta.MetaService.PrepareIndex:input_type -> doric.meta.IndexRequest
-	102, // 110: doric.meta.MetaService.CommitIndex:input_type -> doric.meta.IndexRequest
-	102, // 111: doric.meta.MetaService.DropIndex:input_type -> doric.meta.IndexRequest
-	104, // 112: doric.meta.MetaService.PreparePartition:input_type -> doric.meta.PartitionRequest
-	104, // 113: doric.meta.MetaService.CommitPartition:input_type -> doric.meta.PartitionRequest
-	104, // 114: doric.meta.MetaService.DropPartition:input_type -> doric.meta.PartitionRequest
-	106, // 115: doric.meta.MetaService.GetTxnRowsets:input_type -> doric.meta.GetTxnRowsetsRequest
-	108, // 116: doric.meta.MetaService.ListTxns:input_type -> doric.meta.ListTxnsRequest
-	110, // 117: doric.meta.MetaService.AbortTxnsOfCoordinator:input_type -> doric.meta.AbortTxnsOfCoordinatorRequest
-	28,  // 118: doric.meta.MetaService.CreateInstance:output_type -> doric.meta.CreateInstanceResponse
-	30,  // 119: doric.meta.MetaService.GetInstance:output_type -> doric.meta.GetInstanceResponse
-	32,  // 120: doric.meta.MetaService.GetStorageVault:output_type -> doric.meta.GetStorageVaultResponse
-	34,  // 121: doric.meta.MetaService.ListStorageVaults:output_type -> doric.meta.ListStorageVaultsResponse
-	36,  // 122: doric.meta.MetaService.CreateComputeGroup:output_type -> doric.meta.CreateComputeGroupResponse
-	38,  // 123: doric.meta.MetaService.GetComputeGroup:output_type -> doric.meta.GetComputeGroupResponse
-	40,  // 124: doric.meta.MetaService.ListComputeGroups:output_type -> doric.meta.ListComputeGroupsResponse
-	42,  // 125: doric.meta.MetaService.AddNode:output_type -> doric.meta.AddNodeResponse
-	44,  // 126: doric.meta.MetaService.Heartbeat:output_type -> doric.meta.HeartbeatResponse
-	46,  // 127: doric.meta.MetaService.CreateTablets:output_type -> doric.meta.CreateTabletsResponse
-	48,  // 128: doric.meta.MetaService.GetTablet:output_type -> doric.meta.GetTabletResponse
-	50,  // 129: doric.meta.MetaService.BeginTxn:output_type -> doric.meta.BeginTxnResponse
-	52,  // 130: doric.meta.MetaService.PrepareRowset:output_type -> doric.meta.PrepareRowsetResponse
-	54,  // 131: doric.meta.MetaService.CommitRowset:output_type -> doric.meta.CommitRowsetResponse
-	56,  // 132: doric.meta.MetaService.CommitTxn:output_type -> doric.meta.CommitTxnResponse
-	58,  // 133: doric.meta.MetaService.AbortTxn:output_type -> doric.meta.AbortTxnResponse
-	60,  // 134: doric.meta.MetaService.GetTxn:output_type -> doric.meta.GetTxnResponse
-	64,  // 135: doric.meta.MetaService.GetVersion:output_type -> doric.meta.GetVersionResponse
-	66,  // 136: doric.meta.MetaService.GetRowsets:output_type -> doric.meta.GetRowsetsResponse
-	68,  // 137: doric.meta.MetaService.CreateStorageVault:output_type -> doric.meta.CreateStorageVaultResponse
-	70,  // 138: doric.meta.MetaService.AlterStorageVault:output_type -> doric.meta.AlterStorageVaultResponse
-	72,  // 139: doric.meta.MetaService.SetDefaultStorageVault:output_type -> doric.meta.SetDefaultStorageVaultResponse
-	74,  // 140: doric.meta.MetaService.DropComputeGroup:output_type -> doric.meta.DropComputeGroupResponse
-	76,  // 141: doric.meta.MetaService.SuspendComputeGroup:output_type -> doric.meta.SuspendComputeGroupResponse
-	78,  // 142: doric.meta.MetaService.ResumeComputeGroup:output_type -> doric.meta.ResumeComputeGroupResponse
-	80,  // 143: doric.meta.MetaService.RemoveNode:output_type -> doric.meta.RemoveNodeResponse
-	82,  // 144: doric.meta.MetaService.ListNodes:output_type -> doric.meta.ListNodesResponse
-	84,  // 145: doric.meta.MetaService.GetTabletStats:output_type -> doric.meta.GetTabletStatsResponse
-	86,  // 146: doric.meta.MetaService.PrecommitTxn:output_type -> doric.meta.PrecommitTxnResponse
-	88,  // 147: doric.meta.MetaService.StartTabletJob:output_type -> doric.meta.StartTabletJobResponse
-	90,  // 148: doric.meta.MetaService.FinishTabletJob:output_type -> doric.meta.FinishTabletJobResponse
-	92,  // 149: doric.meta.MetaService.GetDeleteBitmapUpdateLock:output_type -> doric.meta.GetDeleteBitmapUpdateLockResponse
-	94,  // 150: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:output_type -> doric.meta.RemoveDeleteBitmapUpdateLockResponse
-	96,  // 151: doric.meta.MetaService.UpdateDeleteBitmap:output_type -> doric.meta.UpdateDeleteBitmapResponse
-	99,  // 152: doric.meta.MetaService.GetDeleteBitmap:output_type -> doric.meta.GetDeleteBitmapResponse
-	101, // 153: doric.meta.MetaService.RemoveDeleteBitmap:output_type -> doric.meta.RemoveDeleteBitmapResponse
-	103, // 154: doric.meta.MetaService.PrepareIndex:output_type -> doric.meta.IndexResponse
-	103, // 155: doric.meta.MetaService.CommitIndex:output_type -> doric.meta.IndexResponse
-	103, // 156: doric.meta.MetaService.DropIndex:output_type -> doric.meta.IndexResponse
-	105, // 157: doric.meta.MetaService.PreparePartition:output_type -> doric.meta.PartitionResponse
-	105, // 158: doric.meta.MetaService.CommitPartition:output_type -> doric.meta.PartitionResponse
-	105, // 159: doric.meta.MetaService.DropPartition:output_type -> doric.meta.PartitionResponse
-	107, // 160: doric.meta.MetaService.GetTxnRowsets:output_type -> doric.meta.GetTxnRowsetsResponse
-	109, // 161: doric.meta.MetaService.ListTxns:output_type -> doric.meta.ListTxnsResponse
-	111, // 162: doric.meta.MetaService.AbortTxnsOfCoordinator:output_type -> doric.meta.AbortTxnsOfCoordinatorResponse
-	118, // [118:163] is the sub-list for method output_type
-	73,  // [73:118] is the sub-list for method input_type
-	73,  // [73:73] is the sub-list for extension type_name
-	73,  // [73:73] is the sub-list for extension extendee
-	0,   // [0:73] is the sub-list for field type_name
+	19,  // 73: doric.meta.PutTableStatsRequest.columns:type_name -> doric.meta.ColumnStats
+	19,  // 74: doric.meta.GetTableStatsResponse.columns:type_name -> doric.meta.ColumnStats
+	28,  // 75: doric.meta.MetaService.CreateInstance:input_type -> doric.meta.CreateInstanceRequest
+	30,  // 76: doric.meta.MetaService.GetInstance:input_type -> doric.meta.GetInstanceRequest
+	32,  // 77: doric.meta.MetaService.GetStorageVault:input_type -> doric.meta.GetStorageVaultRequest
+	34,  // 78: doric.meta.MetaService.ListStorageVaults:input_type -> doric.meta.ListStorageVaultsRequest
+	36,  // 79: doric.meta.MetaService.CreateComputeGroup:input_type -> doric.meta.CreateComputeGroupRequest
+	38,  // 80: doric.meta.MetaService.GetComputeGroup:input_type -> doric.meta.GetComputeGroupRequest
+	40,  // 81: doric.meta.MetaService.ListComputeGroups:input_type -> doric.meta.ListComputeGroupsRequest
+	42,  // 82: doric.meta.MetaService.AddNode:input_type -> doric.meta.AddNodeRequest
+	44,  // 83: doric.meta.MetaService.Heartbeat:input_type -> doric.meta.HeartbeatRequest
+	46,  // 84: doric.meta.MetaService.CreateTablets:input_type -> doric.meta.CreateTabletsRequest
+	48,  // 85: doric.meta.MetaService.GetTablet:input_type -> doric.meta.GetTabletRequest
+	50,  // 86: doric.meta.MetaService.BeginTxn:input_type -> doric.meta.BeginTxnRequest
+	52,  // 87: doric.meta.MetaService.PrepareRowset:input_type -> doric.meta.PrepareRowsetRequest
+	54,  // 88: doric.meta.MetaService.CommitRowset:input_type -> doric.meta.CommitRowsetRequest
+	56,  // 89: doric.meta.MetaService.CommitTxn:input_type -> doric.meta.CommitTxnRequest
+	58,  // 90: doric.meta.MetaService.AbortTxn:input_type -> doric.meta.AbortTxnRequest
+	60,  // 91: doric.meta.MetaService.GetTxn:input_type -> doric.meta.GetTxnRequest
+	64,  // 92: doric.meta.MetaService.GetVersion:input_type -> doric.meta.GetVersionRequest
+	66,  // 93: doric.meta.MetaService.GetRowsets:input_type -> doric.meta.GetRowsetsRequest
+	68,  // 94: doric.meta.MetaService.CreateStorageVault:input_type -> doric.meta.CreateStorageVaultRequest
+	70,  // 95: doric.meta.MetaService.AlterStorageVault:input_type -> doric.meta.AlterStorageVaultRequest
+	72,  // 96: doric.meta.MetaService.SetDefaultStorageVault:input_type -> doric.meta.SetDefaultStorageVaultRequest
+	74,  // 97: doric.meta.MetaService.DropComputeGroup:input_type -> doric.meta.DropComputeGroupRequest
+	76,  // 98: doric.meta.MetaService.SuspendComputeGroup:input_type -> doric.meta.SuspendComputeGroupRequest
+	78,  // 99: doric.meta.MetaService.ResumeComputeGroup:input_type -> doric.meta.ResumeComputeGroupRequest
+	80,  // 100: doric.meta.MetaService.RemoveNode:input_type -> doric.meta.RemoveNodeRequest
+	82,  // 101: doric.meta.MetaService.ListNodes:input_type -> doric.meta.ListNodesRequest
+	84,  // 102: doric.meta.MetaService.GetTabletStats:input_type -> doric.meta.GetTabletStatsRequest
+	86,  // 103: doric.meta.MetaService.PrecommitTxn:input_type -> doric.meta.PrecommitTxnRequest
+	88,  // 104: doric.meta.MetaService.StartTabletJob:input_type -> doric.meta.StartTabletJobRequest
+	90,  // 105: doric.meta.MetaService.FinishTabletJob:input_type -> doric.meta.FinishTabletJobRequest
+	92,  // 106: doric.meta.MetaService.GetDeleteBitmapUpdateLock:input_type -> doric.meta.GetDeleteBitmapUpdateLockRequest
+	94,  // 107: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:input_type -> doric.meta.RemoveDeleteBitmapUpdateLockRequest
+	96,  // 108: doric.meta.MetaService.UpdateDeleteBitmap:input_type -> doric.meta.UpdateDeleteBitmapRequest
+	99,  // 109: doric.meta.MetaService.GetDeleteBitmap:input_type -> doric.meta.GetDeleteBitmapRequest
+	101, // 110: doric.meta.MetaService.RemoveDeleteBitmap:input_type -> doric.meta.RemoveDeleteBitmapRequest
+	103, // 111: doric.meta.MetaService.PrepareIndex:input_type -> doric.meta.IndexRequest
+	103, // 112: doric.meta.MetaService.CommitIndex:input_type -> doric.meta.IndexRequest
+	103, // 113: doric.meta.MetaService.DropIndex:input_type -> doric.meta.IndexRequest
+	105, // 114: doric.meta.MetaService.PreparePartition:input_type -> doric.meta.PartitionRequest
+	105, // 115: doric.meta.MetaService.CommitPartition:input_type -> doric.meta.PartitionRequest
+	105, // 116: doric.meta.MetaService.DropPartition:input_type -> doric.meta.PartitionRequest
+	107, // 117: doric.meta.MetaService.GetTxnRowsets:input_type -> doric.meta.GetTxnRowsetsRequest
+	109, // 118: doric.meta.MetaService.ListTxns:input_type -> doric.meta.ListTxnsRequest
+	111, // 119: doric.meta.MetaService.AbortTxnsOfCoordinator:input_type -> doric.meta.AbortTxnsOfCoordinatorRequest
+	113, // 120: doric.meta.MetaService.PutTableStats:input_type -> doric.meta.PutTableStatsRequest
+	115, // 121: doric.meta.MetaService.GetTableStats:input_type -> doric.meta.GetTableStatsRequest
+	117, // 122: doric.meta.MetaService.DropTableStats:input_type -> doric.meta.DropTableStatsRequest
+	29,  // 123: doric.meta.MetaService.CreateInstance:output_type -> doric.meta.CreateInstanceResponse
+	31,  // 124: doric.meta.MetaService.GetInstance:output_type -> doric.meta.GetInstanceResponse
+	33,  // 125: doric.meta.MetaService.GetStorageVault:output_type -> doric.meta.GetStorageVaultResponse
+	35,  // 126: doric.meta.MetaService.ListStorageVaults:output_type -> doric.meta.ListStorageVaultsResponse
+	37,  // 127: doric.meta.MetaService.CreateComputeGroup:output_type -> doric.meta.CreateComputeGroupResponse
+	39,  // 128: doric.meta.MetaService.GetComputeGroup:output_type -> doric.meta.GetComputeGroupResponse
+	41,  // 129: doric.meta.MetaService.ListComputeGroups:output_type -> doric.meta.ListComputeGroupsResponse
+	43,  // 130: doric.meta.MetaService.AddNode:output_type -> doric.meta.AddNodeResponse
+	45,  // 131: doric.meta.MetaService.Heartbeat:output_type -> doric.meta.HeartbeatResponse
+	47,  // 132: doric.meta.MetaService.CreateTablets:output_type -> doric.meta.CreateTabletsResponse
+	49,  // 133: doric.meta.MetaService.GetTablet:output_type -> doric.meta.GetTabletResponse
+	51,  // 134: doric.meta.MetaService.BeginTxn:output_type -> doric.meta.BeginTxnResponse
+	53,  // 135: doric.meta.MetaService.PrepareRowset:output_type -> doric.meta.PrepareRowsetResponse
+	55,  // 136: doric.meta.MetaService.CommitRowset:output_type -> doric.meta.CommitRowsetResponse
+	57,  // 137: doric.meta.MetaService.CommitTxn:output_type -> doric.meta.CommitTxnResponse
+	59,  // 138: doric.meta.MetaService.AbortTxn:output_type -> doric.meta.AbortTxnResponse
+	61,  // 139: doric.meta.MetaService.GetTxn:output_type -> doric.meta.GetTxnResponse
+	65,  // 140: doric.meta.MetaService.GetVersion:output_type -> doric.meta.GetVersionResponse
+	67,  // 141: doric.meta.MetaService.GetRowsets:output_type -> doric.meta.GetRowsetsResponse
+	69,  // 142: doric.meta.MetaService.CreateStorageVault:output_type -> doric.meta.CreateStorageVaultResponse
+	71,  // 143: doric.meta.MetaService.AlterStorageVault:output_type -> doric.meta.AlterStorageVaultResponse
+	73,  // 144: doric.meta.MetaService.SetDefaultStorageVault:output_type -> doric.meta.SetDefaultStorageVaultResponse
+	75,  // 145: doric.meta.MetaService.DropComputeGroup:output_type -> doric.meta.DropComputeGroupResponse
+	77,  // 146: doric.meta.MetaService.SuspendComputeGroup:output_type -> doric.meta.SuspendComputeGroupResponse
+	79,  // 147: doric.meta.MetaService.ResumeComputeGroup:output_type -> doric.meta.ResumeComputeGroupResponse
+	81,  // 148: doric.meta.MetaService.RemoveNode:output_type -> doric.meta.RemoveNodeResponse
+	83,  // 149: doric.meta.MetaService.ListNodes:output_type -> doric.meta.ListNodesResponse
+	85,  // 150: doric.meta.MetaService.GetTabletStats:output_type -> doric.meta.GetTabletStatsResponse
+	87,  // 151: doric.meta.MetaService.PrecommitTxn:output_type -> doric.meta.PrecommitTxnResponse
+	89,  // 152: doric.meta.MetaService.StartTabletJob:output_type -> doric.meta.StartTabletJobResponse
+	91,  // 153: doric.meta.MetaService.FinishTabletJob:output_type -> doric.meta.FinishTabletJobResponse
+	93,  // 154: doric.meta.MetaService.GetDeleteBitmapUpdateLock:output_type -> doric.meta.GetDeleteBitmapUpdateLockResponse
+	95,  // 155: doric.meta.MetaService.RemoveDeleteBitmapUpdateLock:output_type -> doric.meta.RemoveDeleteBitmapUpdateLockResponse
+	97,  // 156: doric.meta.MetaService.UpdateDeleteBitmap:output_type -> doric.meta.UpdateDeleteBitmapResponse
+	100, // 157: doric.meta.MetaService.GetDeleteBitmap:output_type -> doric.meta.GetDeleteBitmapResponse
+	102, // 158: doric.meta.MetaService.RemoveDeleteBitmap:output_type -> doric.meta.RemoveDeleteBitmapResponse
+	104, // 159: doric.meta.MetaService.PrepareIndex:output_type -> doric.meta.IndexResponse
+	104, // 160: doric.meta.MetaService.CommitIndex:output_type -> doric.meta.IndexResponse
+	104, // 161: doric.meta.MetaService.DropIndex:output_type -> doric.meta.IndexResponse
+	106, // 162: doric.meta.MetaService.PreparePartition:output_type -> doric.meta.PartitionResponse
+	106, // 163: doric.meta.MetaService.CommitPartition:output_type -> doric.meta.PartitionResponse
+	106, // 164: doric.meta.MetaService.DropPartition:output_type -> doric.meta.PartitionResponse
+	108, // 165: doric.meta.MetaService.GetTxnRowsets:output_type -> doric.meta.GetTxnRowsetsResponse
+	110, // 166: doric.meta.MetaService.ListTxns:output_type -> doric.meta.ListTxnsResponse
+	112, // 167: doric.meta.MetaService.AbortTxnsOfCoordinator:output_type -> doric.meta.AbortTxnsOfCoordinatorResponse
+	114, // 168: doric.meta.MetaService.PutTableStats:output_type -> doric.meta.PutTableStatsResponse
+	116, // 169: doric.meta.MetaService.GetTableStats:output_type -> doric.meta.GetTableStatsResponse
+	118, // 170: doric.meta.MetaService.DropTableStats:output_type -> doric.meta.DropTableStatsResponse
+	123, // [123:171] is the sub-list for method output_type
+	75,  // [75:123] is the sub-list for method input_type
+	75,  // [75:75] is the sub-list for extension type_name
+	75,  // [75:75] is the sub-list for extension extendee
+	0,   // [0:75] is the sub-list for field type_name
 }
 
 func init() { file_metapb_meta_proto_init() }
@@ -7949,7 +8430,7 @@ func file_metapb_meta_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_metapb_meta_proto_rawDesc), len(file_metapb_meta_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   106,
+			NumMessages:   113,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -72,6 +72,9 @@ const (
 	MetaService_GetTxnRowsets_FullMethodName                = "/doric.meta.MetaService/GetTxnRowsets"
 	MetaService_ListTxns_FullMethodName                     = "/doric.meta.MetaService/ListTxns"
 	MetaService_AbortTxnsOfCoordinator_FullMethodName       = "/doric.meta.MetaService/AbortTxnsOfCoordinator"
+	MetaService_PutTableStats_FullMethodName                = "/doric.meta.MetaService/PutTableStats"
+	MetaService_GetTableStats_FullMethodName                = "/doric.meta.MetaService/GetTableStats"
+	MetaService_DropTableStats_FullMethodName               = "/doric.meta.MetaService/DropTableStats"
 )
 
 // MetaServiceClient is the client API for MetaService service.
@@ -123,6 +126,9 @@ type MetaServiceClient interface {
 	GetTxnRowsets(ctx context.Context, in *GetTxnRowsetsRequest, opts ...grpc.CallOption) (*GetTxnRowsetsResponse, error)
 	ListTxns(ctx context.Context, in *ListTxnsRequest, opts ...grpc.CallOption) (*ListTxnsResponse, error)
 	AbortTxnsOfCoordinator(ctx context.Context, in *AbortTxnsOfCoordinatorRequest, opts ...grpc.CallOption) (*AbortTxnsOfCoordinatorResponse, error)
+	PutTableStats(ctx context.Context, in *PutTableStatsRequest, opts ...grpc.CallOption) (*PutTableStatsResponse, error)
+	GetTableStats(ctx context.Context, in *GetTableStatsRequest, opts ...grpc.CallOption) (*GetTableStatsResponse, error)
+	DropTableStats(ctx context.Context, in *DropTableStatsRequest, opts ...grpc.CallOption) (*DropTableStatsResponse, error)
 }
 
 type metaServiceClient struct {
@@ -583,6 +589,36 @@ func (c *metaServiceClient) AbortTxnsOfCoordinator(ctx context.Context, in *Abor
 	return out, nil
 }
 
+func (c *metaServiceClient) PutTableStats(ctx context.Context, in *PutTableStatsRequest, opts ...grpc.CallOption) (*PutTableStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PutTableStatsResponse)
+	err := c.cc.Invoke(ctx, MetaService_PutTableStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metaServiceClient) GetTableStats(ctx context.Context, in *GetTableStatsRequest, opts ...grpc.CallOption) (*GetTableStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetTableStatsResponse)
+	err := c.cc.Invoke(ctx, MetaService_GetTableStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *metaServiceClient) DropTableStats(ctx context.Context, in *DropTableStatsRequest, opts ...grpc.CallOption) (*DropTableStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DropTableStatsResponse)
+	err := c.cc.Invoke(ctx, MetaService_DropTableStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MetaServiceServer is the server API for MetaService service.
 // All implementations must embed UnimplementedMetaServiceServer
 // for forward compatibility.
@@ -632,6 +668,9 @@ type MetaServiceServer interface {
 	GetTxnRowsets(context.Context, *GetTxnRowsetsRequest) (*GetTxnRowsetsResponse, error)
 	ListTxns(context.Context, *ListTxnsRequest) (*ListTxnsResponse, error)
 	AbortTxnsOfCoordinator(context.Context, *AbortTxnsOfCoordinatorRequest) (*AbortTxnsOfCoordinatorResponse, error)
+	PutTableStats(context.Context, *PutTableStatsRequest) (*PutTableStatsResponse, error)
+	GetTableStats(context.Context, *GetTableStatsRequest) (*GetTableStatsResponse, error)
+	DropTableStats(context.Context, *DropTableStatsRequest) (*DropTableStatsResponse, error)
 	mustEmbedUnimplementedMetaServiceServer()
 }
 
@@ -776,6 +815,15 @@ func (UnimplementedMetaServiceServer) ListTxns(context.Context, *ListTxnsRequest
 }
 func (UnimplementedMetaServiceServer) AbortTxnsOfCoordinator(context.Context, *AbortTxnsOfCoordinatorRequest) (*AbortTxnsOfCoordinatorResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AbortTxnsOfCoordinator not implemented")
+}
+func (UnimplementedMetaServiceServer) PutTableStats(context.Context, *PutTableStatsRequest) (*PutTableStatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PutTableStats not implemented")
+}
+func (UnimplementedMetaServiceServer) GetTableStats(context.Context, *GetTableStatsRequest) (*GetTableStatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetTableStats not implemented")
+}
+func (UnimplementedMetaServiceServer) DropTableStats(context.Context, *DropTableStatsRequest) (*DropTableStatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DropTableStats not implemented")
 }
 func (UnimplementedMetaServiceServer) mustEmbedUnimplementedMetaServiceServer() {}
 func (UnimplementedMetaServiceServer) testEmbeddedByValue()                     {}
@@ -1608,6 +1656,60 @@ func _MetaService_AbortTxnsOfCoordinator_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MetaService_PutTableStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PutTableStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetaServiceServer).PutTableStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MetaService_PutTableStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetaServiceServer).PutTableStats(ctx, req.(*PutTableStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MetaService_GetTableStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetTableStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetaServiceServer).GetTableStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MetaService_GetTableStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetaServiceServer).GetTableStats(ctx, req.(*GetTableStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MetaService_DropTableStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DropTableStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MetaServiceServer).DropTableStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MetaService_DropTableStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MetaServiceServer).DropTableStats(ctx, req.(*DropTableStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MetaService_ServiceDesc is the grpc.ServiceDesc for MetaService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1794,6 +1896,18 @@ var MetaService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AbortTxnsOfCoordinator",
 			Handler:    _MetaService_AbortTxnsOfCoordinator_Handler,
+		},
+		{
+			MethodName: "PutTableStats",
+			Handler:    _MetaService_PutTableStats_Handler,
+		},
+		{
+			MethodName: "GetTableStats",
+			Handler:    _MetaService_GetTableStats_Handler,
+		},
+		{
+			MethodName: "DropTableStats",
+			Handler:    _MetaService_DropTableStats_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

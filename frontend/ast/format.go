@@ -325,6 +325,9 @@ func (p *printer) node(n Node) {
 		}
 		p.node(n.Stmt)
 	default:
+		if p.formatStats(n) {
+			return
+		}
 		p.expr(n)
 	}
 }

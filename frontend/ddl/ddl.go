@@ -12,7 +12,8 @@
 // Dropping (DROP TABLE, DROP DATABASE, ALTER TABLE DROP PARTITION) journals the removal first and
 // then drops the partitions in the Meta Service (drop_partition), whose recycler deletes their
 // tablets, rowsets, versions and files after the retention; a commit into a dropped partition
-// fails there, so no load becomes visible in it.
+// fails there, so no load becomes visible in it. DROP TABLE and DROP DATABASE also remove the
+// dropped tables' column statistics (drop_table_stats).
 // A table's storage vault is fixed at creation: the one its "storage_vault_name" property names
 // (an unknown name is a VaultError), else the instance's default vault at that moment.
 //

@@ -243,7 +243,7 @@ func (e *Executor) DropTable(ctx context.Context, db, name string, ifExists bool
 	if err != nil || t == nil {
 		return err
 	}
-	return e.dropPartitions(ctx, t, partitionIDs(t.Partitions))
+	return errors.Join(e.dropPartitions(ctx, t, partitionIDs(t.Partitions)), e.dropStats(ctx, t))
 }
 
 // DropDatabase drops a database and hands the partitions of its tables to the recycler.
@@ -254,7 +254,7 @@ func (e *Executor) DropDatabase(ctx context.Context, name string, ifExists bool)
 	}
 	var errs []error
 	for _, t := range d.Tables {
-		errs = append(errs, e.dropPartitions(ctx, t, partitionIDs(t.Partitions)))
+		errs = append(errs, e.dropPartitions(ctx, t, partitionIDs(t.Partitions)), e.dropStats(ctx, t))
 	}
 	return errors.Join(errs...)
 }

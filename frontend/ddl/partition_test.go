@@ -27,10 +27,20 @@ type partMeta struct {
 	tablets          map[int64]int64 // tablet → partition
 	tabletCalls      int
 	failCreateTablet bool
+	statsDropped     map[int64]bool // tables whose column statistics were dropped
+}
+
+func (m *partMeta) DropTableStats(_ context.Context, r *metapb.DropTableStatsRequest, _ ...grpc.CallOption) (*metapb.DropTableStatsResponse, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(r.GetColumns()) == 0 {
+		m.statsDropped[r.GetTableId()] = true
+	}
+	return &metapb.DropTableStatsResponse{}, nil
 }
 
 func newPartMeta() *partMeta {
-	return &partMeta{prepared: map[int64]bool{}, live: map[int64]bool{}, dropped: map[int64]bool{}, tablets: map[int64]int64{}}
+	return &partMeta{prepared: map[int64]bool{}, live: map[int64]bool{}, dropped: map[int64]bool{}, tablets: map[int64]int64{}, statsDropped: map[int64]bool{}}
 }
 
 func (m *partMeta) GetStorageVault(context.Context, *metapb.GetStorageVaultRequest, ...grpc.CallOption) (*metapb.GetStorageVaultResponse, error) {
@@ -253,6 +263,9 @@ func TestPartitionLifecycle(t *testing.T) {
 			t.Fatalf("partition %d of a dropped table is not dropped", id)
 		}
 	}
+	if !m.statsDropped[tb.ID] {
+		t.Fatalf("the column statistics of dropped table %d are not dropped", tb.ID)
+	}
 	u := create(t, e, `CREATE TABLE u (k INT NOT NULL) DISTRIBUTED BY HASH(k) BUCKETS 2`)
 	if len(u.Partitions) != 1 || u.Partitions[0].Name != "u" || !m.live[u.Partitions[0].ID] {
 		t.Fatalf("implicit partition %+v", u.Partitions)
@@ -260,7 +273,7 @@ func TestPartitionLifecycle(t *testing.T) {
 	if err := e.DropDatabase(ctx, "db", false); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.live) != 0 || len(m.prepared) != 0 {
-		t.Fatalf("after DROP DATABASE: live %v, prepared %v", ids(m.live), ids(m.prepared))
+	if len(m.live) != 0 || len(m.prepared) != 0 || !m.statsDropped[u.ID] {
+		t.Fatalf("after DROP DATABASE: live %v, prepared %v, statistics dropped %v", ids(m.live), ids(m.prepared), ids(m.statsDropped))
 	}
 }

@@ -41,11 +41,22 @@
 //     (skipped when its input is a Window with the same keys) and a WindowNode; runtime filters
 //     do not pass through a window. AssertRows is an AssertRowsNode. Partition pruning uses each scan's final conjuncts.
 //
-// Statistics (stats.go): row counts come from Stats (the Meta Service's tablet stats in a
-// session; missing → defaultRows). Selectivities are fixed guesses per predicate form; a column
-// is "unique with domain d" when it is the only key column of its table (d = the table's rows)
-// or the only grouping column of an aggregate, and an equi-join with it keeps rows/d of the
-// pairs (the foreign-key/primary-key estimate); otherwise 1/max(rows). No NDV or min/max yet.
+// Statistics (stats.go, colstats.go): row counts come from Stats (the Meta Service's tablet
+// stats in a session; missing → defaultRows). A column is "unique with domain d" when it is the
+// only key column of its table (d = the table's rows) or the only grouping column of an
+// aggregate, and an equi-join with it keeps rows/d of the pairs (the foreign-key/primary-key
+// estimate). Column statistics (Stats.ColumnStats: ANALYZE TABLE's NDV, NULLs, min and max)
+// flow from scans through filters, projections (bare columns and casts of them), joins, sorts
+// and limits, and out of aggregates for their grouping columns; each node's NDV is scaled to
+// its rows (ndv·(1−(1−n/N)^(N/ndv)) when it keeps n of N rows). With them: col = const keeps
+// 1/ndv (1/domain where a domain is known), IN lists k/ndv, IS NULL the NULL share, ranges
+// (<, <=, >, >=, BETWEEN; all range conjuncts over one column together) the share of
+// [min, max] they cover on the column's axis (numbers; dates as days) clamped to [1/ndv, 1],
+// an equi-join without a domain 1/max(ndv), and an aggregate has the product of its grouping
+// columns' NDVs (+1 for NULLs) groups, at most its input's rows. Without column statistics
+// every estimate is the fixed guess it was before them (0.1 for =, 0.33 for a range, 10% of
+// the input for an aggregate, 1/max(rows) for a join), so plans of un-analyzed tables do not
+// change.
 //
 // Distribution: a plan is one fragment run on one compute node (frontend/coord); NodeInfo
 // records each node's distribution ("single"; scans: how their table is bucketed) so that

@@ -9,9 +9,23 @@ import (
 )
 
 // Stats supplies table statistics. TableRows is the number of rows in the given partitions of a
-// table (ok false when unknown: the optimizer then assumes defaultRows).
+// table (ok false when unknown: the optimizer then assumes defaultRows). ColumnStats are the
+// statistics ANALYZE TABLE took of a column (ok false when it has none: the optimizer then
+// guesses as without statistics).
 type Stats interface {
 	TableRows(t *catalog.Table, partitions []int64) (rows float64, ok bool)
+	ColumnStats(t *catalog.Table, column string) (ColumnStats, bool)
+}
+
+// ColumnStats are the statistics of one column of a whole table.
+type ColumnStats struct {
+	Rows  float64 // the table's rows when they were taken
+	NDV   float64 // distinct non-NULL values
+	Nulls float64 // NULL values
+	// Min and Max are the smallest and largest values as SQL text (a number, 'YYYY-MM-DD', ...);
+	// HasMinMax is false when there are none (every value NULL).
+	Min, Max  string
+	HasMinMax bool
 }
 
 const defaultRows = 1000
@@ -25,6 +39,20 @@ var boolType = types.New(types.Boolean)
 type est struct {
 	rows float64
 	dom  map[plan.ColumnID]float64
+	// cols are the statistics of the output columns that come from analyzed table columns (nil
+	// or missing: none; the estimates then are the guesses made without statistics).
+	cols map[plan.ColumnID]*colStat
+}
+
+// colStat is what the optimizer knows of a column of a node's output from ANALYZE TABLE.
+type colStat struct {
+	ndv   float64 // distinct non-NULL values in the node's output (>= 1)
+	nulls float64 // fraction of the rows that are NULL
+	// lo and hi bound the values on the column's numeric axis (numbers; dates as days, datetimes
+	// as microseconds since the epoch) when hasRange.
+	lo, hi   float64
+	hasRange bool
+	kind     types.Kind
 }
 
 func (o *optimizer) estimate(n plan.Node) *est {
@@ -64,16 +92,19 @@ func (o *optimizer) estimate1(n plan.Node) *est {
 				}
 			}
 		}
+		e.cols = o.scanColStats(x, base)
 		e.rows = base * selectivity(x.Filters, e)
+		e.cols = scaleCols(e.cols, base, e.rows)
 		return e
 	case *plan.Values:
 		return &est{rows: float64(x.Rows.GetNumRows())}
 	case *plan.Filter:
 		in := o.estimate(x.Input)
-		return &est{rows: in.rows * selectivity(x.Conds, in), dom: in.dom}
+		rows := in.rows * selectivity(x.Conds, in)
+		return &est{rows: rows, dom: in.dom, cols: scaleCols(in.cols, in.rows, rows)}
 	case *plan.Project:
 		in := o.estimate(x.Input)
-		return &est{rows: in.rows, dom: in.dom}
+		return &est{rows: in.rows, dom: in.dom, cols: projectCols(x, in.cols)}
 	case *plan.Join:
 		l, r := o.estimate(x.Left), o.estimate(x.Right)
 		dom := map[plan.ColumnID]float64{}
@@ -83,33 +114,40 @@ func (o *optimizer) estimate1(n plan.Node) *est {
 		for k, v := range r.dom {
 			dom[k] = v
 		}
-		both := &est{dom: dom}
+		both := &est{dom: dom, cols: joinCols(l, r)}
 		inner := l.rows * r.rows * o.joinSelectivity(x.On, l, r, both)
+		var e *est
 		switch x.Kind {
 		case plan.SemiJoin:
-			return &est{rows: math.Min(l.rows, inner) * 0.8, dom: l.dom}
+			e = &est{rows: math.Min(l.rows, inner) * 0.8, dom: l.dom, cols: l.cols}
 		case plan.AntiJoin, plan.NullAwareAntiJoin:
-			return &est{rows: math.Max(l.rows-inner, l.rows*0.2), dom: l.dom}
+			e = &est{rows: math.Max(l.rows-inner, l.rows*0.2), dom: l.dom, cols: l.cols}
 		case plan.MarkJoin:
-			return &est{rows: l.rows, dom: l.dom}
+			return &est{rows: l.rows, dom: l.dom, cols: l.cols}
 		case plan.LeftJoin:
-			return &est{rows: math.Max(inner, l.rows), dom: dom}
+			e = &est{rows: math.Max(inner, l.rows), dom: dom, cols: both.cols}
 		case plan.RightJoin:
-			return &est{rows: math.Max(inner, r.rows), dom: dom}
+			e = &est{rows: math.Max(inner, r.rows), dom: dom, cols: both.cols}
 		case plan.FullJoin:
-			return &est{rows: math.Max(inner, l.rows+r.rows), dom: dom}
+			e = &est{rows: math.Max(inner, l.rows+r.rows), dom: dom, cols: both.cols}
+		default:
+			e = &est{rows: inner, dom: dom, cols: both.cols}
 		}
-		return &est{rows: inner, dom: dom}
+		e.cols = o.joinOutputCols(e, l, r)
+		return e
 	case *plan.Aggregate:
 		in := o.estimate(x.Input)
 		if len(x.GroupBy) == 0 {
 			return &est{rows: 1}
 		}
-		rows := in.rows * 0.1
-		for _, g := range x.GroupBy {
-			if g.Expr.IsColumn() {
-				if d, ok := in.dom[g.Expr.Col]; ok && d < rows {
-					rows = math.Min(d, in.rows)
+		rows, ok := groups(x, in)
+		if !ok {
+			rows = in.rows * 0.1
+			for _, g := range x.GroupBy {
+				if g.Expr.IsColumn() {
+					if d, ok := in.dom[g.Expr.Col]; ok && d < rows {
+						rows = math.Min(d, in.rows)
+					}
 				}
 			}
 		}
@@ -118,24 +156,38 @@ func (o *optimizer) estimate1(n plan.Node) *est {
 		if len(x.GroupBy) == 1 && len(x.GroupingSets) == 0 {
 			e.dom[x.GroupBy[0].Col.ID] = rows
 		}
+		for _, g := range x.GroupBy {
+			if g.Expr.IsColumn() {
+				if c := in.cols[g.Expr.Col]; c != nil {
+					if e.cols == nil {
+						e.cols = map[plan.ColumnID]*colStat{}
+					}
+					cc := *c
+					cc.ndv = math.Min(cc.ndv, rows)
+					e.cols[g.Col.ID] = &cc
+				}
+			}
+		}
 		return e
 	case *plan.Sort:
 		in := o.estimate(x.Input)
 		if x.Limit > 0 {
-			return &est{rows: math.Min(in.rows, float64(x.Limit)), dom: in.dom}
+			rows := math.Min(in.rows, float64(x.Limit))
+			return &est{rows: rows, dom: in.dom, cols: scaleCols(in.cols, in.rows, rows)}
 		}
 		return in
 	case *plan.Limit:
 		in := o.estimate(x.Input)
 		if x.Count >= 0 {
-			return &est{rows: math.Min(in.rows, float64(x.Count)), dom: in.dom}
+			rows := math.Min(in.rows, float64(x.Count))
+			return &est{rows: rows, dom: in.dom, cols: scaleCols(in.cols, in.rows, rows)}
 		}
 		return in
 	case *plan.Window:
 		return o.estimate(x.Input)
 	case *plan.AssertRows:
 		in := o.estimate(x.Input)
-		return &est{rows: math.Min(in.rows, float64(x.Max)), dom: in.dom}
+		return &est{rows: math.Min(in.rows, float64(x.Max)), dom: in.dom, cols: in.cols}
 	case *plan.Union:
 		rows := 0.0
 		for _, in := range x.Inputs {
@@ -155,6 +207,9 @@ func (o *optimizer) joinSelectivity(on []*plan.Expr, l, r, both *est) float64 {
 	for _, c := range on {
 		if c.Kind == plan.ExprCall && (c.Name == "eq" || c.Name == "eq_for_null") && len(c.Args) == 2 {
 			d := math.Max(o.domain(c.Args[0], both), o.domain(c.Args[1], both))
+			if d == 0 {
+				d = math.Max(ndvOf(c.Args[0], both), ndvOf(c.Args[1], both))
+			}
 			if d == 0 {
 				d = math.Max(math.Max(l.rows, r.rows), 1)
 			}
@@ -199,11 +254,30 @@ func stripCast(e *plan.Expr) *plan.Expr {
 	return e
 }
 
-// selectivity estimates the fraction of rows satisfying every conjunct.
+// selectivity estimates the fraction of rows satisfying every conjunct. Range conjuncts over one
+// column with statistics (a >= x AND a < y, BETWEEN) are estimated together, as the fraction of
+// the column's [min, max] their intersection covers.
 func selectivity(conds []*plan.Expr, in *est) float64 {
 	s := 1.0
+	ranges := map[plan.ColumnID]*interval{}
+	var order []plan.ColumnID
 	for _, c := range conds {
-		s *= selectivity1(c, in)
+		for _, x := range plan.Conjuncts(c) {
+			if col, lo, hi, ok := rangeOf(x, in); ok {
+				iv := ranges[col]
+				if iv == nil {
+					iv = &interval{lo: math.Inf(-1), hi: math.Inf(1)}
+					ranges[col] = iv
+					order = append(order, col)
+				}
+				iv.lo, iv.hi = math.Max(iv.lo, lo), math.Min(iv.hi, hi)
+				continue
+			}
+			s *= selectivity1(x, in)
+		}
+	}
+	for _, col := range order {
+		s *= in.cols[col].fraction(ranges[col].lo, ranges[col].hi)
 	}
 	return s
 }
@@ -232,24 +306,47 @@ func selectivity1(c *plan.Expr, in *est) float64 {
 			if d > 0 {
 				return 1 / d
 			}
+			if d := math.Max(ndvOf(c.Args[0], in), ndvOf(c.Args[1], in)); d > 0 {
+				return 1 / d
+			}
 			return 0.1
 		}
 		return 0.1
 	case "ne":
+		if c.Args[0].IsConst() || c.Args[1].IsConst() {
+			if d := math.Max(ndvOf(c.Args[0], in), ndvOf(c.Args[1], in)); d > 1 {
+				return 1 - 1/d
+			}
+		}
 		return 0.9
 	case "lt", "le", "gt", "ge":
+		if col, lo, hi, ok := rangeOf(c, in); ok {
+			return in.cols[col].fraction(lo, hi)
+		}
 		return 0.33
 	case "like":
 		return 0.2
 	case "not_like":
 		return 0.9
 	case "in":
+		if d := ndvOf(c.Args[0], in); d > 0 && allConst(c.Args[1:]) {
+			return math.Min(1, float64(len(c.Args)-1)/d)
+		}
 		return math.Min(0.5, 0.1*float64(len(c.Args)-1))
 	case "not_in":
+		if d := ndvOf(c.Args[0], in); d > 0 && allConst(c.Args[1:]) {
+			return math.Max(0, 1-float64(len(c.Args)-1)/d)
+		}
 		return 0.9
 	case "is_null":
+		if cs := colStatOf(c.Args[0], in); cs != nil {
+			return cs.nulls
+		}
 		return 0.1
 	case "is_not_null":
+		if cs := colStatOf(c.Args[0], in); cs != nil {
+			return 1 - cs.nulls
+		}
 		return 0.9
 	}
 	return 0.5

@@ -276,8 +276,13 @@ func (p *parser) statement() ast.Statement {
 			p.fail("only OLAP tables are supported")
 		}
 		p.failExpected("DATABASE, TABLE or STORAGE VAULT after CREATE")
+	case "ANALYZE":
+		return p.analyze()
 	case "DROP":
 		p.next()
+		if p.isKw("STATS") {
+			return p.dropStats(t)
+		}
 		switch {
 		case p.isKw("DATABASE") || p.isKw("SCHEMA"):
 			p.next()
@@ -421,6 +426,9 @@ func (p *parser) show() ast.Statement {
 	}
 	if p.acceptKw("LOAD") {
 		return p.showLoad(show)
+	}
+	if p.isKw("COLUMN") && isWord(p.peekN(1), "STATS") {
+		return p.showColumnStats(show)
 	}
 	if p.isKw("TEMPORARY") && isWord(p.peekN(1), "PARTITIONS") {
 		p.fail("temporary partitions are not supported")

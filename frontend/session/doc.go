@@ -7,6 +7,17 @@
 // SHOW PARTITIONS and SHOW TABLETS from the catalog and the Meta Service's versions and tablet
 // statistics, the variables and functions MySQL clients ask for on connect).
 //
+// Statistics (analyze.go, stats.go, autoanalyze.go): ANALYZE TABLE t [(cols)] [WITH SYNC] runs one
+// aggregate query through the normal query path (COUNT(*), and per column COUNT, APPROX_COUNT_
+// DISTINCT, MIN, MAX, AVG(LENGTH) for strings) and stores per-column statistics in the Meta
+// Service (PutTableStats); it always runs synchronously (WITH SYNC or not). SHOW COLUMN STATS and
+// DROP STATS read and drop them; DROP TABLE drops them (frontend/ddl). The optimizer reads them
+// through statsCatalog (one GetTableStats per table and statement; session variable enable_stats
+// = 0 plans without them). Shared.AutoAnalyze, when set, re-analyzes tables whose statistics are
+// missing or whose row count moved by more than HealthThreshold: notified after INSERT, DELETE
+// and UPDATE (unless enable_auto_analyze = 0), and by a periodic sweep (Stream Loads), one table
+// at a time in its own goroutine.
+//
 // A Session is used by one goroutine at a time (its connection's). The Shared services it is
 // built from are safe for concurrent use by every session.
 package session

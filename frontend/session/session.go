@@ -27,6 +27,8 @@ type Shared struct {
 	Metrics *Metrics // nil: not measured
 	// Processes is the table of connections KILL looks in; nil: KILL finds no connection.
 	Processes *Processes
+	// AutoAnalyze analyzes tables with missing or stale statistics after loads; nil: off.
+	AutoAnalyze *AutoAnalyzer
 }
 
 // Session is one connection's state.
@@ -111,6 +113,7 @@ func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result,
 			ctx, cancel = context.WithTimeout(ctx, d)
 			defer cancel()
 		}
+		defer s.autoAnalyze(st.Table)
 		if st.Select != nil || st.Query != nil {
 			return s.insertSelect(ctx, st)
 		}
@@ -118,10 +121,12 @@ func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result,
 	case *ast.Delete:
 		ctx, cancel := s.withInsertTimeout(ctx)
 		defer cancel()
+		defer s.autoAnalyze(st.Table)
 		return s.deleteFrom(ctx, st)
 	case *ast.Update:
 		ctx, cancel := s.withInsertTimeout(ctx)
 		defer cancel()
+		defer s.autoAnalyze(st.Table)
 		return s.update(ctx, st)
 	case *ast.ShowLoad:
 		return s.showLoad(ctx, st)
@@ -183,6 +188,12 @@ func (s *Session) execute(ctx context.Context, st ast.Statement) (*mysql.Result,
 		return ok(0, s.shared.DDL.SetDefaultStorageVault(ctx, st.Name.Name))
 	case *ast.ShowStorageVaults:
 		return s.showStorageVaults(ctx)
+	case *ast.Analyze:
+		return s.analyzeStmt(ctx, st)
+	case *ast.ShowColumnStats:
+		return s.showColumnStats(ctx, st)
+	case *ast.DropStats:
+		return s.dropStats(ctx, st)
 	}
 	return nil, fmt.Errorf("statement %T is not supported yet", st)
 }

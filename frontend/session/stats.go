@@ -4,20 +4,24 @@ import (
 	"context"
 
 	"github.com/doricdb/doric/frontend/catalog"
+	"github.com/doricdb/doric/frontend/opt"
 )
 
 // statsCatalog is the binder's catalog with table statistics for the optimizer: row counts
 // are the Meta Service's tablet stats (one GetTabletStats call per table and statement, cached
-// for the statement).
+// for the statement), column statistics those ANALYZE TABLE stored (one GetTableStats call per
+// table and statement).
 type statsCatalog struct {
 	binderCatalog
 	s     *Session
 	ctx   context.Context
 	cache map[int64]float64
+	cols  map[int64]map[string]opt.ColumnStats // table id → column → statistics
 }
 
 func (s *Session) statsCatalog(ctx context.Context) *statsCatalog {
-	return &statsCatalog{binderCatalog: binderCatalog{s.shared.Catalog}, s: s, ctx: ctx, cache: map[int64]float64{}}
+	return &statsCatalog{binderCatalog: binderCatalog{s.shared.Catalog}, s: s, ctx: ctx, cache: map[int64]float64{},
+		cols: map[int64]map[string]opt.ColumnStats{}}
 }
 
 // TableRows implements opt.Stats: the rows of the given partitions of t.
@@ -55,4 +59,26 @@ func (c *statsCatalog) TableRows(t *catalog.Table, partitions []int64) (float64,
 		rows += c.cache[id]
 	}
 	return rows, true
+}
+
+// ColumnStats implements opt.Stats: the statistics ANALYZE TABLE took of a column of t (none
+// when the session variable enable_stats is off).
+func (c *statsCatalog) ColumnStats(t *catalog.Table, column string) (opt.ColumnStats, bool) {
+	if c.s.vars["enable_stats"].num == 0 {
+		return opt.ColumnStats{}, false
+	}
+	cols, ok := c.cols[t.ID]
+	if !ok {
+		cols = map[string]opt.ColumnStats{}
+		list, err := c.s.shared.Coord.TableStats(c.ctx, t.ID, nil)
+		if err == nil {
+			for _, st := range list {
+				cols[st.GetColumn()] = opt.ColumnStats{Rows: float64(st.GetRowCount()), NDV: float64(st.GetNdv()),
+					Nulls: float64(st.GetNullCount()), Min: st.GetMin(), Max: st.GetMax(), HasMinMax: st.GetHasMinMax()}
+			}
+		}
+		c.cols[t.ID] = cols
+	}
+	st, ok := cols[column]
+	return st, ok
 }

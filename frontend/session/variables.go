@@ -67,6 +67,8 @@ func defaultVariables() map[string]variable {
 		"compute_group":              str(""),
 		"show_hidden_columns":        num(0), // DESC shows hidden columns (__DORIS_DELETE_SIGN__) when set
 		"language":                   str("/doric/share/english/"),
+		"enable_stats":               num(1), // the optimizer uses ANALYZE TABLE's column statistics
+		"enable_auto_analyze":        num(1), // a load into a table with stale statistics analyzes it in the background
 	}
 }
 

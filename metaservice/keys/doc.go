@@ -38,6 +38,7 @@
 //	"recycle"       ${instance_id} "partition"     ${partition_id}            RecyclePartition
 //	"recycle"       ${instance_id} "rowset"        ${tablet_id} ${rowset_id}  RecycleRowset
 //	"recycle"       ${instance_id} "txn"           ${db_id} ${txn_id}         RecycleTxn
+//	"stats"         ${instance_id} "column"        ${table_id} ${column_name}  ColumnStats (ANALYZE TABLE)
 //	"stats"         ${instance_id} "tablet"        ${table_id} ${index_id} ${partition_id} ${tablet_id}  TabletStats
 //	"stats"         ${instance_id} "tablet"        ${table_id} ${index_id} ${partition_id} ${tablet_id} ${counter}  int64 LE (kv atomic add)
 //	"storage_vault" ${instance_id} "vault"         ${vault_id}                StorageVault

@@ -43,6 +43,7 @@ const (
 	infixIndex        = "index"
 	infixTxn          = "txn"
 	infixRecycle      = "recycle"
+	infixColumn       = "column"
 )
 
 // head starts a key: key-space byte, family word, instance id and (when not empty) the infix.
@@ -130,6 +131,7 @@ var (
 	shapeDBMPending     = shape{familyMeta, infixDBMPending, "i"}
 	shapeTabletStats    = shape{familyStats, infixTablet, "iiii"}
 	shapeTabletStatsCtr = shape{familyStats, infixTablet, "iiiis"}
+	shapeColumnStats    = shape{familyStats, infixColumn, "is"}
 	shapeRecycleIndex   = shape{familyRecycle, infixIndex, "i"}
 	shapeRecyclePart    = shape{familyRecycle, infixPartition, "i"}
 	shapeRecycleTxn     = shape{familyRecycle, infixTxn, "ii"}
@@ -695,6 +697,33 @@ func ParseTabletStatsCounter(key []byte) (TabletStatsCounterKey, error) {
 // TabletStatsRange is [begin, end) over a tablet's TabletStats key and all its counters.
 func TabletStatsRange(instanceID string, tableID, indexID, partitionID, tabletID int64) (begin, end []byte) {
 	return prefixRange(TabletStats(instanceID, tableID, indexID, partitionID, tabletID))
+}
+
+// ColumnStatsKey is a decoded ColumnStats key.
+type ColumnStatsKey struct {
+	Instance string
+	TableID  int64
+	Column   string
+}
+
+// ColumnStats is the key of the statistics of one column of a table (ANALYZE TABLE's result):
+// 0x01 "stats" ${instance_id} "column" ${table_id} ${column_name}.
+func ColumnStats(instanceID string, tableID int64, column string) []byte {
+	return appendBytes(appendInts(head(familyStats, instanceID, infixColumn), tableID), column)
+}
+
+// ColumnStatsRange is [begin, end) over the ColumnStats keys of every column of a table.
+func ColumnStatsRange(instanceID string, tableID int64) (begin, end []byte) {
+	return prefixRange(appendInts(head(familyStats, instanceID, infixColumn), tableID))
+}
+
+// ParseColumnStats decodes a ColumnStats key.
+func ParseColumnStats(key []byte) (ColumnStatsKey, error) {
+	inst, ids, err := shapeColumnStats.parse(key)
+	if err != nil {
+		return ColumnStatsKey{}, err
+	}
+	return ColumnStatsKey{Instance: inst, TableID: ids[0].i, Column: ids[1].s}, nil
 }
 
 // ---------------------------------------------------------------- storage_vault

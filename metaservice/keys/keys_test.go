@@ -128,6 +128,11 @@ var kinds = map[string]kind{
 			v, err := ParseTabletStatsCounter(k)
 			return []any{v.Instance, v.TableID, v.IndexID, v.PartitionID, v.TabletID, v.Counter}, err
 		}},
+	"column_stats": {"sis", func(a []any) []byte { return ColumnStats(s(a[0]), n(a[1]), s(a[2])) },
+		func(k []byte) ([]any, error) {
+			v, err := ParseColumnStats(k)
+			return []any{v.Instance, v.TableID, v.Column}, err
+		}},
 	"recycle_index": {"si", func(a []any) []byte { return RecycleIndex(s(a[0]), n(a[1])) },
 		func(k []byte) ([]any, error) {
 			v, err := ParseRecycleIndex(k)
@@ -376,6 +381,11 @@ func TestPrefixRanges(t *testing.T) {
 			inside: [][]byte{TabletStats("i", 1, 2, 3, 4), TabletStatsCounter("i", 1, 2, 3, 4, StatsDataSize),
 				TabletStatsCounter("i", 1, 2, 3, 4, StatsNumSegs), TabletStatsCounter("i", 1, 2, 3, 4, "")},
 			outside: [][]byte{TabletStats("i", 1, 2, 3, 5), TabletStatsCounter("i", 1, 2, 3, 3, StatsNumRows), Tablet("i", 1, 2, 3, 4)},
+		},
+		{
+			name: "column stats of table", begin: first(ColumnStatsRange("i", 7)), end: second(ColumnStatsRange("i", 7)),
+			inside:  [][]byte{ColumnStats("i", 7, ""), ColumnStats("i", 7, "c"), ColumnStats("i", 7, "\xff\xff")},
+			outside: [][]byte{ColumnStats("i", 6, "c"), ColumnStats("i", 8, ""), ColumnStats("j", 7, "c"), TabletStats("i", 7, 0, 0, 0)},
 		},
 		{
 			name: "recycle indexes", begin: first(RecycleIndexRange("i")), end: second(RecycleIndexRange("i")),

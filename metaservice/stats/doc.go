@@ -10,6 +10,11 @@
 // visible rowsets): the summed num_rowsets, num_rows, data_size and num_segments equal the count
 // and sums over the tablet's visible rowsets.
 //
+// Column statistics (ANALYZE TABLE's, column.go) are one ColumnStats message per analyzed column
+// under keys.ColumnStats: PutColumns replaces a column's, GetColumns reads them in name order,
+// DropColumns clears them (a range clear for the whole table; the frontend drops them with the
+// table). They are an estimate for the optimizer; nothing else keeps them in step with the data.
+//
 // Functions run inside the caller's kv transaction; they may be called concurrently from
 // different transactions.
 package stats

@@ -11,8 +11,8 @@ import (
 	"github.com/cockroachdb/datadriven"
 )
 
-// checkExplain compares EXPLAIN VERBOSE of every query (over the loaded SF 0.01 data, whose
-// tablet statistics make the estimates deterministic) with testdata/explain; `-rewrite`
+// checkExplain compares EXPLAIN VERBOSE of every query (over the loaded and analyzed SF 0.01
+// data, whose tablet and column statistics make the estimates deterministic) with testdata/explain; `-rewrite`
 // regenerates it. Each record is `explain qNN`.
 func checkExplain(t *testing.T, db *sql.DB) {
 	datadriven.RunTest(t, "testdata/explain", func(t *testing.T, d *datadriven.TestData) string {

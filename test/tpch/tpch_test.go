@@ -90,6 +90,12 @@ func TestTPCH(t *testing.T) {
 				rows := streamLoad(t, tc.HTTPAddr(), table, dataFile(t, sf, table))
 				t.Logf("%s: %d rows", table, rows)
 			}
+			// Column statistics for the optimizer, as a user runs them after loading.
+			start := time.Now()
+			for _, table := range tables {
+				mustExec(t, db, "ANALYZE TABLE tpch."+table+" WITH SYNC")
+			}
+			t.Logf("analyze: %v", time.Since(start).Round(time.Millisecond))
 			if sf == "sf0.01" {
 				checkExplain(t, db)
 			}
