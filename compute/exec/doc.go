@@ -76,6 +76,17 @@
 // come before the next batch's. Batches are at most BatchSize rows for pair outputs (a probe row
 // with many matches is chunked). The build side is charged to Env.Memory (rows, keys and table).
 //
+// Hash join internals (join.go, joinbuild.go, jointable.go, hash.go): the build batches are kept
+// until the build side ends and then concatenated once at the total size; a build key that is a
+// build column shares it. The table chains build rows per bucket; with one int64 key (not
+// null-safe) a chain entry holds the key itself, several int64 keys and one string key are
+// compared inline, null-safe and other keys through per-key functions. A probe batch's hashes
+// are computed a column at a time, and bucket heads are loaded (and their first chain entries
+// touched) a few hundred rows at a time before the chains are walked, so that cache misses
+// overlap. A chunk of pairs without other_condition whose probe rows are ascending and at least
+// half of the probe batch's physical rows is output over the probe batch's own columns (selected
+// by the probe rows) with the build columns scattered to them; other chunks are gathered.
+//
 // Runtime filters (Env.RuntimeFilters): when a hash join of type INNER, LEFT_SEMI, RIGHT_OUTER or
 // RIGHT_SEMI completes its build side it publishes the filters its node lists (for other types,
 // whose unmatched probe rows are output, they are ignored): RF_MIN_MAX keeps values within the

@@ -106,17 +106,41 @@ func newHasher() hasher { return hasher{seed: maphash.MakeSeed()} }
 // hashColumn mixes the hash of rows[k] of v into h[k] for every k (h[k] = 0 before the first
 // column). v has the physical representation s.phys (see keySpec.widen).
 func (hs hasher) hashColumn(s keySpec, v *vector.Vector, rows []int32, h []uint64) {
+	hs.hashKey(s, v, rows, h, false)
+}
+
+// hashKey is hashColumn; with first, h's old values are ignored (as if they were 0), so that
+// the first key column needs no clearing. A key of one int64 column hashes to fmix64 of the value
+// (the runtime filters rely on it).
+func (hs hasher) hashKey(s keySpec, v *vector.Vector, rows []int32, h []uint64, first bool) {
+	h = h[:len(rows)]
 	nulls := v.Nulls
 	switch s.phys {
 	case types.PhysInt64:
 		x := v.Int64
-		for k, i := range rows {
-			c := fmix64(uint64(x[i]))
-			if nulls != nil && nulls.Get(int(i)) {
-				c = nullHash
+		switch {
+		case first && nulls == nil:
+			for k, i := range rows {
+				h[k] = fmix64(uint64(x[i]))
 			}
-			h[k] = h[k]*31 + c
+		case nulls == nil:
+			for k, i := range rows {
+				h[k] = h[k]*31 + fmix64(uint64(x[i]))
+			}
+		default:
+			for k, i := range rows {
+				c := fmix64(uint64(x[i]))
+				if nulls.Get(int(i)) {
+					c = nullHash
+				}
+				if first {
+					h[k] = c
+				} else {
+					h[k] = h[k]*31 + c
+				}
+			}
 		}
+		return
 	case types.PhysInt128:
 		x := v.Int128
 		for k, i := range rows {
@@ -124,7 +148,7 @@ func (hs hasher) hashColumn(s keySpec, v *vector.Vector, rows []int32, h []uint6
 			if nulls != nil && nulls.Get(int(i)) {
 				c = nullHash
 			}
-			h[k] = h[k]*31 + c
+			h[k] = mix(h[k], c, first)
 		}
 	case types.PhysFloat64:
 		x := v.Float64
@@ -140,7 +164,7 @@ func (hs hasher) hashColumn(s keySpec, v *vector.Vector, rows []int32, h []uint6
 			if nulls != nil && nulls.Get(int(i)) {
 				c = nullHash
 			}
-			h[k] = h[k]*31 + c
+			h[k] = mix(h[k], c, first)
 		}
 	default:
 		x := v.Bytes
@@ -153,9 +177,17 @@ func (hs hasher) hashColumn(s keySpec, v *vector.Vector, rows []int32, h []uint6
 				}
 				c = maphash.Bytes(hs.seed, b)
 			}
-			h[k] = h[k]*31 + c
+			h[k] = mix(h[k], c, first)
 		}
 	}
+}
+
+// mix adds a column's hash c to a row's hash h (h taken as 0 with first).
+func mix(h, c uint64, first bool) uint64 {
+	if first {
+		return c
+	}
+	return h*31 + c
 }
 
 func trimSpaces(b []byte) []byte {

@@ -30,6 +30,7 @@ type join struct {
 
 	// hash join
 	probeKeys, buildKeys []*expr.Expr
+	buildKeyCol          []int // per build key: the build column it is, or -1
 	specs                []keySpec
 	filters              []*planpb.RuntimeFilter
 	table                *joinTable
@@ -45,7 +46,9 @@ type join struct {
 	// the probe batch in progress
 	cur            *vector.Batch
 	curRows        []int32
-	matched, maybe []bool // by physical row of cur
+	rowsBuf        []int32          // curRows when the batch has no selection
+	pk             []*vector.Vector // the probe keys of cur
+	matched, maybe []bool           // by physical row of cur
 	np             nlProbe
 	probeDone      bool
 	rightPos       int
@@ -125,6 +128,12 @@ func newHashJoin(left, right Operator, n *planpb.HashJoinNode, env Env) (Operato
 		s.nullSafe = k < len(n.GetNullSafe()) && n.GetNullSafe()[k]
 		j.probeKeys = append(j.probeKeys, pk)
 		j.buildKeys = append(j.buildKeys, bk)
+		j.buildKeyCol = append(j.buildKeyCol, -1)
+		if c := n.GetBuildKeys()[k].GetColumn(); c != nil {
+			if i := int(c.GetIndex()); i >= 0 && i < len(right.Types()) && right.Types()[i] == bk.Type() {
+				j.buildKeyCol[k] = i
+			}
+		}
 		j.specs = append(j.specs, s)
 	}
 	if err := j.compileCondition(n.GetOtherCondition()); err != nil {
@@ -227,18 +236,13 @@ func (j *join) oneMatchEnough() bool {
 }
 
 // consumeBuild reads the whole build side, builds the hash table and publishes runtime filters.
+// The build batches are kept until the end and then concatenated at the total size (joinbuild.go);
+// a build key that is one of the build columns shares that column.
 func (j *join) consumeBuild(ctx context.Context) error {
 	rt := j.right.Types()
-	cols := make([]*vector.Vector, len(rt))
-	for k, t := range rt {
-		cols[k] = vector.NewWithCap(t, 0)
-	}
-	keys := make([]*vector.Vector, len(j.buildKeys))
-	for k, e := range j.buildKeys {
-		keys[k] = vector.NewWithCap(e.Type(), 0)
-	}
-	n := 0
+	var pieces, keyPieces []piece
 	var buf []int32
+	n := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -250,27 +254,40 @@ func (j *join) consumeBuild(ctx context.Context) error {
 		if b == nil {
 			break
 		}
+		p := piece{cols: b.Cols, rows: b.Sel, n: b.Len()}
+		if p.n == 0 {
+			continue
+		}
 		rows := b.Rows(buf)
 		if b.Sel == nil {
 			buf = rows
 		}
 		var size int64
-		for k, c := range b.Cols {
-			cols[k].AppendRows(c, rows)
+		for _, c := range b.Cols {
 			size += rowsBytes(c, rows) // of the rows added (not of the whole column: quadratic)
 		}
+		kp := piece{rows: b.Sel, n: p.n}
 		for k, e := range j.buildKeys {
+			if j.buildKeyCol[k] >= 0 {
+				kp.cols = append(kp.cols, nil)
+				continue
+			}
 			v, err := e.Eval(b)
 			if err != nil {
 				return err
 			}
-			keys[k].AppendRows(v, rows)
-			size += int64(len(rows)) * 16
+			kp.cols = append(kp.cols, v)
+			size += int64(p.n) * 16
 		}
-		n += len(rows)
+		n += p.n
 		if err := j.reserve(size); err != nil {
 			return err
 		}
+		pieces, keyPieces = append(pieces, p), append(keyPieces, kp)
+	}
+	cols := make([]*vector.Vector, len(rt))
+	for c, t := range rt {
+		cols[c] = concatPieces(t, pieces, c, n)
 	}
 	j.build = vector.NewBatch(cols, n)
 	if j.rightTypes() {
@@ -279,8 +296,19 @@ func (j *join) consumeBuild(ctx context.Context) error {
 	if j.nested {
 		return nil
 	}
-	for k := range keys {
-		keys[k] = j.specs[k].widen(keys[k])
+	keys := make([]*vector.Vector, len(j.buildKeys))
+	for k, e := range j.buildKeys {
+		if c := j.buildKeyCol[k]; c >= 0 {
+			keys[k] = cols[c]
+		} else {
+			keys[k] = concatPieces(e.Type(), keyPieces, k, n)
+		}
+		if w := j.specs[k].widen(keys[k]); w != keys[k] {
+			if err := j.reserve(int64(n) * 16); err != nil {
+				return err
+			}
+			keys[k] = w
+		}
 	}
 	hs := newHasher()
 	j.table = newJoinTable(hs, j.specs, keys, n)
@@ -352,22 +380,27 @@ func (j *join) Next(ctx context.Context) (*vector.Batch, error) {
 
 func (j *join) startBatch(b *vector.Batch) error {
 	j.cur = b
-	j.curRows = b.Rows(nil)
+	if b.Sel != nil {
+		j.curRows = b.Sel
+	} else {
+		j.rowsBuf = vector.Identity(j.rowsBuf, b.N)
+		j.curRows = j.rowsBuf
+	}
 	j.matched = resetBools(j.matched, b.N)
 	j.maybe = resetBools(j.maybe, b.N)
 	if j.nested {
 		j.np = nlProbe{rows: j.curRows, n: int32(j.build.N)}
 		return nil
 	}
-	pk := make([]*vector.Vector, len(j.probeKeys))
+	j.pk = j.pk[:0]
 	for k, e := range j.probeKeys {
 		v, err := e.Eval(b)
 		if err != nil {
 			return err
 		}
-		pk[k] = j.specs[k].widen(v)
+		j.pk = append(j.pk, j.specs[k].widen(v))
 	}
-	j.hp.reset(j.table, pk, j.curRows)
+	j.hp.reset(j.table, j.pk, j.curRows)
 	return nil
 }
 
@@ -413,20 +446,63 @@ func (j *join) pairBatch(l, r []int32, only []bool) *vector.Batch {
 	cols := make([]*vector.Vector, nl+len(j.build.Cols))
 	for k, c := range j.cur.Cols {
 		if only == nil || only[k] {
-			cols[k] = c.Gather(l)
+			cols[k] = gatherVector(c, l)
 		}
 	}
 	for k, c := range j.build.Cols {
 		if only == nil || only[nl+k] {
-			cols[nl+k] = c.Gather(r)
+			cols[nl+k] = gatherVector(c, r)
 		}
 	}
 	return vector.NewBatch(cols, len(l))
 }
 
+// denseAscending reports whether the probe rows l of a pair chunk are strictly ascending (each
+// probe row in one pair) and at least half of the batch's n physical rows.
+func denseAscending(l []int32, n int) bool {
+	if 2*len(l) < n {
+		return false
+	}
+	for k := 1; k < len(l); k++ {
+		if l[k] <= l[k-1] {
+			return false
+		}
+	}
+	return true
+}
+
+// lateBatch is pairBatch for pairs whose probe rows l are strictly ascending: the probe batch's
+// columns are shared (selected by a copy of l) and only the build columns are materialized,
+// scattered to the physical rows l.
+func (j *join) lateBatch(l, r []int32) *vector.Batch {
+	n := j.cur.N
+	cols := make([]*vector.Vector, 0, len(j.cur.Cols)+len(j.build.Cols))
+	cols = append(cols, j.cur.Cols...)
+	for _, c := range j.build.Cols {
+		cols = append(cols, scatter(c, r, l, n))
+	}
+	b := &vector.Batch{Cols: cols, N: n, Sel: append([]int32(nil), l...)}
+	if len(l) == n {
+		b.Sel = nil // l is 0..n-1
+	}
+	return b
+}
+
 // pairs evaluates the condition on candidate pairs and records (and, for the pair-emitting
 // types, outputs) the matches.
 func (j *join) pairs(l, r []int32) error {
+	if j.cond == nil && j.emitsPairs() && denseAscending(l, j.cur.N) {
+		j.out = append(j.out, j.lateBatch(l, r))
+		for _, i := range l {
+			j.matched[i] = true
+		}
+		if j.buildMatched != nil {
+			for _, x := range r {
+				j.buildMatched[x] = true
+			}
+		}
+		return nil
+	}
 	var pb *vector.Batch
 	switch {
 	case j.emitsPairs():

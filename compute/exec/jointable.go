@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
 )
 
@@ -18,9 +19,12 @@ type joinTable struct {
 	chain    []joinEntry // by row: its hash and the next row of its bucket (one cache line)
 	mask     uint64
 	nullRows []int32
+	int64Key bool // one int64 key, not null-safe: chain entries hold the key instead of its hash
+	intKeys  bool // int64 keys only, none null-safe
 }
 
-// joinEntry is a build row's hash and the next row of its bucket + 1 (0: none).
+// joinEntry is a build row's hash (with joinTable.int64Key: its key, so that a probe compares
+// keys reading one entry) and the next row of its bucket + 1 (0: none).
 type joinEntry struct {
 	hash uint64
 	next int32
@@ -28,11 +32,15 @@ type joinEntry struct {
 
 // newJoinTable hashes and chains the rows of keys (which must already be widened per specs).
 func newJoinTable(hs hasher, specs []keySpec, keys []*vector.Vector, n int) *joinTable {
-	t := &joinTable{hs: hs, specs: specs, keys: keys, n: n}
+	t := &joinTable{hs: hs, specs: specs, keys: keys, n: n, intKeys: true}
+	for _, s := range specs {
+		t.intKeys = t.intKeys && s.phys == types.PhysInt64 && !s.nullSafe
+	}
+	t.int64Key = t.intKeys && len(specs) == 1
 	rows := vector.Identity(nil, n)
 	hashes := make([]uint64, n)
 	for k, v := range keys {
-		hs.hashColumn(specs[k], v, rows, hashes)
+		hs.hashKey(specs[k], v, rows, hashes, k == 0)
 	}
 	var isNull []bool
 	for k, v := range keys {
@@ -57,6 +65,9 @@ func newJoinTable(hs hasher, specs []keySpec, keys []*vector.Vector, n int) *joi
 	t.mask = uint64(nb - 1)
 	for j := n - 1; j >= 0; j-- { // backwards, so that chains list rows in input order
 		t.chain[j].hash = hashes[j]
+		if t.int64Key {
+			t.chain[j].hash = uint64(keys[0].Int64[j])
+		}
 		if isNull != nil && isNull[j] {
 			continue
 		}
@@ -79,32 +90,64 @@ func (t *joinTable) bytes() int64 {
 
 // hashProbe walks the chains of one probe batch's rows, yielding the (probe row, build row) pairs
 // whose keys are equal. It is resumable: next stops after limit pairs and continues where it left.
+//
+// reset hashes the batch's keys a column at a time and loads every row's bucket head in one
+// tight loop (independent loads, so that the cache misses overlap); next then walks the chains
+// with the key comparison inlined for the common key shapes (see probeMode).
 type hashProbe struct {
 	t       *joinTable
 	pk      []*vector.Vector // probe keys, widened
 	eqs     []func(i, j int32) bool
+	mode    probeMode
+	pInts   [][]int64 // probeInts: the probe and build keys' values
+	bInts   [][]int64
 	rows    []int32
 	h       []uint64
-	nullKey []bool // per k: rows[k] has a NULL in a key that is not null-safe
+	head    []int32 // per k: the first chain entry + 1 of rows[k]'s bucket; 0: none or a NULL key
+	nullKey []bool  // per k: rows[k] has a NULL in a key that is not null-safe
 	k       int
 	cursor  int32 // next chain entry + 1 of rows[k]; 0 with inRow: chain done
 	inRow   bool
+	loaded  int    // head is set for rows[:loaded]
+	sink    uint64 // of load's loads, so that they are not optimized away
 }
+
+// probeMode is how next compares a probe row's keys with a chained build row's.
+type probeMode uint8
+
+const (
+	probeGeneric probeMode = iota // per-key closures, three-valued (null-safe keys)
+	probeInt64                    // joinTable.int64Key: the chain entry holds the key
+	probeInts                     // int64 keys, none null-safe: compared inline
+	probeBytes                    // one string key, not null-safe, not CHAR: compared inline
+)
 
 // reset starts the probe of rows of the probe key vectors pk (already widened).
 func (p *hashProbe) reset(t *joinTable, pk []*vector.Vector, rows []int32) {
 	p.t, p.pk, p.rows, p.k, p.cursor, p.inRow = t, pk, rows, 0, 0, false
 	p.eqs = p.eqs[:0]
+	p.pInts, p.bInts = p.pInts[:0], p.bInts[:0]
+	p.mode = probeGeneric
+	switch {
+	case t.int64Key:
+		p.mode = probeInt64
+	case t.intKeys:
+		p.mode = probeInts
+		for k := range pk {
+			p.pInts, p.bInts = append(p.pInts, pk[k].Int64), append(p.bInts, t.keys[k].Int64)
+		}
+	case len(t.specs) == 1 && t.specs[0].phys == types.PhysBytes && !t.specs[0].trim && !t.specs[0].nullSafe:
+		p.mode = probeBytes
+	}
 	for k, s := range t.specs {
 		p.eqs = append(p.eqs, s.eqFunc(pk[k], t.keys[k]))
 	}
-	if cap(p.h) < len(rows) {
-		p.h = make([]uint64, len(rows))
+	p.h = resize(p.h, len(rows))
+	if len(pk) > 1 {
+		clear(p.h)
 	}
-	p.h = p.h[:len(rows)]
-	clear(p.h)
 	for k, v := range pk {
-		t.hs.hashColumn(t.specs[k], v, rows, p.h)
+		t.hs.hashKey(t.specs[k], v, rows, p.h, k == 0)
 	}
 	p.nullKey = p.nullKey[:0]
 	anyNull := false
@@ -124,6 +167,48 @@ func (p *hashProbe) reset(t *joinTable, pk []*vector.Vector, rows []int32) {
 			}
 		}
 	}
+	p.head = resize(p.head, len(rows))
+	p.loaded = 0
+}
+
+// probeChunk is how many rows' bucket heads and first chain entries load is given at a time: few
+// enough for the touched cache lines to stay in cache until next walks their chains.
+const probeChunk = 256
+
+// load sets head for rows [p.loaded, p.loaded+probeChunk) and touches their first chain entries:
+// independent loads whose cache misses overlap, where the walk in next would take them one at a
+// time.
+func (p *hashProbe) load() {
+	t := p.t
+	lo := p.loaded
+	hi := min(len(p.rows), lo+probeChunk)
+	p.loaded = hi
+	first, mask, head := t.first, t.mask, p.head[lo:hi]
+	for x, h := range p.h[lo:hi] {
+		head[x] = first[h&mask]
+	}
+	if len(p.nullKey) > 0 {
+		for x, null := range p.nullKey[lo:hi] {
+			if null {
+				head[x] = 0
+			}
+		}
+	}
+	var sum uint64
+	for _, c := range head {
+		if c != 0 {
+			sum += t.chain[c-1].hash
+		}
+	}
+	p.sink += sum
+}
+
+// resize returns s with length n, reusing its array when it has room (the contents are stale).
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // rowHasNullKey reports whether probe row rows[x] has a NULL in a key that is not null-safe.
@@ -133,52 +218,92 @@ func (p *hashProbe) rowHasNullKey(x int) bool { return len(p.nullKey) > 0 && p.n
 // Probe rows with skip[row] set are passed over; with firstOnly a row yields at most one pair.
 func (p *hashProbe) next(l, r []int32, limit int, skip []bool, firstOnly bool) ([]int32, []int32, bool) {
 	t := p.t
-	single := len(p.eqs) == 1 && !t.specs[0].nullSafe
+	chain, rows, head, hs := t.chain, p.rows, p.head, p.h
+	k, cursor, inRow := p.k, p.cursor, p.inRow
+	var x []int64
+	var px, bx [][]byte
 	var eq0 func(i, j int32) bool
-	if single {
-		eq0 = p.eqs[0]
+	switch p.mode {
+	case probeInt64:
+		x = p.pk[0].Int64
+	case probeBytes:
+		px, bx = p.pk[0].Bytes, t.keys[0].Bytes
+	case probeGeneric:
+		if len(p.eqs) == 1 && !t.specs[0].nullSafe {
+			eq0 = p.eqs[0]
+		}
 	}
-	for p.k < len(p.rows) {
-		i := p.rows[p.k]
-		if !p.inRow {
-			if p.rowHasNullKey(p.k) || (skip != nil && skip[i]) {
-				p.k++
+	for k < len(rows) {
+		i := rows[k]
+		if !inRow {
+			if k >= p.loaded {
+				p.load()
+			}
+			cursor = head[k]
+			if cursor == 0 || (skip != nil && skip[i]) {
+				k++
 				continue
 			}
-			p.cursor = t.first[p.h[p.k]&t.mask]
-			p.inRow = true
+			inRow = true
 		}
-		h := p.h[p.k]
-		for p.cursor != 0 {
-			j := p.cursor - 1
-			e := &t.chain[j]
-			p.cursor = e.next
+		h := hs[k]
+		if p.mode == probeInt64 {
+			h = uint64(x[i]) // the chain entries hold the keys
+		}
+		for cursor != 0 {
+			j := cursor - 1
+			e := &chain[j]
+			cursor = e.next
 			if e.hash != h {
 				continue
 			}
-			if single {
-				if !eq0(i, j) {
+			switch p.mode {
+			case probeInt64:
+			case probeInts:
+				if !intsEq(p.pInts, p.bInts, i, j) {
 					continue
 				}
-			} else if tupleEq3(t.specs, p.eqs, p.pk, t.keys, i, j) != cmpTrue {
-				continue
+			case probeBytes:
+				if string(px[i]) != string(bx[j]) {
+					continue
+				}
+			default:
+				if eq0 != nil {
+					if !eq0(i, j) {
+						continue
+					}
+				} else if tupleEq3(t.specs, p.eqs, p.pk, t.keys, i, j) != cmpTrue {
+					continue
+				}
 			}
 			l, r = append(l, i), append(r, j)
 			if firstOnly {
-				p.cursor = 0
+				cursor = 0
 			}
 			if len(l) >= limit {
-				if p.cursor == 0 {
-					p.k++
-					p.inRow = false
+				if cursor == 0 {
+					k++
+					inRow = false
 				}
-				return l, r, p.k < len(p.rows)
+				p.k, p.cursor, p.inRow = k, cursor, inRow
+				return l, r, k < len(rows)
 			}
 		}
-		p.k++
-		p.inRow = false
+		k++
+		inRow = false
 	}
+	p.k, p.cursor, p.inRow = k, cursor, inRow
 	return l, r, false
+}
+
+// intsEq reports whether probe row i equals build row j on every int64 key.
+func intsEq(p, b [][]int64, i, j int32) bool {
+	for c := range p {
+		if p[c][i] != b[c][j] {
+			return false
+		}
+	}
+	return true
 }
 
 // nlProbe yields every (probe row, build row) pair of one probe batch, resumably.
