@@ -104,7 +104,9 @@ func (c credentials) GetCredential(user string) (string, bool, error) {
 	return p, ok, nil
 }
 
-func (s *Server) serveConn(ctx context.Context, c net.Conn) {
+func (s *Server) serveConn(ctx context.Context, raw net.Conn) {
+	c := newBufferedConn(raw)
+	defer c.Flush() // the last answer (an error before a KILL CONNECTION closes it)
 	h := &handler{ctx: context.WithoutCancel(ctx), newSession: s.cfg.NewSession}
 	conn, err := s.conf.NewCustomizedConn(c, credentials{s.cfg.Credentials}, h)
 	if err != nil {
