@@ -448,7 +448,7 @@ func newScan(id int32, n *planpb.OlapScanNode, env Env) (Operator, error) {
 		}
 		s.types = append(s.types, types.FromProto(c.GetType()))
 	}
-	for _, e := range n.GetConjuncts() {
+	for _, e := range orderConjuncts(n.GetConjuncts()) {
 		c, err := compilePredicate(e, s.types)
 		if err != nil {
 			return nil, err

@@ -317,6 +317,7 @@ type in struct {
 	set     bool
 	ints    map[int64]struct{}
 	strs    map[string]struct{}
+	trim    bool // strs hold CHAR values without trailing spaces; values are trimmed to look up
 	hasNull bool
 	setType types.T
 }
@@ -335,23 +336,25 @@ func newIn(not bool, value node, list []node) (node, error) {
 }
 
 // buildSet prepares the set form when every list element is a literal and the value compares as
-// plain int64s or untrimmed bytes.
+// plain int64s or bytes: untrimmed, or — a CHAR value against string literals — both sides
+// without trailing spaces.
 func (n *in) buildSet() {
 	vt := n.value.typ()
 	var mode cmpMode
 	switch {
 	case intLike(vt) || vt.Kind == types.Date || (vt.Kind == types.Decimal && vt.Physical() == types.PhysInt64):
 		mode = modeInt64
-	case vt.IsString() && vt.Kind != types.Char:
+	case vt.IsString():
 		mode = modeBytes
 	default:
 		return
 	}
 	ints, strs := map[int64]struct{}{}, map[string]struct{}{}
 	one := &vector.Batch{N: 1}
+	trim := mode == modeBytes && vt.Kind == types.Char
 	for k, l := range n.list {
 		lit, ok := l.(*literal)
-		if !ok || n.c[k].ta != vt || (mode == modeBytes && n.c[k].trim) {
+		if !ok || n.c[k].ta != vt || (mode == modeBytes && n.c[k].trim != trim) {
 			return
 		}
 		if lit.null {
@@ -359,6 +362,13 @@ func (n *in) buildSet() {
 			continue
 		}
 		orig, _ := lit.eval(one, []int32{0})
+		if trim { // compared as they are, trailing spaces aside: no cast (which could cut them)
+			if !lit.t.IsString() {
+				return
+			}
+			strs[string(trimRightSpace(orig.Bytes[0]))] = struct{}{}
+			continue
+		}
 		v := Cast(orig, []int32{0}, vt)
 		// Numbers compare exactly (no cast on the general path): a literal the value's type
 		// cannot hold exactly can never be equal. Other failed conversions compare as NULL, as
@@ -382,7 +392,7 @@ func (n *in) buildSet() {
 			strs[string(v.Bytes[0])] = struct{}{}
 		}
 	}
-	n.set, n.setType = true, vt
+	n.set, n.setType, n.trim = true, vt, trim
 	if mode == modeInt64 {
 		n.ints = ints
 	} else {
@@ -415,9 +425,12 @@ func (n *in) evalSet(v *vector.Vector, rows []int32, out *vector.Vector) {
 	orNulls(out, len(out.Int64), v)
 	for _, i := range rows {
 		var hit bool
-		if n.ints != nil {
+		switch {
+		case n.ints != nil:
 			_, hit = n.ints[v.Int64[i]]
-		} else {
+		case n.trim:
+			_, hit = n.strs[string(trimRightSpace(v.Bytes[i]))]
+		default:
 			_, hit = n.strs[string(v.Bytes[i])]
 		}
 		switch {

@@ -413,15 +413,15 @@ func TestCastStringDecimalRoundTrip(t *testing.T) {
 }
 
 // TestInSetMatchesGeneral: IN over literals (a hash set) agrees with IN over the same values
-// computed per row (pairwise comparisons).
+// computed per row (pairwise comparisons), also for CHAR values (trailing spaces ignored).
 func TestInSetMatchesGeneral(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 25))
-	valueTypes := []types.T{types.New(types.TinyInt), types.New(types.BigInt), types.DecimalOf(6, 2), types.VarcharOf(3), types.New(types.Date)}
+	valueTypes := []types.T{types.New(types.TinyInt), types.New(types.BigInt), types.DecimalOf(6, 2), types.VarcharOf(3), types.New(types.Date), types.CharOf(3)}
 	litTypes := []types.T{types.New(types.Int), types.New(types.BigInt), types.DecimalOf(7, 3), types.DecimalOf(4, 1), types.VarcharOf(3), types.New(types.String)}
 	randText := func(t types.T) string {
 		switch {
 		case t.IsString():
-			return []string{"a", "b", "ab", "", "2020-01-01"}[r.IntN(5)]
+			return []string{"a", "b", "ab", "", "2020-01-01", "a ", "ab  ", " a"}[r.IntN(8)]
 		case t.Kind == types.Decimal:
 			return fmt.Sprintf("%d.%03d", r.IntN(5), r.IntN(1000)/100*100+r.IntN(2)*5)
 		}
