@@ -109,7 +109,8 @@ func (s *Server) exec(ctx context.Context, req *computepb.ExecFragmentRequest, s
 		par = runtime.GOMAXPROCS(0)
 	}
 	op, err := exec.Build(req.GetFragment().GetRoot(), exec.Env{
-		Tablets: tabletSource{s.reader}, Ranges: req.GetScanRanges(), BatchSize: s.cfg.BatchSize,
+		Tablets: tabletSource{r: s.reader, snaps: prefetchCaptures(ctx, s.reader, req.GetScanRanges())},
+		Ranges:  req.GetScanRanges(), BatchSize: s.cfg.BatchSize,
 		Memory: exec.NewMemTracker(req.GetQueryId(), req.GetExecMemLimit()), Parallelism: par,
 	})
 	if err != nil {
@@ -177,13 +178,20 @@ func (s *Server) Write(ctx context.Context, req *computepb.WriteRequest) (*compu
 	return resp, nil
 }
 
-// tabletSource reads tablets through the Meta Service and the vault.
-type tabletSource struct{ r *tablet.Reader }
+// tabletSource reads tablets through the Meta Service and the vault; snaps are the snapshots
+// fetched ahead (prefetchCaptures), read only.
+type tabletSource struct {
+	r     *tablet.Reader
+	snaps map[snapKey]*tablet.Snapshot
+}
 
 func (t tabletSource) ScanTablet(ctx context.Context, rng *planpb.ScanRange, schema *commonpb.TabletSchema, ids []int32, conjuncts []*planpb.Expr, batchSize int) (exec.BatchIterator, error) {
-	snap, err := t.r.Capture(ctx, rng.GetTabletId(), rng.GetVersion())
-	if err != nil {
-		return nil, err
+	snap, ok := t.snaps[snapKey{rng.GetTabletId(), rng.GetVersion()}]
+	if !ok {
+		var err error
+		if snap, err = t.r.Capture(ctx, rng.GetTabletId(), rng.GetVersion()); err != nil {
+			return nil, err
+		}
 	}
 	sc, err := t.r.Scan(snap, schema, ids, batchSize)
 	if err != nil {
