@@ -18,6 +18,13 @@
 // the surviving rows are read with one ranged read per run of consecutive pages, decoding
 // straight into column vectors. Pruning is conservative: callers filter the rows exactly.
 //
+// Late materialization: Next reads every column of a batch; Advance moves to the next batch
+// without reading, and Column reads the columns the caller asks for, so a caller can read the
+// columns of its predicates, evaluate them, and read the others only for batches with rows
+// left. Pages of columns named in IteratorOptions.Lazy are read only when asked for (with a
+// read-ahead that grows while the asks are consecutive): a page no batch asks for is never
+// decoded nor looked up in the Cache.
+//
 // Caching: a node's Cache (Doris's storage page cache) holds open segments and decoded pages in
 // memory, least recently used out first; Cache.Open returns a segment whose Iterators take pages
 // from it and put the pages they decode into it. Cached vectors are shared and never written.

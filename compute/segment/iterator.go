@@ -28,6 +28,15 @@ type IteratorOptions struct {
 	// with a batch before they ask for the next one and keep no reference to it (aggregation,
 	// compaction, exporting), which then save an allocation per page (and per read).
 	Reuse bool
+	// Lazy lists columns (positions in the iterator's column list) that the caller loads only
+	// for some batches: it moves on with Advance and asks for columns with Column (late
+	// materialization). A page of a lazy column that no batch asks for is never decoded nor
+	// looked up in the Cache, and is read only as part of a read-ahead window: a lazy column's
+	// reads start with the one page asked for, and while the asks stay on consecutive pages
+	// each read covers up to twice the pages of the one before (1, 2, 4, ..., within ReadAhead
+	// bytes); a skipped page starts again at one. So a sparse ask reads just its pages, a dense
+	// one reads in big runs, and the pages read ahead in vain never outnumber those asked for.
+	Lazy []int
 }
 
 // ReadStats counts an iterator's work.
@@ -37,7 +46,7 @@ type ReadStats struct {
 	BytesRead   int64 // bytes those reads fetched
 	PagesRead   int   // pages decoded
 	PagesCached int   // pages taken decoded from the segment's Cache
-	RowsOutput  int64
+	RowsOutput  int64 // rows of the batches Next and Advance moved over
 }
 
 // Iterator reads rows of some columns of a segment in order, in batches.
@@ -48,8 +57,9 @@ type Iterator struct {
 	started bool
 	ranges  []RowRange
 	rng     int   // current range
-	row     int64 // next row to return
-	lastRow int64
+	row     int64 // next row to return: the end of the current batch
+	lastRow int64 // the first row of the current batch
+	n       int   // its length (0: none, or the end)
 	err     error // the first error Next returned
 	stats   ReadStats
 	dec     encoding.Decoder
@@ -60,6 +70,13 @@ type colReader struct {
 	c          int
 	meta       *ColumnInfo
 	ord        *index.Ordinal
+	lazy       bool  // read on demand (IteratorOptions.Lazy)
+	lastLoad   int   // lazy: the page loaded last (-2: none)
+	window     int   // lazy: how many pages the last read covered
+	streak     bool  // lazy: every load since the last read was of the page after the one before
+	page       int   // the page that holds the current batch
+	pStart     int64 // its rows: [pStart, pEnd) (none yet: both 0)
+	pEnd       int64
 	start, end int64 // rows of the decoded page (none yet: both 0)
 	v          *vector.Vector
 	buf        []byte // bytes [bufOff, bufOff+len(buf)) of the file
@@ -80,7 +97,12 @@ func (s *Segment) NewIterator(cols []int, opts IteratorOptions) *Iterator {
 	}
 	it := &Iterator{seg: s, opts: opts, cols: make([]colReader, len(cols))}
 	for k, c := range cols {
-		it.cols[k] = colReader{c: c}
+		it.cols[k] = colReader{c: c, lastLoad: -2}
+	}
+	for _, k := range opts.Lazy {
+		if k >= 0 && k < len(cols) {
+			it.cols[k].lazy = true
+		}
 	}
 	return it
 }
@@ -121,53 +143,87 @@ func (it *Iterator) start(ctx context.Context) error {
 	return nil
 }
 
-// Next returns the next batch, or nil at the end. After an error the iterator is done: every
-// later call returns the same error.
+// Next returns the next batch (of every column), or nil at the end. After an error the
+// iterator is done: every later call returns the same error.
 func (it *Iterator) Next(ctx context.Context) (*vector.Batch, error) {
-	if it.err != nil {
-		return nil, it.err
+	n, err := it.Advance(ctx)
+	if err != nil || n == 0 {
+		return nil, err
 	}
-	b, err := it.next(ctx)
+	out := make([]*vector.Vector, len(it.cols))
+	for k := range it.cols {
+		if out[k], err = it.Column(ctx, k); err != nil {
+			return nil, err
+		}
+	}
+	return vector.NewBatch(out, n), nil
+}
+
+// Advance moves to the next batch of rows and returns its length, 0 at the end; it reads no
+// page: Column loads the columns the caller wants of it. Batches never straddle a page boundary
+// of any of the iterator's columns. After an error the iterator is done: every later call (of
+// Advance, Next or Column) returns the same error.
+func (it *Iterator) Advance(ctx context.Context) (int, error) {
+	if it.err != nil {
+		return 0, it.err
+	}
+	n, err := it.advance(ctx)
 	if err != nil {
 		it.err = err
 	}
-	return b, err
+	return n, err
 }
 
-func (it *Iterator) next(ctx context.Context) (*vector.Batch, error) {
+func (it *Iterator) advance(ctx context.Context) (int, error) {
 	if !it.started {
 		if err := it.start(ctx); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	for it.rng < len(it.ranges) && it.row >= it.ranges[it.rng].End {
 		it.rng++
 	}
 	if it.rng >= len(it.ranges) {
-		return nil, nil
+		it.n = 0
+		return 0, nil
 	}
 	r := it.ranges[it.rng]
 	it.row = max(it.row, r.Start)
 	end := min(r.End, it.row+int64(it.opts.BatchSize))
 	for k := range it.cols {
 		cr := &it.cols[k]
-		if it.row < cr.start || it.row >= cr.end {
-			if err := it.load(ctx, cr, cr.ord.Page(it.row)); err != nil {
-				return nil, err
-			}
+		if it.row < cr.pStart || it.row >= cr.pEnd {
+			cr.page = cr.ord.Page(it.row)
+			cr.pStart, cr.pEnd = cr.ord.Rows(cr.page)
 		}
-		end = min(end, cr.end)
-	}
-	out := make([]*vector.Vector, len(it.cols))
-	for k := range it.cols {
-		cr := &it.cols[k]
-		out[k] = cr.v.Slice(int(it.row-cr.start), int(end-cr.start))
+		end = min(end, cr.pEnd)
 	}
 	n := int(end - it.row)
-	it.lastRow = it.row
+	it.lastRow, it.n = it.row, n
 	it.row = end
 	it.stats.RowsOutput += int64(n)
-	return vector.NewBatch(out, n), nil
+	return n, nil
+}
+
+// Column returns column k (a position in the iterator's column list) of the current batch,
+// the one Advance moved to last, reading and decoding its page unless that is done already.
+// The vector shares the decoded page (see IteratorOptions.Reuse for how long it stays valid).
+func (it *Iterator) Column(ctx context.Context, k int) (*vector.Vector, error) {
+	if it.err != nil {
+		return nil, it.err
+	}
+	if k < 0 || k >= len(it.cols) || it.n == 0 {
+		it.err = fmt.Errorf("BUG: segment %s: column %d of %d, batch [%d, %d)", it.seg.path, k, len(it.cols), it.lastRow, it.row)
+		return nil, it.err
+	}
+	cr := &it.cols[k]
+	if it.lastRow < cr.start || it.lastRow >= cr.end {
+		if err := it.load(ctx, cr, cr.page); err != nil {
+			it.err = err
+			return nil, err
+		}
+	}
+	return cr.v.Slice(int(it.lastRow-cr.start), int(it.row-cr.start)), nil
 }
 
 // needed reports whether rows [start, end) overlap a range not yet passed.
@@ -177,6 +233,9 @@ func (it *Iterator) needed(start, end int64) bool {
 	return k < len(rs) && rs[k].Start < end
 }
 
+// maxLazyWindow bounds the pages one read of a lazy column covers (ReadAhead bounds its bytes).
+const maxLazyWindow = 1 << 10
+
 // load decodes page p of a column — or takes it from the segment's cache — reading it (and the
 // needed pages that follow it in the file, up to ReadAhead bytes) unless an earlier read already
 // fetched it.
@@ -184,6 +243,12 @@ func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
 	s := it.seg
 	ord := cr.ord
 	cache := s.cache
+	if cr.lazy {
+		if p != cr.lastLoad+1 {
+			cr.streak = false
+		}
+		cr.lastLoad = p
+	}
 	if cache != nil {
 		if v := cache.page(s, cr.c, p); v != nil {
 			cr.start, cr.end = ord.Rows(p)
@@ -198,11 +263,26 @@ func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
 	off, size := ord.Offset[p], ord.Size[p]
 	if off < cr.bufOff || off+size > cr.bufOff+int64(len(cr.buf)) {
 		end := off + size
-		for q := p + 1; q < ord.Len() && ord.Offset[q] == end && end+ord.Size[q]-off <= int64(it.opts.ReadAhead); q++ {
+		window := ord.Len()
+		if cr.lazy {
+			// A lazy column asked for page after page reads ahead like the others, in windows
+			// of twice the pages of the last read while every page since was asked for (one
+			// page after a skip).
+			window = 1
+			if cr.streak {
+				window = min(2*cr.window, maxLazyWindow)
+			}
+			cr.streak = true
+		}
+		q := p + 1
+		for ; q < p+window && q < ord.Len() && ord.Offset[q] == end && end+ord.Size[q]-off <= int64(it.opts.ReadAhead); q++ {
 			if qs, qe := ord.Rows(q); !it.needed(qs, qe) {
 				break
 			}
 			end += ord.Size[q]
+		}
+		if cr.lazy {
+			cr.window = q - p
 		}
 		var buf []byte
 		var err error

@@ -198,6 +198,7 @@ func (t tabletSource) ScanTablet(ctx context.Context, rng *planpb.ScanRange, sch
 		return nil, err
 	}
 	sc.Prune(tablet.Pushdown(conjuncts, ids, schema))
+	sc.Filter(conjuncts) // late materialization; the scan operator still filters exactly
 	return sc, nil
 }
 

@@ -22,7 +22,19 @@
 // the delete rowset's start_version; DeletePredicate, exported for compaction) are skipped
 // before any merge; then rows whose hidden delete-sign column (TabletSchema.delete_sign_idx) is 1
 // — after the merge, or after the bitmaps — are tombstones and skipped. The scanner reads the
-// columns these need even when they are not asked for. Batches carry no selection vector.
+// columns these need even when they are not asked for. Batches carry no selection vector,
+// except with Filter.
+//
+// Late materialization: Scanner.Filter hands a streamed scan (DUPLICATE, merge-on-write) the
+// query's conjuncts; it keeps those that are deterministic and cannot fail, and for each batch
+// reads the columns they need (with the delete sign and the columns of the delete predicates
+// that apply) first, drops deleted rows and tombstones, evaluates the conjuncts on the rest,
+// and reads the other columns (segment.IteratorOptions.Lazy) only when a row is left. Its
+// batches carry the selection of the rows left. Every row of those models stands alone, so
+// filtering it by its own values commutes with delete bitmaps, delete predicates and
+// tombstones; merged scans ignore Filter (a row that fails the query may still decide a fold).
+// A scan in which nearly every batch keeps rows (every column is read anyway) stops filtering
+// after a probation of batches and returns whole batches: its caller filters them once.
 //
 // Scanner.TrackOrigins makes a scan that does not merge (DUPLICATE, merge-on-write) report where
 // each row it yields is stored (Origins: rowset, segment, row ordinal): merge-on-write

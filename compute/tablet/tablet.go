@@ -84,6 +84,12 @@ type Scanner struct {
 	sign    int         // raw column of the delete sign, -1 for none
 	mow     bool        // merge-on-write: delete bitmaps are fetched on the first Next
 
+	// Filter: the conjuncts the scan applies (over the output columns), and the raw columns
+	// they read.
+	conj     []*expr.Expr
+	conjCols []int
+	lazyOff  bool // late materialization stopped paying (see lazyProbation)
+
 	// AGGREGATE and UNIQUE merge-on-read tables: the raw rows are folded on the first Next.
 	fold   *model.Model
 	merged *vector.Batch
@@ -168,6 +174,14 @@ func (r *Reader) Scan(snap *Snapshot, schema *commonpb.TabletSchema, uniqueIDs [
 		return nil, err
 	}
 	raw.preds = preds
+	raw.predCols = make([]bool, len(raw.cols))
+	for _, ps := range preds {
+		for _, p := range ps {
+			for _, id := range p.Columns() {
+				raw.predCols[at[id]] = true
+			}
+		}
+	}
 	s := &Scanner{r: r, snap: snap, batchSize: raw.batchSize, raw: raw, sign: sign, mow: mow}
 	for _, id := range uniqueIDs {
 		s.project = append(s.project, at[id])
@@ -238,6 +252,16 @@ func (s *Scanner) Next(ctx context.Context) (*vector.Batch, error) {
 	if s.fold != nil {
 		return s.nextMerged(ctx)
 	}
+	if len(s.conj) > 0 && !s.raw.track && !s.lazyOff {
+		if s.raw.lazySeen >= lazyProbation && s.raw.lazySkipped*lazyWorthIt < s.raw.lazySeen {
+			// Nearly every batch had rows left, so every column was read anyway: the scan
+			// goes on reading whole batches and leaves the conjuncts to its caller, which
+			// evaluates them once instead of twice.
+			s.lazyOff = true
+		} else {
+			return s.nextFiltered(ctx)
+		}
+	}
 	for {
 		b, err := s.raw.next(ctx)
 		if err != nil || b == nil {
@@ -247,6 +271,30 @@ func (s *Scanner) Next(ctx context.Context) (*vector.Batch, error) {
 			return b, nil
 		}
 	}
+}
+
+// nextFiltered serves scans with conjuncts (Filter): the raw scanner reads the columns they
+// need, and the others only for batches with rows left.
+func (s *Scanner) nextFiltered(ctx context.Context) (*vector.Batch, error) {
+	if !s.raw.lazy {
+		s.raw.lazy, s.raw.keep = true, s.keep
+		s.raw.first = make([]bool, len(s.raw.cols))
+		for _, k := range s.conjCols {
+			s.raw.first[k] = true
+		}
+		if s.sign >= 0 {
+			s.raw.first[s.sign] = true
+		}
+	}
+	b, err := s.raw.nextLazy(ctx)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	out := make([]*vector.Vector, len(s.project))
+	for k, p := range s.project {
+		out[k] = b.Cols[p]
+	}
+	return &vector.Batch{Cols: out, N: b.N, Sel: b.Sel}, nil
 }
 
 // Origin is where a scanned row is stored: its segment and its row ordinal in the segment file
@@ -377,6 +425,19 @@ type rawScanner struct {
 	track   bool     // record origins
 	origins []Origin // with track: where the rows of the last batch are stored
 
+	// Late materialization (Scanner.Filter): lazy set, the raw columns in first (and those of
+	// the delete predicates of the current rowset, predCols) are read for every batch, keep
+	// selects its rows, and the other columns are read only when some row is left.
+	lazy     bool
+	first    []bool
+	predCols []bool
+	keep     func(b *vector.Batch, buf []int32) ([]int32, error)
+	sel      []int32 // with reuse: the selection buffer
+	loadNow  []bool  // for the open segment: first, or a column of a delete predicate that applies
+	// lazySeen counts the batches read lazily, lazySkipped those whose other columns were not
+	// read (no row left).
+	lazySeen, lazySkipped int
+
 	reuse   bool              // segment iterators reuse their buffers (Scanner.Reuse)
 	prune   []ColumnPredicate // rows these rule out are skipped through the segments' indexes
 	pruned  int64             // rows the indexes let the scan skip, in the segments done
@@ -417,11 +478,7 @@ func (s *rawScanner) next(ctx context.Context) (*vector.Batch, error) {
 			return nil, fmt.Errorf("tablet %d: %w", s.snap.TabletID, err)
 		}
 		if b == nil {
-			if len(s.prune) > 0 {
-				st := s.it.Stats()
-				s.pruned += s.segRows - st.Rows
-			}
-			s.it = nil
+			s.segmentDone()
 			continue
 		}
 		out := make([]*vector.Vector, len(s.cols))
@@ -456,13 +513,42 @@ func (s *rawScanner) next(ctx context.Context) (*vector.Batch, error) {
 	}
 }
 
+// segmentDone closes the iterator of the segment read to its end.
+func (s *rawScanner) segmentDone() {
+	if len(s.prune) > 0 {
+		st := s.it.Stats()
+		s.pruned += s.segRows - st.Rows
+	}
+	s.it = nil
+}
+
 // filter drops the rows of b (whose first row is row ord of the current segment) that the delete
 // bitmap marks or a delete predicate deletes; keep lists the rows of b kept (nil: all of them).
 func (s *rawScanner) filter(b *vector.Batch, ord int64) (_ *vector.Batch, keep []int32) {
+	del := s.deletedRows(b, ord)
+	if del == nil {
+		return b, nil
+	}
+	keep = make([]int32, 0, b.N)
+	for i, d := range del {
+		if !d {
+			keep = append(keep, int32(i))
+		}
+	}
+	if len(keep) == b.N {
+		return b, nil
+	}
+	return gatherBatch(b, keep), keep
+}
+
+// deletedRows marks the rows of b (whose first row is row ord of the current segment) that the
+// delete bitmap marks or a delete predicate deletes; nil when nothing can be deleted. The slice
+// is the scanner's, valid until the next call.
+func (s *rawScanner) deletedRows(b *vector.Batch, ord int64) []bool {
 	bm := s.bitmaps[s.cur]
 	preds := s.preds[s.rowset]
 	if bm == nil && len(preds) == 0 {
-		return b, nil
+		return nil
 	}
 	if cap(s.deleted) < b.N {
 		s.deleted = make([]bool, b.N)
@@ -478,16 +564,7 @@ func (s *rawScanner) filter(b *vector.Batch, ord int64) (_ *vector.Batch, keep [
 	for _, p := range preds {
 		p.Match(col, b.N, del)
 	}
-	keep = make([]int32, 0, b.N)
-	for i, d := range del {
-		if !d {
-			keep = append(keep, int32(i))
-		}
-	}
-	if len(keep) == b.N {
-		return b, nil
-	}
-	return gatherBatch(b, keep), keep
+	return del
 }
 
 func constant(one *vector.Vector, n int) *vector.Vector {
@@ -565,7 +642,19 @@ func (s *rawScanner) openNext(ctx context.Context) (bool, error) {
 			preds = append(preds, segment.Predicate{Column: ci, Op: p.Op, Values: p.Values})
 		}
 		// With no stored column needed (e.g. COUNT(*)) it still produces the segment's rows.
-		s.it = seg.NewIterator(idx, segment.IteratorOptions{BatchSize: s.batchSize, Predicates: preds, Reuse: s.reuse})
+		var lazy []int
+		if s.lazy {
+			// Read first: the columns of the conjuncts, the delete sign, and the columns of the
+			// delete predicates that apply to this rowset; the others on demand.
+			s.loadNow = make([]bool, len(s.cols))
+			for k := range s.cols {
+				s.loadNow[k] = s.first[k] || (s.predCols[k] && len(s.preds[s.rowset]) > 0)
+				if !s.loadNow[k] && s.present[k] >= 0 {
+					lazy = append(lazy, s.present[k])
+				}
+			}
+		}
+		s.it = seg.NewIterator(idx, segment.IteratorOptions{BatchSize: s.batchSize, Predicates: preds, Reuse: s.reuse, Lazy: lazy})
 		s.segRows = seg.NumRows()
 		return true, nil
 	}
