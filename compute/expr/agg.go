@@ -377,6 +377,10 @@ type countState struct {
 // each other's stores, then folds them.
 func countGroups(counts []int64, gids []int32, lanes *[]int64) {
 	ng := len(counts)
+	if ng == 1 { // every gid is 0
+		counts[0] += int64(len(gids))
+		return
+	}
 	if ng > laneGroups || len(gids) < 64 {
 		for _, g := range gids {
 			counts[g]++
@@ -656,6 +660,10 @@ func (s *sumState) sumLanes128(x []types.Int128, rows []int32, gids []int32) (bo
 	if cap(s.lanes128) < 4*ng {
 		s.lanes128 = make([]types.Int128, 4*laneGroups)
 	}
+	if s.sumLanes128Small(x, rows, gids) {
+		s.markHas(gids)
+		return true, s.foldLanes64(ng)
+	}
 	if p > 34 || len(rows) > 1<<13 {
 		return s.sumLanes128Checked(x, rows, gids)
 	}
@@ -684,6 +692,69 @@ func (s *sumState) sumLanes128(x []types.Int128, rows []int32, gids []int32) (bo
 		acc[g] = r
 	}
 	return true, nil
+}
+
+// sumLanes128Small sums 128-bit arguments into int64 lanes when the batch's values turn out to
+// be small (the usual case: DECIMAL(38, s) products of 64-bit columns): one pass adds the low
+// words and collects whether every value is an int64 and the OR of their magnitudes, which
+// bounds each lane's sum. It reports false (the lanes then hold garbage) when a value needs
+// more than 64 bits or the bound does not rule out a lane overflowing.
+func (s *sumState) sumLanes128Small(x []types.Int128, rows []int32, gids []int32) bool {
+	ng := len(s.has)
+	if cap(s.lanes) < 4*ng {
+		s.lanes = make([]int64, 4*laneGroups)
+	}
+	l := s.lanes[:4*ng]
+	clear(l)
+	l0, l1, l2, l3 := l[:ng], l[ng:2*ng], l[2*ng:3*ng], l[3*ng:]
+	var wide int64 // nonzero when some value is not an int64
+	var mag uint64 // OR of the values' magnitudes
+	k := 0
+	for ; k+4 <= len(rows); k += 4 {
+		v0, v1, v2, v3 := x[rows[k]], x[rows[k+1]], x[rows[k+2]], x[rows[k+3]]
+		y0, y1, y2, y3 := int64(v0.Lo), int64(v1.Lo), int64(v2.Lo), int64(v3.Lo)
+		wide |= (v0.Hi ^ y0>>63) | (v1.Hi ^ y1>>63) | (v2.Hi ^ y2>>63) | (v3.Hi ^ y3>>63)
+		mag |= abs64(y0) | abs64(y1) | abs64(y2) | abs64(y3)
+		l0[gids[k]] += y0
+		l1[gids[k+1]] += y1
+		l2[gids[k+2]] += y2
+		l3[gids[k+3]] += y3
+	}
+	for ; k < len(rows); k++ {
+		v := x[rows[k]]
+		y := int64(v.Lo)
+		wide |= v.Hi ^ y>>63
+		mag |= abs64(y)
+		l0[gids[k]] += y
+	}
+	// Every |value| < 2^bits.Len64(mag); a lane adds at most len(rows) of them.
+	return wide == 0 && bits.Len64(mag)+bits.Len64(uint64(len(rows))) < 63
+}
+
+// abs64 is |y| as a uint64 (2^63 for MinInt64), branch-free.
+func abs64(y int64) uint64 {
+	m := y >> 63
+	return uint64((y ^ m) - m)
+}
+
+// foldLanes64 adds sumLanes128Small's lanes into the 128-bit sums, marking the groups.
+func (s *sumState) foldLanes64(ng int) error {
+	l := s.lanes[:4*ng]
+	l0, l1, l2, l3 := l[:ng], l[ng:2*ng], l[2*ng:3*ng], l[3*ng:]
+	acc := s.i128
+	for g := range ng {
+		// Within int64: all the lanes together add at most len(rows) values (the bound above).
+		t := l0[g] + l1[g] + l2[g] + l3[g]
+		if t == 0 {
+			continue
+		}
+		r, ok := add128(acc[g], types.I128(t))
+		if !ok {
+			return outOfRange(s.t)
+		}
+		acc[g] = r
+	}
+	return nil
 }
 
 // sumLanes128Checked is sumLanes128 with every add checked for overflow (an overflow in a lane

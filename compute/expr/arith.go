@@ -491,6 +491,33 @@ func (n *arith) decimalsNatural(av, bv *vector.Vector, out *vector.Vector, rows 
 		}
 		return true, nil
 	}
+	// + and - of 128-bit values at one scale into 128 bits with no check needed: the result is
+	// within the precision, so within 127 bits (q09's amount, a difference of two products).
+	if (n.op == opAdd || n.op == opSub) && wa && wb && wo && ka == 0 && kb == 0 && !check {
+		if n.op == opAdd {
+			for _, i := range rows {
+				o128[i] = a128[i].Add(b128[i])
+			}
+		} else {
+			for _, i := range rows {
+				o128[i] = a128[i].Sub(b128[i])
+			}
+		}
+		return true, nil
+	}
+	// A 128-bit argument times a 64-bit one into 128 bits where a product of two int64s cannot
+	// break the precision (q01's DECIMAL(31,4) * DECIMAL(16,2) -> DECIMAL(38,6)): while the wide
+	// values fit in 64 bits, one mul64 per row; the first that does not sends the batch to the
+	// general loop below, which redoes it.
+	if n.op == opMul && wa != wb && wo && (!check || p >= types.MaxDecimalPrecision) {
+		x, y := a128, b64
+		if wb {
+			x, y = b128, a64
+		}
+		if mulWide64(x, y, o128, rows) {
+			return true, nil
+		}
+	}
 	for _, i := range rows {
 		var x, y types.Int128
 		if wa {
@@ -551,6 +578,19 @@ func (n *arith) decimalsNatural(av, bv *vector.Vector, out *vector.Vector, rows 
 }
 
 func maxI32(a, b int32) int32 { return max(a, b) }
+
+// mulWide64 sets out[i] = x[i]·y[i] for the rows, reporting false at the first x[i] that is not
+// an int64.
+func mulWide64(x []types.Int128, y []int64, out []types.Int128, rows []int32) bool {
+	for _, i := range rows {
+		v := x[i]
+		if !v.IsInt64() {
+			return false
+		}
+		out[i] = mul64(int64(v.Lo), y[i])
+	}
+	return true
+}
 
 // mul64 is the exact 128-bit product of two int64s.
 func mul64(x, y int64) types.Int128 {

@@ -238,6 +238,22 @@ func castToFloat(v *vector.Vector, rows []int32, out *vector.Vector) {
 func castToDecimal(v *vector.Vector, rows []int32, out *vector.Vector) {
 	from := v.Type
 	s, p := out.Type.Scale, out.Type.Precision
+	// A widening cast of 64-bit exact numbers (as q19's DECIMAL(15,2) -> DECIMAL(21,2)): every
+	// value fits once scaled up, so it is one multiply per row and nothing to check.
+	if sf := scaleOf(from); (from.Kind == types.Decimal || intLike(from)) && from.Physical() == types.PhysInt64 &&
+		s >= sf && s-sf <= 18 && precisionOf(from)-sf+s <= p {
+		m, x := pow10i64[s-sf], v.Int64
+		if out.Type.Physical() == types.PhysInt64 {
+			for _, i := range rows {
+				out.Int64[i] = x[i] * m
+			}
+		} else {
+			for _, i := range rows {
+				out.Int128[i] = mul64(x[i], m)
+			}
+		}
+		return
+	}
 	res := make([]types.Int128, out.Len())
 	for _, i := range rows {
 		if out.IsNull(int(i)) {

@@ -139,6 +139,7 @@ type compare struct {
 }
 
 func newCompare(name string, a, b node) (node, error) {
+	a, b = simplifyCompared(a, b)
 	c, ok := comparisonOf(a.typ(), b.typ())
 	if !ok {
 		return nil, badPlan("%s: cannot compare %s with %s", name, a.typ(), b.typ())
@@ -320,6 +321,7 @@ type in struct {
 	trim    bool // strs hold CHAR values without trailing spaces; values are trimmed to look up
 	hasNull bool
 	setType types.T
+	small   []shortStr // strs as words when there are few and all are short (packSet)
 }
 
 func newIn(not bool, value node, list []node) (node, error) {
@@ -397,6 +399,7 @@ func (n *in) buildSet() {
 		n.ints = ints
 	} else {
 		n.strs = strs
+		n.small = packSet(strs)
 	}
 }
 
@@ -428,10 +431,8 @@ func (n *in) evalSet(v *vector.Vector, rows []int32, out *vector.Vector) {
 		switch {
 		case n.ints != nil:
 			_, hit = n.ints[v.Int64[i]]
-		case n.trim:
-			_, hit = n.strs[string(trimRightSpace(v.Bytes[i]))]
 		default:
-			_, hit = n.strs[string(v.Bytes[i])]
+			hit = n.hasString(v.Bytes[i])
 		}
 		switch {
 		case hit:

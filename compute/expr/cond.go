@@ -68,6 +68,10 @@ type caseNode struct {
 	whens []node
 	thens []node
 	els   node // nil: NULL
+	// Row buffers reused across evaluations: the rows a WHEN selects, and the rows still
+	// pending (two, as one is read while the other is written).
+	hit  []int32
+	miss [2][]int32
 }
 
 func newCase(t types.T, args []node) (node, error) {
@@ -102,18 +106,23 @@ func (n *caseNode) eval(b *vector.Batch, rows []int32) (*vector.Vector, error) {
 		if len(pending) == 0 {
 			break
 		}
-		cond, err := w.eval(b, pending)
+		// The WHEN selects its rows as a filter would (comparisons with constants, LIKE and IN
+		// without a BOOLEAN vector); the rest stay pending.
+		hit, err := selectRows(w, b, pending, n.hit[:0])
 		if err != nil {
 			return nil, err
 		}
-		var hit, miss []int32
+		n.hit = hit
+		miss := n.miss[k%2][:0]
+		h := 0
 		for _, i := range pending {
-			if cond.Int64[i] != 0 && !cond.IsNull(int(i)) {
-				hit = append(hit, i)
-			} else {
-				miss = append(miss, i)
+			if h < len(hit) && hit[h] == i {
+				h++
+				continue
 			}
+			miss = append(miss, i)
 		}
+		n.miss[k%2] = miss
 		if len(hit) > 0 {
 			v, err := n.thens[k].eval(b, hit)
 			if err != nil {

@@ -41,11 +41,19 @@
 // every evaluation. With Env.Scratch the nodes of arithmetic, comparisons and AND/OR evaluate
 // into vectors they keep (a result is valid until the next Eval: for callers that consume it at
 // once); aggregate arguments are always compiled so (EvalArgs). Select returns the rows where a
-// predicate is TRUE, comparing a column with a constant (and ANDs of such) in one branch-free
-// loop without materializing a BOOLEAN vector. DECIMAL +, - and * at the natural scale run on
-// the stored 64- and 128-bit values and skip the precision check when the argument types rule
-// out an overflow; SUM over few groups adds into four lanes of partial sums (no dependency
-// between consecutive rows), in 64 bits where the argument's precision allows.
+// predicate is TRUE, comparing a column with a constant (and ANDs and ORs of such) in one
+// branch-free loop without materializing a BOOLEAN vector; LIKE with a constant pattern and IN
+// over literals select their rows directly too (IN over SUBSTRING with constant positions looks
+// the substrings up in place, and a few short string literals are compared as words, not
+// hashed). CASE selects each WHEN's rows the same way. A comparison drops a cast that only
+// widens a 64-bit DECIMAL and converts a DECIMAL literal to the other side's type when that
+// holds it exactly (the result is the same: numbers compare exactly). DECIMAL +, - and * at the
+// natural scale run on the stored 64- and 128-bit values and skip the precision check when the
+// argument types rule out an overflow (a 128-bit value times a 64-bit one is one 64x64 multiply
+// while the wide values fit in 64 bits); SUM over few groups adds into four lanes of partial sums
+// (no dependency between consecutive rows), in 64 bits where the argument's precision allows,
+// or — for 128-bit arguments — where the batch's values turn out small enough (checked in the
+// same pass).
 //
 // An *Expr and an aggregate state are used by one goroutine at a time; compile one per operator
 // instance. Compiled expressions hold no references to the batches they evaluated.

@@ -22,6 +22,10 @@ type logic struct {
 	and  bool
 	args []node
 	sels [2][]int32 // with reuse: the undecided rows, alternating
+	// selectOr's buffers: an argument's rows, the rows selected so far and the rows still
+	// undecided (the last two alternating).
+	orHit       []int32
+	orGot, orUn [2][]int32
 }
 
 func newLogic(and bool, args []node) (node, error) {

@@ -8,7 +8,8 @@ import (
 // Select returns the active rows of b (its selection, or all rows) where the expression is TRUE
 // (not NULL and not zero), in order, appended to sel[:0]. sel may be b.Sel itself: the rows are
 // narrowed in place. Comparisons of a column (or any int64 or float expression) with a constant,
-// and ANDs of predicates, select without materializing a BOOLEAN vector.
+// LIKE with a constant pattern, IN over literals, and ANDs and ORs of predicates, select
+// without materializing a BOOLEAN vector.
 func (e *Expr) Select(b *vector.Batch, sel []int32) ([]int32, error) {
 	rows := b.Sel
 	if rows == nil {
@@ -78,10 +79,60 @@ func room(out []int32, n int) []int32 {
 // exactly when every argument is).
 func (n *logic) selectRows(b *vector.Batch, rows []int32, out []int32) ([]int32, bool, error) {
 	if !n.and {
-		return nil, false, nil
+		res, err := n.selectOr(b, rows, out)
+		return res, true, err
 	}
 	res, err := selectAnd(n.args, b, rows, out)
 	return res, true, err
+}
+
+// selectOr selects the rows where some argument is TRUE: each argument selects among the rows
+// the ones before it did not select (those that reach it in Eval too), and the selections,
+// disjoint and each in order, are merged. out is written only once rows have been read.
+func (n *logic) selectOr(b *vector.Batch, rows []int32, out []int32) ([]int32, error) {
+	undecided := rows
+	g, u := 0, 0 // the buffers got and undecided are in (once undecided is not rows)
+	got := n.orGot[g][:0]
+	for k, a := range n.args {
+		if len(undecided) == 0 {
+			break
+		}
+		hit, err := selectRows(a, b, undecided, n.orHit[:0])
+		if err != nil {
+			return nil, err
+		}
+		n.orHit = hit
+		if len(hit) == 0 {
+			continue
+		}
+		g = 1 - g
+		merged := n.orGot[g][:0]
+		gi := 0
+		for _, i := range hit {
+			for gi < len(got) && got[gi] < i {
+				merged = append(merged, got[gi])
+				gi++
+			}
+			merged = append(merged, i)
+		}
+		merged = append(merged, got[gi:]...)
+		n.orGot[g], got = merged, merged
+		if k == len(n.args)-1 {
+			break
+		}
+		u = 1 - u
+		rest := n.orUn[u][:0]
+		h := 0
+		for _, i := range undecided {
+			if h < len(hit) && hit[h] == i {
+				h++
+				continue
+			}
+			rest = append(rest, i)
+		}
+		n.orUn[u], undecided = rest, rest
+	}
+	return append(out, got...), nil
 }
 
 // selectAnd selects the rows where every one of args is TRUE.
@@ -120,9 +171,12 @@ func (n *compare) selectRows(b *vector.Batch, rows []int32, out []int32) ([]int3
 		return nil, true, err
 	}
 	k0 := len(out)
-	if cs.lit.t.Physical() == types.PhysFloat64 {
+	switch cs.lit.t.Physical() {
+	case types.PhysBytes:
+		out = selectBytes(cs.op, v.Bytes, cs.lit.b, n.c.trim, rows, out)
+	case types.PhysFloat64:
 		out = selectCmp(cs.op, v.Float64, cs.lit.f64, rows, out)
-	} else {
+	default:
 		out = selectCmp(cs.op, v.Int64, cs.lit.i64, rows, out)
 	}
 	if v.Nulls != nil { // drop the NULL rows the loop kept
@@ -147,7 +201,7 @@ type constSel struct {
 }
 
 // constSide decides whether the comparison is `x op constant` (or `constant op x`) with values
-// compared as they are stored: int64 integers, DATEs, DECIMALs of one scale, DOUBLEs.
+// compared as they are stored: int64 integers, DATEs, DECIMALs of one scale, DOUBLEs, strings.
 func (n *compare) constSide() *constSel {
 	cs := &constSel{op: n.op, other: n.a}
 	l, ok := n.b.(*literal)
@@ -176,6 +230,8 @@ func (n *compare) constSide() *constSel {
 			ot.Physical() == types.PhysInt64 && lt.Physical() == types.PhysInt64
 	case modeFloat:
 		cs.ok = ot.Kind == types.Double && lt.Kind == types.Double
+	case modeBytes:
+		cs.ok = ot.IsString() && lt.IsString()
 	}
 	return cs
 }
@@ -206,7 +262,7 @@ func selectDense(n node, b *vector.Batch, out []int32) (_ []int32, ok bool, err 
 	}
 	cs := c.sel
 	col, ok := cs.other.(*column)
-	if !cs.ok || !ok || cs.lit.null {
+	if !cs.ok || !ok || cs.lit.null || cs.lit.t.Physical() == types.PhysBytes {
 		return nil, false, nil
 	}
 	v := b.Cols[col.idx]

@@ -426,6 +426,21 @@ func substr(s []byte, pos, length int64) []byte {
 	if pos == 0 || length < 1 {
 		return []byte{}
 	}
+	// From the start: when the bytes up to the end of the substring are ASCII, characters are
+	// bytes and the rest of s does not matter (no scan of the whole string).
+	if pos > 0 && pos <= 1<<31 && length <= 1<<31 {
+		start, end := pos-1, pos-1+length
+		k := int64(0)
+		for n := min(end, int64(len(s))); k < n && s[k] < utf8.RuneSelf; k++ {
+		}
+		if k == min(end, int64(len(s))) {
+			end = min(end, int64(len(s)))
+			if start >= end {
+				return []byte{}
+			}
+			return s[start:end:end]
+		}
+	}
 	ascii := isASCII(s)
 	var nchars int64
 	if ascii {
