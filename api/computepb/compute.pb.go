@@ -38,8 +38,12 @@ type ExecFragmentRequest struct {
 	ExecMemLimit int64 `protobuf:"varint,5,opt,name=exec_mem_limit,json=execMemLimit,proto3" json:"exec_mem_limit,omitempty"`
 	// parallel_pipeline_task_num: the pipeline tasks the fragment runs as; 0: the node's cores.
 	ParallelPipelineTaskNum int32 `protobuf:"varint,6,opt,name=parallel_pipeline_task_num,json=parallelPipelineTaskNum,proto3" json:"parallel_pipeline_task_num,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// time_zone: the session's time zone (types.LoadTimeZone: an IANA name, "UTC", "+08:00", ...),
+	// in which functions between instants and local times work (FROM_UNIXTIME, UNIX_TIMESTAMP,
+	// CONVERT_TZ's defaults, NOW); empty: UTC.
+	TimeZone      string `protobuf:"bytes,7,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExecFragmentRequest) Reset() {
@@ -112,6 +116,13 @@ func (x *ExecFragmentRequest) GetParallelPipelineTaskNum() int32 {
 		return x.ParallelPipelineTaskNum
 	}
 	return 0
+}
+
+func (x *ExecFragmentRequest) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
 }
 
 // The fragment's output, one message per batch. The stream ends with the last batch; an error
@@ -831,7 +842,7 @@ var File_computepb_compute_proto protoreflect.FileDescriptor
 
 const file_computepb_compute_proto_rawDesc = "" +
 	"\n" +
-	"\x17computepb/compute.proto\x12\rdoric.compute\x1a\x15commonpb/common.proto\x1a\x11planpb/plan.proto\x1a\x11metapb/meta.proto\"\x9c\x02\n" +
+	"\x17computepb/compute.proto\x12\rdoric.compute\x1a\x15commonpb/common.proto\x1a\x11planpb/plan.proto\x1a\x11metapb/meta.proto\"\xb9\x02\n" +
 	"\x13ExecFragmentRequest\x12\x19\n" +
 	"\bquery_id\x18\x01 \x01(\tR\aqueryId\x120\n" +
 	"\bfragment\x18\x02 \x01(\v2\x14.doric.plan.FragmentR\bfragment\x126\n" +
@@ -840,7 +851,8 @@ const file_computepb_compute_proto_rawDesc = "" +
 	"\n" +
 	"timeout_ms\x18\x04 \x01(\x03R\ttimeoutMs\x12$\n" +
 	"\x0eexec_mem_limit\x18\x05 \x01(\x03R\fexecMemLimit\x12;\n" +
-	"\x1aparallel_pipeline_task_num\x18\x06 \x01(\x05R\x17parallelPipelineTaskNum\"A\n" +
+	"\x1aparallel_pipeline_task_num\x18\x06 \x01(\x05R\x17parallelPipelineTaskNum\x12\x1b\n" +
+	"\ttime_zone\x18\a \x01(\tR\btimeZone\"A\n" +
 	"\x14ExecFragmentResponse\x12)\n" +
 	"\x05batch\x18\x01 \x01(\v2\x13.doric.common.BatchR\x05batch\"Q\n" +
 	"\rPartitionSink\x12!\n" +

@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // session time zones by IANA name on hosts without a zoneinfo database
 
 	"github.com/doricdb/doric/internal/buildinfo"
 )

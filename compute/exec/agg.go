@@ -40,17 +40,17 @@ type hashAgg struct {
 	passing     bool
 }
 
-func newAggregate(child Operator, n *planpb.AggregateNode, batchSize int) (Operator, error) {
-	a := &hashAgg{child: child, batchSize: batchSize}
+func newAggregate(child Operator, n *planpb.AggregateNode, env Env) (Operator, error) {
+	a := &hashAgg{child: child, batchSize: env.BatchSize}
 	for _, g := range n.GetGroupBy() {
-		e, err := expr.CompileEnv(g, child.Types(), expr.Env{Scratch: true}) // copied into keys at once
+		e, err := expr.CompileEnv(g, child.Types(), env.exprEnv(true)) // copied into keys at once
 		if err != nil {
 			return nil, err
 		}
 		a.groupBy = append(a.groupBy, e)
 		a.types = append(a.types, e.Type())
 	}
-	aggs, err := expr.CompileAggregates(n.GetAggregates(), child.Types(), n.GetMode())
+	aggs, err := expr.CompileAggregatesIn(n.GetAggregates(), child.Types(), n.GetMode(), env.Location)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/planpb"
@@ -54,6 +55,14 @@ type Env struct {
 	// has read this many rows and made more than half as many groups stops folding and passes
 	// the rest of its input on as one state per row (0: DefaultStreamAggAfter).
 	StreamAggAfter int64
+	// Location is the session's time zone, in which the functions between instants and local
+	// times work (expr.Env.Location); nil: UTC.
+	Location *time.Location
+}
+
+// exprEnv is the expression environment of the fragment's operators.
+func (e Env) exprEnv(scratch bool) expr.Env {
+	return expr.Env{Scratch: scratch, Location: e.Location}
 }
 
 // DefaultStreamAggAfter is Env.StreamAggAfter's default.
@@ -133,11 +142,11 @@ func buildNode(n *planpb.PlanNode, children []Operator, env Env) (Operator, erro
 	case *planpb.PlanNode_Values:
 		return newValues(k.Values, env.BatchSize)
 	case *planpb.PlanNode_Filter:
-		return newFilter(child, k.Filter.GetPredicate())
+		return newFilter(child, k.Filter.GetPredicate(), env)
 	case *planpb.PlanNode_Project:
-		return newProject(child, k.Project.GetExprs())
+		return newProject(child, k.Project.GetExprs(), env)
 	case *planpb.PlanNode_Aggregate:
-		op, err := newAggregate(child, k.Aggregate, env.BatchSize)
+		op, err := newAggregate(child, k.Aggregate, env)
 		if a, ok := op.(*hashAgg); ok {
 			a.acct.mem = env.Memory
 			if a.transient() {
@@ -146,7 +155,7 @@ func buildNode(n *planpb.PlanNode, children []Operator, env Env) (Operator, erro
 		}
 		return op, err
 	case *planpb.PlanNode_Sort:
-		op, err := newSort(child, k.Sort, env.BatchSize)
+		op, err := newSort(child, k.Sort, env)
 		if s, ok := op.(*sortOp); ok {
 			s.acct.mem = env.Memory
 		}
@@ -164,7 +173,7 @@ func buildNode(n *planpb.PlanNode, children []Operator, env Env) (Operator, erro
 	case *planpb.PlanNode_AssertRows:
 		return newAssertRows(child, k.AssertRows)
 	case *planpb.PlanNode_Window:
-		op, err := newWindow(child, k.Window, env.BatchSize)
+		op, err := newWindow(child, k.Window, env)
 		if w, ok := op.(*window); ok {
 			w.acct.mem = env.Memory
 		}
@@ -220,9 +229,14 @@ func selectInto(preds []*expr.Expr, b *vector.Batch, sel []int32) (*vector.Batch
 }
 
 // compilePredicate compiles a predicate whose value is consumed before the next batch (it reuses
-// its vectors: expr.Env.Scratch).
+// its vectors: expr.Env.Scratch), in UTC.
 func compilePredicate(e *planpb.Expr, input []types.T) (*expr.Expr, error) {
-	c, err := expr.CompileEnv(e, input, expr.Env{Scratch: true})
+	return compilePredicateIn(e, input, Env{})
+}
+
+// compilePredicateIn is compilePredicate in the fragment's environment.
+func compilePredicateIn(e *planpb.Expr, input []types.T, env Env) (*expr.Expr, error) {
+	c, err := expr.CompileEnv(e, input, env.exprEnv(true))
 	if err != nil {
 		return nil, err
 	}
@@ -242,8 +256,8 @@ type filter struct {
 	pred  *expr.Expr
 }
 
-func newFilter(child Operator, pred *planpb.Expr) (Operator, error) {
-	p, err := compilePredicate(pred, child.Types())
+func newFilter(child Operator, pred *planpb.Expr, env Env) (Operator, error) {
+	p, err := compilePredicateIn(pred, child.Types(), env)
 	if err != nil {
 		return nil, err
 	}
@@ -281,10 +295,10 @@ type project struct {
 	types []types.T
 }
 
-func newProject(child Operator, exprs []*planpb.Expr) (Operator, error) {
+func newProject(child Operator, exprs []*planpb.Expr, env Env) (Operator, error) {
 	p := &project{child: child}
 	for _, e := range exprs {
-		c, err := expr.Compile(e, child.Types())
+		c, err := expr.CompileEnv(e, child.Types(), env.exprEnv(false))
 		if err != nil {
 			return nil, err
 		}
@@ -449,7 +463,7 @@ func newScan(id int32, n *planpb.OlapScanNode, env Env) (Operator, error) {
 		s.types = append(s.types, types.FromProto(c.GetType()))
 	}
 	for _, e := range orderConjuncts(n.GetConjuncts()) {
-		c, err := compilePredicate(e, s.types)
+		c, err := compilePredicateIn(e, s.types, env)
 		if err != nil {
 			return nil, err
 		}

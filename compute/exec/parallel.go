@@ -131,7 +131,7 @@ func (p *pbuilder) parts(n *planpb.PlanNode) ([]Operator, error) {
 			op, err := buildNode(n, []Operator{p.single(in)}, env)
 			return []Operator{op}, err
 		}
-		sh, err := newShuffle(in, k.Aggregate.GetGroupBy(), env.Parallelism)
+		sh, err := newShuffle(in, k.Aggregate.GetGroupBy(), env)
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +157,7 @@ func (p *pbuilder) parts(n *planpb.PlanNode) ([]Operator, error) {
 				return nil, err
 			}
 		}
-		m, err := newMergeSort(sorts, k.Sort, env.BatchSize)
+		m, err := newMergeSort(sorts, k.Sort, env)
 		return []Operator{m}, err
 	case *planpb.PlanNode_HashJoin, *planpb.PlanNode_NestedLoopJoin:
 		left, err := p.parts(n.Children[0])
@@ -287,7 +287,7 @@ func (p *pbuilder) twoPhaseAgg(n *planpb.PlanNode, a *planpb.AggregateNode, in [
 		op, err := buildNode(final, []Operator{newGather(parts)}, env)
 		return []Operator{op}, err
 	}
-	sh, err := newShuffle(parts, fin.GroupBy, env.Parallelism)
+	sh, err := newShuffle(parts, fin.GroupBy, env)
 	if err != nil {
 		closeAll(parts)
 		return nil, err
@@ -540,14 +540,14 @@ type mergeHead struct {
 	eof  bool
 }
 
-func newMergeSort(sorts []Operator, n *planpb.SortNode, batchSize int) (*mergeSort, error) {
-	m := &mergeSort{w: workers{ops: sorts}, limit: n.GetLimit(), batchSize: batchSize}
+func newMergeSort(sorts []Operator, n *planpb.SortNode, env Env) (*mergeSort, error) {
+	m := &mergeSort{w: workers{ops: sorts}, limit: n.GetLimit(), batchSize: env.BatchSize}
 	m.w.chans = make([]chan *vector.Batch, len(sorts))
 	for i := range sorts {
 		m.w.chans[i] = make(chan *vector.Batch, exchangeBuffer)
 	}
 	for _, k := range n.GetKeys() {
-		e, err := expr.Compile(k.GetExpr(), sorts[0].Types())
+		e, err := expr.CompileEnv(k.GetExpr(), sorts[0].Types(), env.exprEnv(false))
 		if err != nil {
 			return nil, err
 		}
@@ -719,12 +719,13 @@ type shuffle struct {
 	stopped chan struct{} // closed when every producer finished
 }
 
-func newShuffle(producers []Operator, groupBy []*planpb.Expr, n int) (*shuffle, error) {
+func newShuffle(producers []Operator, groupBy []*planpb.Expr, env Env) (*shuffle, error) {
+	n := env.Parallelism
 	s := &shuffle{w: workers{ops: producers}, hs: newHasher(), stopped: make(chan struct{})}
 	for range producers {
 		var ks []*expr.Expr
 		for _, g := range groupBy {
-			e, err := expr.CompileEnv(g, producers[0].Types(), expr.Env{Scratch: true}) // hashed at once
+			e, err := expr.CompileEnv(g, producers[0].Types(), env.exprEnv(true)) // hashed at once
 			if err != nil {
 				return nil, err
 			}

@@ -30,10 +30,10 @@ type sortOp struct {
 	acct   account // the buffered rows
 }
 
-func newSort(child Operator, n *planpb.SortNode, batchSize int) (Operator, error) {
-	s := &sortOp{child: child, limit: n.GetLimit(), batchSize: batchSize}
+func newSort(child Operator, n *planpb.SortNode, env Env) (Operator, error) {
+	s := &sortOp{child: child, limit: n.GetLimit(), batchSize: env.BatchSize}
 	for _, k := range n.GetKeys() {
-		e, err := expr.Compile(k.GetExpr(), child.Types())
+		e, err := expr.CompileEnv(k.GetExpr(), child.Types(), env.exprEnv(false))
 		if err != nil {
 			return nil, err
 		}

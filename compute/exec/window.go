@@ -17,6 +17,7 @@ import (
 // every function over the complete partitions, and outputs those rows followed by one column per
 // function; the incomplete last partition stays buffered.
 type window struct {
+	env       expr.Env // of the fragment (time zone)
 	child     Operator
 	types     []types.T
 	partBy    []*expr.Expr
@@ -52,19 +53,19 @@ type frameSpec struct {
 	start, end *planpb.FrameBound
 }
 
-func newWindow(child Operator, n *planpb.WindowNode, batchSize int) (Operator, error) {
-	w := &window{child: child, batchSize: batchSize}
+func newWindow(child Operator, n *planpb.WindowNode, env Env) (Operator, error) {
+	w := &window{child: child, batchSize: env.BatchSize, env: env.exprEnv(false)}
 	in := child.Types()
 	w.types = append(w.types, in...)
 	for _, e := range n.GetPartitionBy() {
-		c, err := expr.Compile(e, in)
+		c, err := expr.CompileEnv(e, in, w.env)
 		if err != nil {
 			return nil, err
 		}
 		w.partBy = append(w.partBy, c)
 	}
 	for _, k := range n.GetOrderBy() {
-		c, err := expr.Compile(k.GetExpr(), in)
+		c, err := expr.CompileEnv(k.GetExpr(), in, w.env)
 		if err != nil {
 			return nil, err
 		}
@@ -122,7 +123,7 @@ func (w *window) setFrame(f *planpb.WindowFrame) error {
 func (w *window) compileCall(pc *planpb.WindowCall, in []types.T) (*windowCall, error) {
 	c := &windowCall{name: pc.GetName(), t: types.FromProto(pc.GetType())}
 	for _, a := range pc.GetArgs() {
-		e, err := expr.Compile(a, in)
+		e, err := expr.CompileEnv(a, in, w.env)
 		if err != nil {
 			return nil, err
 		}

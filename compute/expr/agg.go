@@ -68,7 +68,13 @@ func CompileAggregatePhase(call *planpb.AggregateCall, input []types.T, mode pla
 // several arguments once per batch (the aggregates must then evaluate their arguments on the
 // same batches, as an aggregation operator does).
 func CompileAggregates(calls []*planpb.AggregateCall, input []types.T, mode planpb.AggregateMode) ([]*Aggregate, error) {
-	env := Env{Scratch: true, Now: time.Now(), cse: &cse{count: map[string]int{}, nodes: map[string]*shared{}}}
+	return CompileAggregatesIn(calls, input, mode, nil)
+}
+
+// CompileAggregatesIn is CompileAggregates with the functions between instants and local times
+// working in loc (Env.Location; nil: UTC).
+func CompileAggregatesIn(calls []*planpb.AggregateCall, input []types.T, mode planpb.AggregateMode, loc *time.Location) ([]*Aggregate, error) {
+	env := Env{Scratch: true, Now: time.Now(), Location: loc, cse: &cse{count: map[string]int{}, nodes: map[string]*shared{}}}
 	for _, c := range calls {
 		for _, e := range c.GetArgs() {
 			env.cse.countCalls(e)

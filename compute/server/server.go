@@ -18,6 +18,7 @@ import (
 	"github.com/doricdb/doric/compute/publish"
 	"github.com/doricdb/doric/compute/segment"
 	"github.com/doricdb/doric/compute/tablet"
+	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/compute/vector"
 	"github.com/doricdb/doric/vault"
 	"github.com/doricdb/doric/vault/spec"
@@ -108,7 +109,14 @@ func (s *Server) exec(ctx context.Context, req *computepb.ExecFragmentRequest, s
 	if par <= 0 {
 		par = runtime.GOMAXPROCS(0)
 	}
-	op, err := exec.Build(req.GetFragment().GetRoot(), exec.Env{
+	var loc *time.Location
+	if tz := req.GetTimeZone(); tz != "" {
+		var err error
+		if loc, err = types.LoadTimeZone(tz); err != nil {
+			return fmt.Errorf("%w: %v", expr.ErrBadPlan, err)
+		}
+	}
+	op, err := exec.Build(req.GetFragment().GetRoot(), exec.Env{Location: loc,
 		Tablets: tabletSource{r: s.reader, snaps: prefetchCaptures(ctx, s.reader, req.GetScanRanges())},
 		Ranges:  req.GetScanRanges(), BatchSize: s.cfg.BatchSize,
 		Memory: exec.NewMemTracker(req.GetQueryId(), req.GetExecMemLimit()), Parallelism: par,

@@ -33,7 +33,9 @@
 //     call over literals is evaluated at bind time by compute/expr (the compute nodes'
 //     evaluator) into a literal, unless it fails (overflow: left for run time) or reads the
 //     query's time; now([n]), current_date() and unix_timestamp() fold to the statement's time
-//     (UTC, as compute/expr), so they are one value per statement.
+//     (now and current_date as local times in the session's time zone, QueryOptions.Location,
+//     which the compute nodes also get for FROM_UNIXTIME and the like), so they are one value
+//     per statement.
 //   - A scalar subquery keeps its text (plan.Subquery.Text) for the run-time error when it
 //     returns more than one row (see frontend/opt).
 //   - A Catalog that also implements opt.Stats (see StatsCatalog) supplies row counts for the

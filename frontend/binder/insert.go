@@ -21,7 +21,13 @@ import (
 //
 // The caller resolves t from st.Table (the database defaults to the session's).
 func BindInsert(t *catalog.Table, st *ast.Insert) (*commonpb.Batch, error) {
-	return bindInsert(t, st, time.Now())
+	return bindInsert(t, st, time.Now().UTC())
+}
+
+// BindInsertAt is BindInsert with CURRENT_TIMESTAMP and NOW() defaults at now, a local time in
+// the session's time zone.
+func BindInsertAt(t *catalog.Table, st *ast.Insert, now time.Time) (*commonpb.Batch, error) {
+	return bindInsert(t, st, now)
 }
 
 func bindInsert(t *catalog.Table, st *ast.Insert, now time.Time) (*commonpb.Batch, error) {

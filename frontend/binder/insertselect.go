@@ -71,6 +71,12 @@ type InsertSelect struct {
 // INSERT ... VALUES. Values are converted when the rows arrive (Add), strictly, with the
 // messages INSERT ... VALUES gives.
 func BindInsertSelect(cat Catalog, currentDB string, t *catalog.Table, st *ast.Insert) (*InsertSelect, error) {
+	return BindInsertSelectWith(cat, currentDB, t, st, QueryOptions{})
+}
+
+// BindInsertSelectWith is BindInsertSelect with a session's settings (the query's, see
+// BindQueryWith).
+func BindInsertSelectWith(cat Catalog, currentDB string, t *catalog.Table, st *ast.Insert, o QueryOptions) (*InsertSelect, error) {
 	query := st.Query
 	if query == nil && st.Select != nil {
 		query = st.Select
@@ -92,7 +98,7 @@ func BindInsertSelect(cat Catalog, currentDB string, t *catalog.Table, st *ast.I
 			parts = append(parts, p.Name)
 		}
 	}
-	q, err := BindQuery(cat, currentDB, query)
+	q, err := BindQueryWith(cat, currentDB, query, o)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,8 @@ type queryBinder struct {
 	cat Catalog
 	db  string
 	ids plan.Columns
-	now time.Time // the statement's time: now(), current_date and unix_timestamp() fold to it
+	now time.Time      // the statement's time: now(), current_date and unix_timestamp() fold to it
+	loc *time.Location // the session's time zone: now() and current_date are local times there
 }
 
 // cteEnv is the chain of CTEs visible at a point of the query (innermost first).

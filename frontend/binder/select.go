@@ -85,9 +85,25 @@ func BindSelect(cat Catalog, currentDB string, st *ast.Select) (*Query, error) {
 }
 
 // BindQuery binds a query (a SELECT or a set operation), optimises it (frontend/opt) and plans
-// it as one fragment.
+// it as one fragment, in UTC.
 func BindQuery(cat Catalog, currentDB string, q ast.QueryExpr) (*Query, error) {
-	qb := &queryBinder{cat: cat, db: currentDB, now: time.Now()}
+	return BindQueryWith(cat, currentDB, q, QueryOptions{})
+}
+
+// QueryOptions are a session's settings that binding depends on.
+type QueryOptions struct {
+	// Location is the session's time zone (time_zone): NOW() and CURRENT_DATE() fold to the
+	// statement's time as a local time there. nil: UTC.
+	Location *time.Location
+}
+
+// BindQueryWith is BindQuery with a session's settings.
+func BindQueryWith(cat Catalog, currentDB string, q ast.QueryExpr, o QueryOptions) (*Query, error) {
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	qb := &queryBinder{cat: cat, db: currentDB, now: time.Now(), loc: loc}
 	root, outs, err := qb.bindQuery(q, nil, nil)
 	if err != nil {
 		return nil, err

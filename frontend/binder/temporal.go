@@ -28,13 +28,17 @@ func (s *scope) bindInterval(pos ast.Pos, d ast.Expr, iv *ast.IntervalExpr, subt
 }
 
 // foldNow replaces now([n]), current_date() and unix_timestamp() by the statement's time (one
-// value per statement, as Doris), in UTC as compute/expr evaluates them. Outside a query block
-// (no statement time) the call stays.
+// value per statement, as Doris): now() and current_date() as a local time in the session's time
+// zone, unix_timestamp() as the instant. Outside a query block (no statement time) the call stays.
 func (s *scope) foldNow(e *expr) (*expr, error) {
 	if s.qb == nil || e.kind != eCall || s.qb.now.IsZero() {
 		return e, nil
 	}
-	now := s.qb.now.UTC()
+	loc := s.qb.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := s.qb.now.In(loc)
 	switch {
 	case e.name == "now" && e.typ.Kind == types.DateTime:
 		unit := time.Microsecond

@@ -181,7 +181,7 @@ func (c *Coordinator) query(ctx context.Context, opts QueryOptions, group string
 		return err
 	}
 	stream, err := cl.ExecFragment(ctx, &computepb.ExecFragmentRequest{QueryId: newID(), Fragment: frag, ScanRanges: ranges,
-		ExecMemLimit: opts.ExecMemLimit, ParallelPipelineTaskNum: opts.Parallelism})
+		ExecMemLimit: opts.ExecMemLimit, ParallelPipelineTaskNum: opts.Parallelism, TimeZone: opts.TimeZone})
 	if err != nil {
 		return err
 	}

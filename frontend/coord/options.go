@@ -13,6 +13,8 @@ type QueryOptions struct {
 	// Parallelism is the number of pipeline tasks per fragment (parallel_pipeline_task_num);
 	// 0: the node's cores.
 	Parallelism int32
+	// TimeZone is the session's time_zone (empty: UTC).
+	TimeZone string
 }
 
 // InterruptedError is a query stopped before it finished: killed (KILL [QUERY] from a

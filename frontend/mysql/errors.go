@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/doricdb/doric/compute/partition"
+	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/frontend/binder"
 	"github.com/doricdb/doric/frontend/catalog"
 	"github.com/doricdb/doric/frontend/coord"
@@ -36,6 +37,10 @@ func classify(err error) uint16 {
 	var nc *coord.NoSuchConnectionError
 	if errors.As(err, &nc) {
 		return gomysql.ER_NO_SUCH_THREAD
+	}
+	var tz *types.UnknownTimeZoneError
+	if errors.As(err, &tz) {
+		return gomysql.ER_UNKNOWN_TIME_ZONE
 	}
 	if s, ok := status.FromError(err); ok && s.Code() == codes.ResourceExhausted {
 		return gomysql.ER_UNKNOWN_ERROR // MEM_LIMIT_EXCEEDED and -235: Doris's 1105, the message says which

@@ -10,6 +10,7 @@ import (
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/metapb"
+	"github.com/doricdb/doric/compute/types"
 	"github.com/doricdb/doric/frontend/ast"
 	"github.com/doricdb/doric/frontend/binder"
 	"github.com/doricdb/doric/frontend/catalog"
@@ -77,7 +78,7 @@ func (s *Session) insertSelect(ctx context.Context, st *ast.Insert) (*mysql.Resu
 	} else {
 		s.substitute(st.Select)
 	}
-	p, err := binder.BindInsertSelect(binderCatalog{s.shared.Catalog}, s.db, t, st)
+	p, err := binder.BindInsertSelectWith(binderCatalog{s.shared.Catalog}, s.db, t, st, s.bindOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -213,9 +214,19 @@ func (s *Session) showTime(ms int64) []byte {
 	if ms <= 0 {
 		return nil
 	}
-	loc, err := time.LoadLocation(s.vars["time_zone"].str)
+	return []byte(time.UnixMilli(ms).In(s.location()).Format("2006-01-02 15:04:05"))
+}
+
+// bindOptions are the session's settings the binder needs.
+func (s *Session) bindOptions() binder.QueryOptions {
+	return binder.QueryOptions{Location: s.location()}
+}
+
+// location is the session's time zone (SET accepted it, so it loads; UTC if it stopped loading).
+func (s *Session) location() *time.Location {
+	loc, err := types.LoadTimeZone(s.vars["time_zone"].str)
 	if err != nil {
-		loc = time.UTC
+		return time.UTC
 	}
-	return []byte(time.UnixMilli(ms).In(loc).Format("2006-01-02 15:04:05"))
+	return loc
 }

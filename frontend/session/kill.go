@@ -148,5 +148,6 @@ func (s *Session) execOptions() coord.QueryOptions {
 	return coord.QueryOptions{
 		ExecMemLimit: max(s.vars["exec_mem_limit"].num, 0),
 		Parallelism:  int32(min(max(s.vars["parallel_pipeline_task_num"].num, 0), 1024)),
+		TimeZone:     s.vars["time_zone"].str,
 	}
 }

@@ -243,7 +243,7 @@ func (b binderCatalog) Database(name string) (*catalog.Database, bool) { return 
 
 func (s *Session) query(ctx context.Context, st ast.QueryExpr) (*mysql.Result, error) {
 	s.substituteQuery(st)
-	q, err := binder.BindQuery(s.statsCatalog(ctx), s.db, st)
+	q, err := binder.BindQueryWith(s.statsCatalog(ctx), s.db, st, s.bindOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +294,7 @@ func (s *Session) insert(ctx context.Context, st *ast.Insert) (*mysql.Result, er
 			names = append(names, p.Name)
 		}
 	}
-	rows, err := binder.BindInsert(t, st)
+	rows, err := binder.BindInsertAt(t, st, time.Now().In(s.location()))
 	if err != nil {
 		return nil, err
 	}
@@ -443,6 +443,11 @@ func (s *Session) set(st *ast.Set) error {
 		default:
 			return fmt.Errorf("SET %s: only constant values are supported", it.Name)
 		}
+		if name == "time_zone" {
+			if _, err := types.LoadTimeZone(nv.str); err != nil {
+				return err
+			}
+		}
 		s.vars[name] = nv
 	}
 	return nil
@@ -454,7 +459,7 @@ func (s *Session) explain(st *ast.Explain) (*mysql.Result, error) {
 		return nil, fmt.Errorf("EXPLAIN supports queries only")
 	}
 	s.substituteQuery(qe)
-	q, err := binder.BindQuery(s.statsCatalog(context.Background()), s.db, qe)
+	q, err := binder.BindQueryWith(s.statsCatalog(context.Background()), s.db, qe, s.bindOptions())
 	if err != nil {
 		return nil, err
 	}
