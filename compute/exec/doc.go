@@ -77,15 +77,21 @@
 // with many matches is chunked). The build side is charged to Env.Memory (rows, keys and table).
 //
 // Hash join internals (join.go, joinbuild.go, jointable.go, hash.go): the build batches are kept
-// until the build side ends and then concatenated once at the total size; a build key that is a
-// build column shares it. The table chains build rows per bucket; with one int64 key (not
-// null-safe) a chain entry holds the key itself, several int64 keys and one string key are
-// compared inline, null-safe and other keys through per-key functions. A probe batch's hashes
-// are computed a column at a time, and bucket heads are loaded (and their first chain entries
-// touched) a few hundred rows at a time before the chains are walked, so that cache misses
-// overlap. A chunk of pairs without other_condition whose probe rows are ascending and at least
-// half of the probe batch's physical rows is output over the probe batch's own columns (selected
-// by the probe rows) with the build columns scattered to them; other chunks are gathered.
+// until the build side ends; their keys are then hashed batch by batch and the rows laid out by
+// bucket (a counting sort: per bucket its first row, the rows of a bucket contiguous and in input
+// order, the rows with a NULL key that is not null-safe last), and the keys and build columns are
+// concatenated once at the total size directly in that order; a build key that is a build column
+// shares it. A probe row's candidates are thus one contiguous run: the run's hashes (with int64
+// keys only, none null-safe, the keys themselves, row-major when there are several), keys and
+// the build columns its pairs gather are read sequentially. One string key is compared inline,
+// null-safe and other keys through per-key functions. A probe batch's hashes are computed a
+// column at a time, and bucket bounds are loaded (and their first entries touched) a few hundred
+// rows at a time before the runs are scanned, so that cache misses overlap. RIGHT_SEMI and
+// RIGHT_ANTI pass over build rows already matched. A chunk of pairs without other_condition whose
+// probe rows are ascending and at least half of the probe batch's physical rows is output over
+// the probe batch's own columns (selected by the probe rows) with the build columns scattered to
+// them; other chunks are gathered. The build side's memory (rows, keys, bucket offsets, hashes or
+// row-major keys, and the layout's row map) is reserved before the probe starts.
 //
 // Runtime filters (Env.RuntimeFilters): when a hash join of type INNER, LEFT_SEMI, RIGHT_OUTER or
 // RIGHT_SEMI completes its build side it publishes the filters its node lists (for other types,

@@ -285,35 +285,57 @@ func (j *join) consumeBuild(ctx context.Context) error {
 		}
 		pieces, keyPieces = append(pieces, p), append(keyPieces, kp)
 	}
-	cols := make([]*vector.Vector, len(rt))
-	for c, t := range rt {
-		cols[c] = concatPieces(t, pieces, c, n)
-	}
-	j.build = vector.NewBatch(cols, n)
-	if j.rightTypes() {
-		j.buildMatched = make([]bool, n)
-	}
 	if j.nested {
+		cols := make([]*vector.Vector, len(rt))
+		for c, t := range rt {
+			cols[c] = concatPieces(t, pieces, c, n, nil)
+		}
+		j.build = vector.NewBatch(cols, n)
+		if j.rightTypes() {
+			j.buildMatched = make([]bool, n)
+		}
 		return nil
 	}
-	keys := make([]*vector.Vector, len(j.buildKeys))
+	// The keys, piece by piece (a key that is a build column is that column), widened.
+	ts := make([]types.T, len(j.buildKeys))
 	for k, e := range j.buildKeys {
-		if c := j.buildKeyCol[k]; c >= 0 {
-			keys[k] = cols[c]
-		} else {
-			keys[k] = concatPieces(e.Type(), keyPieces, k, n)
-		}
-		if w := j.specs[k].widen(keys[k]); w != keys[k] {
+		ts[k] = j.specs[k].widen(vector.New(e.Type(), 0)).Type
+		if ts[k] != e.Type() {
 			if err := j.reserve(int64(n) * 16); err != nil {
 				return err
 			}
-			keys[k] = w
 		}
 	}
-	hs := newHasher()
-	j.table = newJoinTable(hs, j.specs, keys, n)
+	for x := range keyPieces {
+		kp := &keyPieces[x]
+		for k, c := range j.buildKeyCol {
+			if c >= 0 {
+				kp.cols[k] = pieces[x].cols[c]
+			}
+			kp.cols[k] = j.specs[k].widen(kp.cols[k])
+		}
+	}
+	j.table = newJoinTablePieces(newHasher(), j.specs, ts, keyPieces, n)
 	if err := j.reserve(j.table.bytes()); err != nil {
 		return err
+	}
+	// The build columns in the table's row order (a key column is the table's key itself).
+	cols := make([]*vector.Vector, len(rt))
+	for c, t := range rt {
+		for k, kc := range j.buildKeyCol {
+			if kc == c && j.table.keys[k].Type == t {
+				cols[c] = j.table.keys[k]
+				break
+			}
+		}
+		if cols[c] == nil {
+			cols[c] = concatPieces(t, pieces, c, n, j.table.pos)
+		}
+	}
+	j.table.pos = nil
+	j.build = vector.NewBatch(cols, n)
+	if j.rightTypes() {
+		j.buildMatched = make([]bool, n)
 	}
 	j.publishFilters()
 	return nil
@@ -401,6 +423,9 @@ func (j *join) startBatch(b *vector.Batch) error {
 		j.pk = append(j.pk, j.specs[k].widen(v))
 	}
 	j.hp.reset(j.table, j.pk, j.curRows)
+	if j.typ == planpb.JoinType_RIGHT_SEMI || j.typ == planpb.JoinType_RIGHT_ANTI {
+		j.hp.skipBuild = j.buildMatched // a matched build row's fate is decided
+	}
 	return nil
 }
 
@@ -560,7 +585,7 @@ func nullColumns(ts []types.T, n int) []*vector.Vector {
 func (j *join) finishBatch() error {
 	b := j.cur
 	selectRows := func(want func(i int32) bool) []int32 {
-		var sel []int32
+		sel := make([]int32, 0, len(j.curRows))
 		for _, i := range j.curRows {
 			if want(i) {
 				sel = append(sel, i)

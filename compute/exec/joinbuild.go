@@ -17,21 +17,26 @@ type piece struct {
 	n    int
 }
 
-// concatPieces returns column c of the pieces, in order, as one vector of n values of type t.
-func concatPieces(t types.T, pieces []piece, c int, n int) *vector.Vector {
+// concatPieces returns column c of the pieces, in order, as one vector of n values of type t;
+// with pos, the k-th row of the pieces goes to row pos[k] instead (see joinTable.pos).
+func concatPieces(t types.T, pieces []piece, c int, n int, pos []int32) *vector.Vector {
 	out := vector.New(t, n)
 	off := 0
 	for _, p := range pieces {
 		src := p.cols[c]
+		var at []int32
+		if pos != nil {
+			at = pos[off : off+p.n]
+		}
 		switch t.Physical() {
 		case types.PhysInt64:
-			copyRows(out.Int64[off:off+p.n], src.Int64, p.rows)
+			copyRows(out.Int64, off, src.Int64, p.rows, at, p.n)
 		case types.PhysInt128:
-			copyRows(out.Int128[off:off+p.n], src.Int128, p.rows)
+			copyRows(out.Int128, off, src.Int128, p.rows, at, p.n)
 		case types.PhysFloat64:
-			copyRows(out.Float64[off:off+p.n], src.Float64, p.rows)
+			copyRows(out.Float64, off, src.Float64, p.rows, at, p.n)
 		default:
-			copyRows(out.Bytes[off:off+p.n], src.Bytes, p.rows)
+			copyRows(out.Bytes, off, src.Bytes, p.rows, at, p.n)
 		}
 		if src.Nulls != nil {
 			for k := range p.n {
@@ -43,7 +48,11 @@ func concatPieces(t types.T, pieces []piece, c int, n int) *vector.Vector {
 					if out.Nulls == nil {
 						out.Nulls = vector.NewBitmap(n)
 					}
-					out.Nulls.Set(off + k)
+					if at != nil {
+						out.Nulls.Set(int(at[k]))
+					} else {
+						out.Nulls.Set(off + k)
+					}
 				}
 			}
 		}
@@ -52,14 +61,32 @@ func concatPieces(t types.T, pieces []piece, c int, n int) *vector.Vector {
 	return out
 }
 
-// copyRows sets dst[k] = src[rows[k]] (rows nil: dst[k] = src[k]).
-func copyRows[T any](dst, src []T, rows []int32) {
-	if rows == nil {
-		copy(dst, src[:len(dst)])
-		return
+// copyRows copies n rows of src (rows[k], or k with rows nil) to dst: to rows at[k], or
+// off+k with at nil.
+func copyRows[T any](dst []T, off int, src []T, rows, at []int32, n int) {
+	switch {
+	case at == nil && rows == nil:
+		copy(dst[off:off+n], src[:n])
+	case at == nil:
+		d := dst[off : off+n]
+		for k, i := range rows[:n] {
+			d[k] = src[i]
+		}
+	case rows == nil:
+		for k, a := range at[:n] {
+			dst[a] = src[k]
+		}
+	default:
+		for k, i := range rows[:n] {
+			dst[at[k]] = src[i]
+		}
 	}
-	for k, i := range rows[:len(dst)] {
-		dst[k] = src[i]
+}
+
+// permuteValues sets dst[pos[i]] = src[i].
+func permuteValues[T any](dst, src []T, pos []int32) {
+	for i, a := range pos {
+		dst[a] = src[i]
 	}
 }
 
