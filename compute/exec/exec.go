@@ -228,13 +228,8 @@ func selectInto(preds []*expr.Expr, b *vector.Batch, sel []int32) (*vector.Batch
 	return b, nil
 }
 
-// compilePredicate compiles a predicate whose value is consumed before the next batch (it reuses
-// its vectors: expr.Env.Scratch), in UTC.
-func compilePredicate(e *planpb.Expr, input []types.T) (*expr.Expr, error) {
-	return compilePredicateIn(e, input, Env{})
-}
-
-// compilePredicateIn is compilePredicate in the fragment's environment.
+// compilePredicateIn compiles a predicate whose value is consumed before the next batch (it
+// reuses its vectors: expr.Env.Scratch) in the fragment's environment.
 func compilePredicateIn(e *planpb.Expr, input []types.T, env Env) (*expr.Expr, error) {
 	c, err := expr.CompileEnv(e, input, env.exprEnv(true))
 	if err != nil {

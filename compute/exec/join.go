@@ -79,7 +79,7 @@ func (j *join) compileCondition(e *planpb.Expr) error {
 		return nil
 	}
 	in := append(append([]types.T(nil), j.left.Types()...), j.right.Types()...)
-	c, err := compilePredicate(e, in)
+	c, err := compilePredicateIn(e, in, j.env)
 	if err != nil {
 		return fmt.Errorf("%s condition: %w", j.name, err)
 	}
@@ -113,11 +113,11 @@ func newHashJoin(left, right Operator, n *planpb.HashJoinNode, env Env) (Operato
 		return nil, badPlan("hash join with %d probe keys and %d build keys", len(n.GetProbeKeys()), len(n.GetBuildKeys()))
 	}
 	for k := range n.GetProbeKeys() {
-		pk, err := expr.Compile(n.GetProbeKeys()[k], left.Types())
+		pk, err := expr.CompileEnv(n.GetProbeKeys()[k], left.Types(), env.exprEnv(false))
 		if err != nil {
 			return nil, fmt.Errorf("hash join probe key %d: %w", k, err)
 		}
-		bk, err := expr.Compile(n.GetBuildKeys()[k], right.Types())
+		bk, err := expr.CompileEnv(n.GetBuildKeys()[k], right.Types(), env.exprEnv(false))
 		if err != nil {
 			return nil, fmt.Errorf("hash join build key %d: %w", k, err)
 		}
