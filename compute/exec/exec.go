@@ -288,6 +288,7 @@ type project struct {
 	child Operator
 	exprs []*expr.Expr
 	types []types.T
+	pick  []int // when every expression is a column of the input as it is: their indexes
 }
 
 func newProject(child Operator, exprs []*planpb.Expr, env Env) (Operator, error) {
@@ -299,6 +300,15 @@ func newProject(child Operator, exprs []*planpb.Expr, env Env) (Operator, error)
 		}
 		p.exprs = append(p.exprs, c)
 		p.types = append(p.types, c.Type())
+	}
+	in := child.Types()
+	for _, e := range exprs {
+		ref := e.GetColumn()
+		if ref == nil || int(ref.GetIndex()) >= len(in) || in[ref.GetIndex()] != types.FromProto(e.GetType()) {
+			p.pick = nil
+			break
+		}
+		p.pick = append(p.pick, int(ref.GetIndex()))
 	}
 	return p, nil
 }
@@ -313,6 +323,12 @@ func (p *project) Next(ctx context.Context) (*vector.Batch, error) {
 		return nil, err
 	}
 	cols := make([]*vector.Vector, len(p.exprs))
+	if p.pick != nil {
+		for k, i := range p.pick {
+			cols[k] = b.Cols[i]
+		}
+		return &vector.Batch{Cols: cols, N: b.N, Sel: b.Sel}, nil
+	}
 	for k, e := range p.exprs {
 		if cols[k], err = e.Eval(b); err != nil {
 			return nil, err

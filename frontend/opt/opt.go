@@ -210,6 +210,18 @@ func prune(n plan.Node, need plan.ColSet) plan.Node {
 		if len(s.Cols) == 0 && len(x.Cols) > 0 {
 			s.Cols, s.ColIdx = x.Cols[:1], x.ColIdx[:1]
 		}
+		s.FilterOnly = nil
+		for _, c := range s.Cols {
+			if !need[c.ID] {
+				if s.FilterOnly == nil {
+					s.FilterOnly = plan.ColSet{}
+				}
+				s.FilterOnly[c.ID] = true
+			}
+		}
+		if len(s.FilterOnly) == len(s.Cols) { // a scan outputs at least one column
+			s.FilterOnly = nil
+		}
 		return &s
 	case *plan.Filter:
 		return &plan.Filter{Input: prune(x.Input, add(need, x.Conds...)), Conds: x.Conds}

@@ -144,7 +144,25 @@ func (p *physical) build(n plan.Node) (*pnode, error) {
 		}
 		p.scanInfo(x, pn.n.Id)
 		p.scans = append(p.scans, builtScan{id: pn.n.Id, scan: x})
-		return pn, nil
+		if len(x.FilterOnly) == 0 {
+			return pn, nil
+		}
+		// Drop the columns only the scan's conjuncts read.
+		proj := &planpb.ProjectNode{}
+		var kept []plan.ColumnID
+		origins := map[plan.ColumnID]origin{}
+		for i, c := range x.Cols {
+			if x.FilterOnly[c.ID] {
+				continue
+			}
+			proj.Exprs = append(proj.Exprs, &planpb.Expr{Type: c.Type.Proto(), Nullable: c.Nullable,
+				Kind: &planpb.Expr_Column{Column: &planpb.ColumnRef{Index: int32(i)}}})
+			kept = append(kept, c.ID)
+			origins[c.ID] = pn.origins[c.ID]
+		}
+		pp := p.node(&planpb.PlanNode{Node: &planpb.PlanNode_Project{Project: proj}}, kept, rows, pn)
+		pp.origins = origins
+		return pp, nil
 	case *plan.Values:
 		var cols []plan.ColumnID
 		for _, c := range x.Cols {

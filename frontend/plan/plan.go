@@ -297,6 +297,10 @@ type Scan struct {
 	ColIdx  []int // table column index of each of Cols
 	Filters []*Expr
 	Named   []*catalog.Partition // FROM t PARTITION (...); nil: all
+	// FilterOnly are the columns of Cols that only Filters read (set by the optimizer's column
+	// pruning): the physical plan drops them right after the scan, so that joins and
+	// aggregations above do not carry them.
+	FilterOnly ColSet
 }
 
 // Values outputs constant rows.
