@@ -219,7 +219,7 @@ func (f *runtimeFilter) buildBitmap(x []int64, rows []int32) bool {
 		return false
 	}
 	f.kind, f.base, f.span = filterBitmap, lo, span
-	f.bits = make([]uint64, (span+63)/64)
+	f.bits = make([]uint64, span/64+1) // bit span (and those after it) stay 0: out of range
 	for _, i := range rows {
 		d := uint64(x[i] - lo)
 		f.bits[d>>6] |= 1 << (d & 63)
@@ -348,14 +348,22 @@ func (f *runtimeFilter) keepValues(v *vector.Vector, rows, out []int32) []int32 
 		}
 		return out
 	case filterBitmap:
+		// Branch-free: a value outside the span tests bit span, which is 0.
 		x, bits, base, span := v.Int64, f.bits, f.base, f.span
 		n := len(out)
 		out = slices.Grow(out, len(rows))[:n+len(rows)]
-		for _, i := range rows {
-			out[n] = i
-			if d := uint64(x[i] - base); d < span {
+		if k := len(rows); k > 0 && int(rows[k-1]) == k-1 { // rows are 0..k-1
+			for i, xi := range x[:k] {
+				d := min(uint64(xi-base), span)
+				out[n] = int32(i)
 				n += int(bits[d>>6] >> (d & 63) & 1)
 			}
+			return out[:n]
+		}
+		for _, i := range rows {
+			d := min(uint64(x[i]-base), span)
+			out[n] = i
+			n += int(bits[d>>6] >> (d & 63) & 1)
 		}
 		return out[:n]
 	case filterIntSet:

@@ -203,7 +203,7 @@ func colStatOf(e *plan.Expr, in *est) *colStat {
 		return nil
 	}
 	if e = stripCast(e); e.IsColumn() {
-		return in.cols[e.Col]
+		return in.colOf(e.Col)
 	}
 	return nil
 }

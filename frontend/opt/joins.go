@@ -213,7 +213,11 @@ func (o *optimizer) join(l, r *jplan, on []*plan.Expr) *jplan {
 		l, r = r, l
 	}
 	n := &plan.Join{Kind: kind, Left: l.node, Right: r.node, On: on}
-	rows := o.estimate(n).rows
+	// Only the rows: the program weighs thousands of candidate joins and keeps one per subset;
+	// the output's column statistics are estimated for the ones kept, when asked for. (An inner
+	// or cross join's rows, as estimate1 computes them.)
+	le, re := o.estimate(l.node), o.estimate(r.node)
+	rows := math.Max(le.rows*re.rows*o.joinSelectivity(on, le, re, &est{sides: []*est{le, re}}), 1)
 	return &jplan{node: n, rows: rows, cost: l.cost + r.cost + rows + r.rows}
 }
 

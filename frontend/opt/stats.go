@@ -42,6 +42,36 @@ type est struct {
 	// cols are the statistics of the output columns that come from analyzed table columns (nil
 	// or missing: none; the estimates then are the guesses made without statistics).
 	cols map[plan.ColumnID]*colStat
+	// sides, when set, are the inputs of a join whose columns this est also answers for, as
+	// they are (no scaling): the view of both sides a join's selectivity is computed over,
+	// without merging their maps.
+	sides []*est
+}
+
+// domOf is the domain of column id (0: unknown).
+func (e *est) domOf(id plan.ColumnID) float64 {
+	if d, ok := e.dom[id]; ok {
+		return d
+	}
+	for _, s := range e.sides {
+		if d := s.domOf(id); d != 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// colOf is the statistics of column id (nil: none).
+func (e *est) colOf(id plan.ColumnID) *colStat {
+	if c := e.cols[id]; c != nil {
+		return c
+	}
+	for _, s := range e.sides {
+		if c := s.colOf(id); c != nil {
+			return c
+		}
+	}
+	return nil
 }
 
 // colStat is what the optimizer knows of a column of a node's output from ANALYZE TABLE.
@@ -115,7 +145,7 @@ func (o *optimizer) estimate1(n plan.Node) *est {
 			dom[k] = v
 		}
 		both := &est{dom: dom, cols: joinCols(l, r)}
-		inner := l.rows * r.rows * o.joinSelectivity(x.On, l, r, both)
+		inner := l.rows * r.rows * o.joinSelectivity(x.On, l, r, &est{sides: []*est{l, r}})
 		var e *est
 		switch x.Kind {
 		case plan.SemiJoin:
@@ -230,7 +260,7 @@ func (o *optimizer) domain(e *plan.Expr, s *est) float64 {
 	}
 	d := 0.0
 	if s != nil {
-		d = s.dom[e.Col]
+		d = s.domOf(e.Col)
 	}
 	if c, ok := o.classDom[e.Col]; ok && (d == 0 || c < d) {
 		d = c
@@ -241,7 +271,7 @@ func (o *optimizer) domain(e *plan.Expr, s *est) float64 {
 // baseDomain is e's domain in s alone (0: unknown).
 func baseDomain(e *plan.Expr, s *est) float64 {
 	if e = stripCast(e); e.IsColumn() && s != nil {
-		return s.dom[e.Col]
+		return s.domOf(e.Col)
 	}
 	return 0
 }
