@@ -2,7 +2,6 @@ package binder
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/frontend/ast"
@@ -29,6 +28,11 @@ type Delete struct {
 // UNIQUE KEY tables: any WHERE (none: every row); the statement is INSERT INTO t (visible
 // columns, __DORIS_DELETE_SIGN__) SELECT visible columns, 1 FROM t [PARTITION ...] WHERE ...
 func BindDelete(cat Catalog, currentDB string, st *ast.Delete) (*Delete, error) {
+	return BindDeleteWith(cat, currentDB, st, QueryOptions{})
+}
+
+// BindDeleteWith is BindDelete with a session's settings (see BindQueryWith).
+func BindDeleteWith(cat Catalog, currentDB string, st *ast.Delete, o QueryOptions) (*Delete, error) {
 	t, _, err := resolveTable(cat, currentDB, st.Table)
 	if err != nil {
 		return nil, err
@@ -44,7 +48,7 @@ func BindDelete(cat Catalog, currentDB string, st *ast.Delete) (*Delete, error) 
 		}
 	}
 	if t.KeysType == commonpb.KeysType_UNIQUE_KEYS {
-		d.Rows, err = bindDeleteRows(cat, currentDB, t, st)
+		d.Rows, err = bindDeleteRows(cat, currentDB, t, st, o)
 		return d, err
 	}
 	if st.Where == nil {
@@ -57,7 +61,7 @@ func BindDelete(cat Catalog, currentDB string, st *ast.Delete) (*Delete, error) 
 	return d, nil
 }
 
-func bindDeleteRows(cat Catalog, currentDB string, t *catalog.Table, st *ast.Delete) (*InsertSelect, error) {
+func bindDeleteRows(cat Catalog, currentDB string, t *catalog.Table, st *ast.Delete, o QueryOptions) (*InsertSelect, error) {
 	sign := t.DeleteSignIndex()
 	if sign < 0 {
 		return nil, fmt.Errorf("BUG: UNIQUE KEY table %s has no %s column", t.Name, catalog.DeleteSignColumn)
@@ -69,11 +73,11 @@ func bindDeleteRows(cat Catalog, currentDB string, t *catalog.Table, st *ast.Del
 	}
 	sel.Items = append(sel.Items, &ast.SelectItem{Pos: st.Pos, Expr: &ast.Literal{Pos: st.Pos, Kind: ast.LitInt, Value: "1"}})
 	target = append(target, sign)
-	q, err := BindSelect(cat, currentDB, sel)
+	q, err := BindQueryWith(cat, currentDB, sel, o)
 	if err != nil {
 		return nil, err
 	}
-	return newInsertSelect(t, q, target, nil, st.Pos, time.Now())
+	return newInsertSelect(t, q, target, nil, st.Pos, o.now())
 }
 
 // deleteConditions appends the conditions of a delete predicate's WHERE to out.
@@ -213,6 +217,11 @@ func deleteValue(c *catalog.Column, lit *ast.Literal) (string, error) {
 // is INSERT INTO t (visible columns but those SET to DEFAULT) SELECT (the SET expression or the
 // column itself, for each) FROM t WHERE ... . Key columns cannot be set (Doris's messages).
 func BindUpdate(cat Catalog, currentDB string, st *ast.Update) (*InsertSelect, error) {
+	return BindUpdateWith(cat, currentDB, st, QueryOptions{})
+}
+
+// BindUpdateWith is BindUpdate with a session's settings (see BindQueryWith).
+func BindUpdateWith(cat Catalog, currentDB string, st *ast.Update, o QueryOptions) (*InsertSelect, error) {
 	t, _, err := resolveTable(cat, currentDB, st.Table)
 	if err != nil {
 		return nil, err
@@ -250,11 +259,11 @@ func BindUpdate(cat Catalog, currentDB string, st *ast.Update) (*InsertSelect, e
 		}
 		target = append(target, i)
 	}
-	q, err := BindSelect(cat, currentDB, sel)
+	q, err := BindQueryWith(cat, currentDB, sel, o)
 	if err != nil {
 		return nil, err
 	}
-	return newInsertSelect(t, q, target, nil, st.Pos, time.Now())
+	return newInsertSelect(t, q, target, nil, st.Pos, o.now())
 }
 
 func isDefault(e ast.Expr) bool {

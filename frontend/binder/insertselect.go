@@ -105,7 +105,7 @@ func BindInsertSelectWith(cat Catalog, currentDB string, t *catalog.Table, st *a
 	if len(q.Columns) != len(target) {
 		return nil, errorf(ErrValueCount, query.Position(), "insert into cols should be corresponding to the query output")
 	}
-	return newInsertSelect(t, q, target, parts, st.Pos, time.Now())
+	return newInsertSelect(t, q, target, parts, st.Pos, o.now())
 }
 
 func newInsertSelect(t *catalog.Table, q *Query, target []int, parts []string, pos ast.Pos, now time.Time) (*InsertSelect, error) {

@@ -97,6 +97,14 @@ type QueryOptions struct {
 	Location *time.Location
 }
 
+// now is the time as a local time in the session's time zone (column defaults).
+func (o QueryOptions) now() time.Time {
+	if o.Location == nil {
+		return time.Now().UTC()
+	}
+	return time.Now().In(o.Location)
+}
+
 // BindQueryWith is BindQuery with a session's settings.
 func BindQueryWith(cat Catalog, currentDB string, q ast.QueryExpr, o QueryOptions) (*Query, error) {
 	loc := o.Location

@@ -93,7 +93,7 @@ func (s *Session) insertSelect(ctx context.Context, st *ast.Insert) (*mysql.Resu
 // affected, as Doris), tombstones of the matching rows on UNIQUE KEY tables (the rows deleted).
 func (s *Session) deleteFrom(ctx context.Context, st *ast.Delete) (*mysql.Result, error) {
 	st.Where = s.subst(st.Where)
-	d, err := binder.BindDelete(binderCatalog{s.shared.Catalog}, s.db, st)
+	d, err := binder.BindDeleteWith(binderCatalog{s.shared.Catalog}, s.db, st, s.bindOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (s *Session) update(ctx context.Context, st *ast.Update) (*mysql.Result, er
 		a.Value = s.subst(a.Value)
 	}
 	st.Where = s.subst(st.Where)
-	p, err := binder.BindUpdate(binderCatalog{s.shared.Catalog}, s.db, st)
+	p, err := binder.BindUpdateWith(binderCatalog{s.shared.Catalog}, s.db, st, s.bindOptions())
 	if err != nil {
 		return nil, err
 	}
