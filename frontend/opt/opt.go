@@ -72,6 +72,9 @@ func (o *optimizer) Optimize(root plan.Node) (plan.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p, ok := o.stats.(Prefetcher); ok {
+		p.Prefetch(scannedTables(n))
+	}
 	return o.push(n, nil)
 }
 

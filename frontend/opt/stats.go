@@ -17,6 +17,30 @@ type Stats interface {
 	ColumnStats(t *catalog.Table, column string) (ColumnStats, bool)
 }
 
+// Prefetcher is a Stats that fetches the statistics of several tables at once: the optimizer
+// names the tables a query scans before it asks for any.
+type Prefetcher interface {
+	Prefetch(tables []*catalog.Table)
+}
+
+// scannedTables are the tables the scans under n read (each once).
+func scannedTables(n plan.Node) []*catalog.Table {
+	var out []*catalog.Table
+	seen := map[int64]bool{}
+	var walk func(plan.Node)
+	walk = func(n plan.Node) {
+		if s, ok := n.(*plan.Scan); ok && !seen[s.Table.ID] {
+			seen[s.Table.ID] = true
+			out = append(out, s.Table)
+		}
+		for _, c := range n.Children() {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
 // ColumnStats are the statistics of one column of a whole table.
 type ColumnStats struct {
 	Rows  float64 // the table's rows when they were taken

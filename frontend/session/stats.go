@@ -2,15 +2,17 @@ package session
 
 import (
 	"context"
+	"sync"
 
+	"github.com/doricdb/doric/api/metapb"
 	"github.com/doricdb/doric/frontend/catalog"
 	"github.com/doricdb/doric/frontend/opt"
 )
 
 // statsCatalog is the binder's catalog with table statistics for the optimizer: row counts
-// are the Meta Service's tablet stats (one GetTabletStats call per table and statement, cached
-// for the statement), column statistics those ANALYZE TABLE stored (one GetTableStats call per
-// table and statement).
+// are the Meta Service's tablet stats (one GetTabletStats call for the tables a statement scans,
+// cached for the statement), column statistics those ANALYZE TABLE stored (one GetTableStats
+// call per table and statement, made concurrently: Prefetch).
 type statsCatalog struct {
 	binderCatalog
 	s     *Session
@@ -61,6 +63,64 @@ func (c *statsCatalog) TableRows(t *catalog.Table, partitions []int64) (float64,
 	return rows, true
 }
 
+// Prefetch implements opt.Prefetcher: the row counts of every tablet of the tables in one call,
+// and their column statistics concurrently (what is not fetched here is fetched when asked for).
+func (c *statsCatalog) Prefetch(tables []*catalog.Table) {
+	var ids []int64
+	for _, t := range tables {
+		for _, p := range t.Partitions {
+			for _, id := range p.Tablets {
+				if _, ok := c.cache[id]; !ok {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	if len(ids) > 0 {
+		if stats, err := c.s.shared.Coord.TabletStats(c.ctx, ids); err == nil {
+			for _, id := range ids {
+				c.cache[id] = float64(stats[id].GetNumRows())
+			}
+		}
+	}
+	if c.s.vars["enable_stats"].num == 0 {
+		return
+	}
+	var todo []*catalog.Table
+	for _, t := range tables {
+		if _, ok := c.cols[t.ID]; !ok {
+			todo = append(todo, t)
+		}
+	}
+	got := make([][]*metapb.ColumnStats, len(todo))
+	ok := make([]bool, len(todo))
+	var wg sync.WaitGroup
+	for i, t := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			list, err := c.s.shared.Coord.TableStats(c.ctx, t.ID, nil)
+			got[i], ok[i] = list, err == nil
+		}()
+	}
+	wg.Wait()
+	for i, t := range todo {
+		if ok[i] {
+			c.cols[t.ID] = columnStats(got[i])
+		}
+	}
+}
+
+// columnStats indexes a table's column statistics by column.
+func columnStats(list []*metapb.ColumnStats) map[string]opt.ColumnStats {
+	cols := map[string]opt.ColumnStats{}
+	for _, st := range list {
+		cols[st.GetColumn()] = opt.ColumnStats{Rows: float64(st.GetRowCount()), NDV: float64(st.GetNdv()),
+			Nulls: float64(st.GetNullCount()), Min: st.GetMin(), Max: st.GetMax(), HasMinMax: st.GetHasMinMax()}
+	}
+	return cols
+}
+
 // ColumnStats implements opt.Stats: the statistics ANALYZE TABLE took of a column of t (none
 // when the session variable enable_stats is off).
 func (c *statsCatalog) ColumnStats(t *catalog.Table, column string) (opt.ColumnStats, bool) {
@@ -70,12 +130,8 @@ func (c *statsCatalog) ColumnStats(t *catalog.Table, column string) (opt.ColumnS
 	cols, ok := c.cols[t.ID]
 	if !ok {
 		cols = map[string]opt.ColumnStats{}
-		list, err := c.s.shared.Coord.TableStats(c.ctx, t.ID, nil)
-		if err == nil {
-			for _, st := range list {
-				cols[st.GetColumn()] = opt.ColumnStats{Rows: float64(st.GetRowCount()), NDV: float64(st.GetNdv()),
-					Nulls: float64(st.GetNullCount()), Min: st.GetMin(), Max: st.GetMax(), HasMinMax: st.GetHasMinMax()}
-			}
+		if list, err := c.s.shared.Coord.TableStats(c.ctx, t.ID, nil); err == nil {
+			cols = columnStats(list)
 		}
 		c.cols[t.ID] = cols
 	}
