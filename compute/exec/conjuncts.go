@@ -7,7 +7,8 @@ import (
 	"github.com/doricdb/doric/compute/types"
 )
 
-// orderConjuncts returns a scan's conjuncts in the order they are best evaluated: each one
+// orderConjuncts returns a scan's conjuncts in the order they are best evaluated (by the scan,
+// and by the tablet scanners it hands them to for late materialization): each one
 // narrows the rows the next sees, so the cheap ones go first (comparisons of numbers and dates
 // before string comparisons, IN lists and LIKE). Only conjuncts that cannot fail move (column
 // references, literals, comparisons, IN, NULL tests, LIKE and the logical operators over them);

@@ -424,6 +424,7 @@ type scan struct {
 	src       TabletSource
 	types     []types.T
 	conjuncts []*expr.Expr
+	ordered   []*planpb.Expr // the node's conjuncts, cheap first; tablets evaluate them so too
 	batchSize int
 	next      int // next range
 	cur       BatchIterator
@@ -473,7 +474,8 @@ func newScan(id int32, n *planpb.OlapScanNode, env Env) (Operator, error) {
 		}
 		s.types = append(s.types, types.FromProto(c.GetType()))
 	}
-	for _, e := range orderConjuncts(n.GetConjuncts()) {
+	s.ordered = orderConjuncts(n.GetConjuncts())
+	for _, e := range s.ordered {
 		c, err := compilePredicateIn(e, s.types, env)
 		if err != nil {
 			return nil, err
@@ -506,7 +508,7 @@ func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
 			}
 			r := s.ranges[s.next]
 			s.next++
-			it, err := s.src.ScanTablet(ctx, r, s.node.GetSchema(), s.node.GetColumnUniqueIds(), s.node.GetConjuncts(), s.batchSize)
+			it, err := s.src.ScanTablet(ctx, r, s.node.GetSchema(), s.node.GetColumnUniqueIds(), s.ordered, s.batchSize)
 			if err != nil {
 				return nil, err
 			}
