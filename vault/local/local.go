@@ -56,16 +56,15 @@ func (s *Storage) put(ctx context.Context, path string, r io.Reader) (int64, err
 	dir := filepath.Dir(full)
 	var f *os.File
 	for attempt := 0; ; attempt++ {
-		if err := s.mkdirAll(dir); err != nil {
-			return 0, err
-		}
-		var err error
-		// Named for its target, so DeletePrefix finds the debris of a crashed Put.
-		f, err = os.CreateTemp(dir, vault.ReservedPrefix+filepath.Base(full)+".*")
+		err := s.mkdirAll(dir)
 		if err == nil {
-			break
+			// Named for its target, so DeletePrefix finds the debris of a crashed Put.
+			f, err = os.CreateTemp(dir, vault.ReservedPrefix+filepath.Base(full)+".*")
+			if err == nil {
+				break
+			}
 		}
-		// A concurrent Delete may have removed the (empty) directory in between.
+		// A concurrent Delete may have removed an (empty) directory on the way: create it again.
 		if !errors.Is(err, fs.ErrNotExist) || attempt >= 10 {
 			return 0, err
 		}
@@ -95,7 +94,9 @@ func (s *Storage) put(ctx context.Context, path string, r io.Reader) (int64, err
 		return 0, err
 	}
 	ok = true
-	if err := syncDir(dir); err != nil {
+	// The directory cannot vanish while it holds the object; if it is gone, a concurrent Delete of
+	// this very path came after the rename (and took the emptied directory): the Put happened.
+	if err := syncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return 0, err
 	}
 	return n, nil
