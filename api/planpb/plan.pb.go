@@ -622,6 +622,7 @@ type PlanNode struct {
 	//	*PlanNode_Repeat
 	//	*PlanNode_Window
 	//	*PlanNode_AssertRows
+	//	*PlanNode_Shared
 	Node          isPlanNode_Node `protobuf_oneof:"node"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -795,6 +796,15 @@ func (x *PlanNode) GetAssertRows() *AssertRowsNode {
 	return nil
 }
 
+func (x *PlanNode) GetShared() *SharedNode {
+	if x != nil {
+		if x, ok := x.Node.(*PlanNode_Shared); ok {
+			return x.Shared
+		}
+	}
+	return nil
+}
+
 type isPlanNode_Node interface {
 	isPlanNode_Node()
 }
@@ -851,6 +861,10 @@ type PlanNode_AssertRows struct {
 	AssertRows *AssertRowsNode `protobuf:"bytes,22,opt,name=assert_rows,json=assertRows,proto3,oneof"`
 }
 
+type PlanNode_Shared struct {
+	Shared *SharedNode `protobuf:"bytes,23,opt,name=shared,proto3,oneof"`
+}
+
 func (*PlanNode_OlapScan) isPlanNode_Node() {}
 
 func (*PlanNode_Filter) isPlanNode_Node() {}
@@ -876,6 +890,8 @@ func (*PlanNode_Repeat) isPlanNode_Node() {}
 func (*PlanNode_Window) isPlanNode_Node() {}
 
 func (*PlanNode_AssertRows) isPlanNode_Node() {}
+
+func (*PlanNode_Shared) isPlanNode_Node() {}
 
 // OlapScanNode reads the rows of a table at the versions stamped into its scan ranges, applies the
 // table model, and outputs `columns` in order. Conjuncts are evaluated over those output columns.
@@ -2092,6 +2108,57 @@ func (x *AssertRowsNode) GetDescription() string {
 	return ""
 }
 
+// SharedNode (no children) outputs the rows of another node of the fragment, `source` (its id),
+// which the fragment computes once: where a subtree equals one planned before it, the planner
+// keeps the first and puts a SharedNode in place of the repeat (Doris's CTE producer and
+// consumers). The executor buffers the source's output in memory (charged to the query) and reads
+// it out to the source's place and to every SharedNode naming it, in the same order. A source is
+// not inside a SharedNode's own ancestors, and the SharedNodes of one source see no runtime
+// filters the source does not see.
+type SharedNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Source        int32                  `protobuf:"varint,1,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SharedNode) Reset() {
+	*x = SharedNode{}
+	mi := &file_planpb_plan_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SharedNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SharedNode) ProtoMessage() {}
+
+func (x *SharedNode) ProtoReflect() protoreflect.Message {
+	mi := &file_planpb_plan_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SharedNode.ProtoReflect.Descriptor instead.
+func (*SharedNode) Descriptor() ([]byte, []int) {
+	return file_planpb_plan_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *SharedNode) GetSource() int32 {
+	if x != nil {
+		return x.Source
+	}
+	return 0
+}
+
 // ScanRange names one tablet a scan node reads and the version of its partition to read at.
 type ScanRange struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2105,7 +2172,7 @@ type ScanRange struct {
 
 func (x *ScanRange) Reset() {
 	*x = ScanRange{}
-	mi := &file_planpb_plan_proto_msgTypes[25]
+	mi := &file_planpb_plan_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2117,7 +2184,7 @@ func (x *ScanRange) String() string {
 func (*ScanRange) ProtoMessage() {}
 
 func (x *ScanRange) ProtoReflect() protoreflect.Message {
-	mi := &file_planpb_plan_proto_msgTypes[25]
+	mi := &file_planpb_plan_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2130,7 +2197,7 @@ func (x *ScanRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanRange.ProtoReflect.Descriptor instead.
 func (*ScanRange) Descriptor() ([]byte, []int) {
-	return file_planpb_plan_proto_rawDescGZIP(), []int{25}
+	return file_planpb_plan_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ScanRange) GetNodeId() int32 {
@@ -2170,7 +2237,7 @@ type Fragment struct {
 
 func (x *Fragment) Reset() {
 	*x = Fragment{}
-	mi := &file_planpb_plan_proto_msgTypes[26]
+	mi := &file_planpb_plan_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2182,7 +2249,7 @@ func (x *Fragment) String() string {
 func (*Fragment) ProtoMessage() {}
 
 func (x *Fragment) ProtoReflect() protoreflect.Message {
-	mi := &file_planpb_plan_proto_msgTypes[26]
+	mi := &file_planpb_plan_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2195,7 +2262,7 @@ func (x *Fragment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fragment.ProtoReflect.Descriptor instead.
 func (*Fragment) Descriptor() ([]byte, []int) {
-	return file_planpb_plan_proto_rawDescGZIP(), []int{26}
+	return file_planpb_plan_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Fragment) GetRoot() *PlanNode {
@@ -2230,7 +2297,7 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\x02lo\x18\x06 \x01(\x06R\x02lo\"@\n" +
 	"\x04Call\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12$\n" +
-	"\x04args\x18\x02 \x03(\v2\x10.doric.plan.ExprR\x04args\"\x93\x06\n" +
+	"\x04args\x18\x02 \x03(\v2\x10.doric.plan.ExprR\x04args\"\xc5\x06\n" +
 	"\bPlanNode\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x05R\x02id\x120\n" +
 	"\bchildren\x18\x02 \x03(\v2\x14.doric.plan.PlanNodeR\bchildren\x127\n" +
@@ -2248,7 +2315,8 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\x06repeat\x18\x14 \x01(\v2\x16.doric.plan.RepeatNodeH\x00R\x06repeat\x120\n" +
 	"\x06window\x18\x15 \x01(\v2\x16.doric.plan.WindowNodeH\x00R\x06window\x12=\n" +
 	"\vassert_rows\x18\x16 \x01(\v2\x1a.doric.plan.AssertRowsNodeH\x00R\n" +
-	"assertRowsB\x06\n" +
+	"assertRows\x120\n" +
+	"\x06shared\x18\x17 \x01(\v2\x16.doric.plan.SharedNodeH\x00R\x06sharedB\x06\n" +
 	"\x04node\"\xb9\x01\n" +
 	"\fOlapScanNode\x12\x19\n" +
 	"\btable_id\x18\x01 \x01(\x03R\atableId\x122\n" +
@@ -2338,7 +2406,10 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\x03end\x18\x03 \x01(\v2\x16.doric.plan.FrameBoundR\x03end\"M\n" +
 	"\x0eAssertRowsNode\x12\x19\n" +
 	"\bmax_rows\x18\x01 \x01(\x03R\amaxRows\x12 \n" +
-	"\vdescription\x18\x02 \x01(\tR\vdescription\"~\n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\"$\n" +
+	"\n" +
+	"SharedNode\x12\x16\n" +
+	"\x06source\x18\x01 \x01(\x05R\x06source\"~\n" +
 	"\tScanRange\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\x05R\x06nodeId\x12\x1b\n" +
 	"\ttablet_id\x18\x02 \x01(\x03R\btabletId\x12!\n" +
@@ -2395,7 +2466,7 @@ func file_planpb_plan_proto_rawDescGZIP() []byte {
 }
 
 var file_planpb_plan_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_planpb_plan_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_planpb_plan_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_planpb_plan_proto_goTypes = []any{
 	(AggregateMode)(0),            // 0: doric.plan.AggregateMode
 	(JoinType)(0),                 // 1: doric.plan.JoinType
@@ -2427,14 +2498,15 @@ var file_planpb_plan_proto_goTypes = []any{
 	(*FrameBound)(nil),            // 27: doric.plan.FrameBound
 	(*WindowFrame)(nil),           // 28: doric.plan.WindowFrame
 	(*AssertRowsNode)(nil),        // 29: doric.plan.AssertRowsNode
-	(*ScanRange)(nil),             // 30: doric.plan.ScanRange
-	(*Fragment)(nil),              // 31: doric.plan.Fragment
-	(*commonpb.Type)(nil),         // 32: doric.common.Type
-	(*commonpb.TabletSchema)(nil), // 33: doric.common.TabletSchema
-	(*commonpb.Batch)(nil),        // 34: doric.common.Batch
+	(*SharedNode)(nil),            // 30: doric.plan.SharedNode
+	(*ScanRange)(nil),             // 31: doric.plan.ScanRange
+	(*Fragment)(nil),              // 32: doric.plan.Fragment
+	(*commonpb.Type)(nil),         // 33: doric.common.Type
+	(*commonpb.TabletSchema)(nil), // 34: doric.common.TabletSchema
+	(*commonpb.Batch)(nil),        // 35: doric.common.Batch
 }
 var file_planpb_plan_proto_depIdxs = []int32{
-	32, // 0: doric.plan.Expr.type:type_name -> doric.common.Type
+	33, // 0: doric.plan.Expr.type:type_name -> doric.common.Type
 	6,  // 1: doric.plan.Expr.column:type_name -> doric.plan.ColumnRef
 	7,  // 2: doric.plan.Expr.literal:type_name -> doric.plan.Literal
 	8,  // 3: doric.plan.Expr.call:type_name -> doric.plan.Call
@@ -2453,45 +2525,46 @@ var file_planpb_plan_proto_depIdxs = []int32{
 	23, // 16: doric.plan.PlanNode.repeat:type_name -> doric.plan.RepeatNode
 	25, // 17: doric.plan.PlanNode.window:type_name -> doric.plan.WindowNode
 	29, // 18: doric.plan.PlanNode.assert_rows:type_name -> doric.plan.AssertRowsNode
-	33, // 19: doric.plan.OlapScanNode.schema:type_name -> doric.common.TabletSchema
-	5,  // 20: doric.plan.OlapScanNode.conjuncts:type_name -> doric.plan.Expr
-	5,  // 21: doric.plan.FilterNode.predicate:type_name -> doric.plan.Expr
-	5,  // 22: doric.plan.ProjectNode.exprs:type_name -> doric.plan.Expr
-	5,  // 23: doric.plan.AggregateCall.args:type_name -> doric.plan.Expr
-	32, // 24: doric.plan.AggregateCall.type:type_name -> doric.common.Type
-	15, // 25: doric.plan.AggregateCall.order_by:type_name -> doric.plan.SortKey
-	32, // 26: doric.plan.AggregateCall.arg_types:type_name -> doric.common.Type
-	5,  // 27: doric.plan.AggregateNode.group_by:type_name -> doric.plan.Expr
-	13, // 28: doric.plan.AggregateNode.aggregates:type_name -> doric.plan.AggregateCall
-	0,  // 29: doric.plan.AggregateNode.mode:type_name -> doric.plan.AggregateMode
-	5,  // 30: doric.plan.SortKey.expr:type_name -> doric.plan.Expr
-	15, // 31: doric.plan.SortNode.keys:type_name -> doric.plan.SortKey
-	34, // 32: doric.plan.ValuesNode.rows:type_name -> doric.common.Batch
-	1,  // 33: doric.plan.HashJoinNode.type:type_name -> doric.plan.JoinType
-	5,  // 34: doric.plan.HashJoinNode.probe_keys:type_name -> doric.plan.Expr
-	5,  // 35: doric.plan.HashJoinNode.build_keys:type_name -> doric.plan.Expr
-	5,  // 36: doric.plan.HashJoinNode.other_condition:type_name -> doric.plan.Expr
-	20, // 37: doric.plan.HashJoinNode.runtime_filters:type_name -> doric.plan.RuntimeFilter
-	2,  // 38: doric.plan.RuntimeFilter.type:type_name -> doric.plan.RuntimeFilterType
-	1,  // 39: doric.plan.NestedLoopJoinNode.type:type_name -> doric.plan.JoinType
-	5,  // 40: doric.plan.NestedLoopJoinNode.condition:type_name -> doric.plan.Expr
-	24, // 41: doric.plan.RepeatNode.sets:type_name -> doric.plan.GroupingSet
-	5,  // 42: doric.plan.WindowNode.partition_by:type_name -> doric.plan.Expr
-	15, // 43: doric.plan.WindowNode.order_by:type_name -> doric.plan.SortKey
-	26, // 44: doric.plan.WindowNode.calls:type_name -> doric.plan.WindowCall
-	28, // 45: doric.plan.WindowNode.frame:type_name -> doric.plan.WindowFrame
-	5,  // 46: doric.plan.WindowCall.args:type_name -> doric.plan.Expr
-	32, // 47: doric.plan.WindowCall.type:type_name -> doric.common.Type
-	4,  // 48: doric.plan.FrameBound.kind:type_name -> doric.plan.FrameBoundKind
-	3,  // 49: doric.plan.WindowFrame.unit:type_name -> doric.plan.FrameUnit
-	27, // 50: doric.plan.WindowFrame.start:type_name -> doric.plan.FrameBound
-	27, // 51: doric.plan.WindowFrame.end:type_name -> doric.plan.FrameBound
-	9,  // 52: doric.plan.Fragment.root:type_name -> doric.plan.PlanNode
-	53, // [53:53] is the sub-list for method output_type
-	53, // [53:53] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	30, // 19: doric.plan.PlanNode.shared:type_name -> doric.plan.SharedNode
+	34, // 20: doric.plan.OlapScanNode.schema:type_name -> doric.common.TabletSchema
+	5,  // 21: doric.plan.OlapScanNode.conjuncts:type_name -> doric.plan.Expr
+	5,  // 22: doric.plan.FilterNode.predicate:type_name -> doric.plan.Expr
+	5,  // 23: doric.plan.ProjectNode.exprs:type_name -> doric.plan.Expr
+	5,  // 24: doric.plan.AggregateCall.args:type_name -> doric.plan.Expr
+	33, // 25: doric.plan.AggregateCall.type:type_name -> doric.common.Type
+	15, // 26: doric.plan.AggregateCall.order_by:type_name -> doric.plan.SortKey
+	33, // 27: doric.plan.AggregateCall.arg_types:type_name -> doric.common.Type
+	5,  // 28: doric.plan.AggregateNode.group_by:type_name -> doric.plan.Expr
+	13, // 29: doric.plan.AggregateNode.aggregates:type_name -> doric.plan.AggregateCall
+	0,  // 30: doric.plan.AggregateNode.mode:type_name -> doric.plan.AggregateMode
+	5,  // 31: doric.plan.SortKey.expr:type_name -> doric.plan.Expr
+	15, // 32: doric.plan.SortNode.keys:type_name -> doric.plan.SortKey
+	35, // 33: doric.plan.ValuesNode.rows:type_name -> doric.common.Batch
+	1,  // 34: doric.plan.HashJoinNode.type:type_name -> doric.plan.JoinType
+	5,  // 35: doric.plan.HashJoinNode.probe_keys:type_name -> doric.plan.Expr
+	5,  // 36: doric.plan.HashJoinNode.build_keys:type_name -> doric.plan.Expr
+	5,  // 37: doric.plan.HashJoinNode.other_condition:type_name -> doric.plan.Expr
+	20, // 38: doric.plan.HashJoinNode.runtime_filters:type_name -> doric.plan.RuntimeFilter
+	2,  // 39: doric.plan.RuntimeFilter.type:type_name -> doric.plan.RuntimeFilterType
+	1,  // 40: doric.plan.NestedLoopJoinNode.type:type_name -> doric.plan.JoinType
+	5,  // 41: doric.plan.NestedLoopJoinNode.condition:type_name -> doric.plan.Expr
+	24, // 42: doric.plan.RepeatNode.sets:type_name -> doric.plan.GroupingSet
+	5,  // 43: doric.plan.WindowNode.partition_by:type_name -> doric.plan.Expr
+	15, // 44: doric.plan.WindowNode.order_by:type_name -> doric.plan.SortKey
+	26, // 45: doric.plan.WindowNode.calls:type_name -> doric.plan.WindowCall
+	28, // 46: doric.plan.WindowNode.frame:type_name -> doric.plan.WindowFrame
+	5,  // 47: doric.plan.WindowCall.args:type_name -> doric.plan.Expr
+	33, // 48: doric.plan.WindowCall.type:type_name -> doric.common.Type
+	4,  // 49: doric.plan.FrameBound.kind:type_name -> doric.plan.FrameBoundKind
+	3,  // 50: doric.plan.WindowFrame.unit:type_name -> doric.plan.FrameUnit
+	27, // 51: doric.plan.WindowFrame.start:type_name -> doric.plan.FrameBound
+	27, // 52: doric.plan.WindowFrame.end:type_name -> doric.plan.FrameBound
+	9,  // 53: doric.plan.Fragment.root:type_name -> doric.plan.PlanNode
+	54, // [54:54] is the sub-list for method output_type
+	54, // [54:54] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_planpb_plan_proto_init() }
@@ -2518,6 +2591,7 @@ func file_planpb_plan_proto_init() {
 		(*PlanNode_Repeat)(nil),
 		(*PlanNode_Window)(nil),
 		(*PlanNode_AssertRows)(nil),
+		(*PlanNode_Shared)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2525,7 +2599,7 @@ func file_planpb_plan_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_planpb_plan_proto_rawDesc), len(file_planpb_plan_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   27,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

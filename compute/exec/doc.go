@@ -15,7 +15,8 @@
 // Filter, Project, Aggregate (hash aggregation: AGG_COMPLETE, AGG_PARTIAL, AGG_FINAL), Sort
 // (stable, with top-N when it has a limit), Limit, Values, HashJoin and NestedLoopJoin (children: left = probe, right =
 // build), Union (n children), Repeat (grouping sets), Window. Build checks each node's number of
-// children; BuildOn builds one node over operators the caller made.
+// children; BuildOn builds one node over operators the caller made. A node named by SharedNodes
+// (shared.go) runs once: its place and theirs read one in-memory spool of its output.
 //
 // Pipeline tasks (Env.Parallelism = N > 1, Doris's parallel_pipeline_task_num; parallel.go):
 // Build splits the plan into parts. A scan's ranges are cut into up to N contiguous chunks, one

@@ -58,6 +58,8 @@ type Env struct {
 	// Location is the session's time zone, in which the functions between instants and local
 	// times work (expr.Env.Location); nil: UTC.
 	Location *time.Location
+
+	shared *sharing // the fragment's shared subtrees (Build sets it; shared.go)
 }
 
 // exprEnv is the expression environment of the fragment's operators.
@@ -80,6 +82,7 @@ func Build(n *planpb.PlanNode, env Env) (Operator, error) {
 	if env.RuntimeFilters == nil {
 		env.RuntimeFilters = NewRuntimeFilters()
 	}
+	env.shared = newSharing(n)
 	if env.Parallelism > 1 {
 		p := &pbuilder{env: env}
 		return p.one(n)
@@ -104,6 +107,18 @@ func build(n *planpb.PlanNode, env Env) (Operator, error) {
 	if n == nil {
 		return nil, badPlan("missing plan node")
 	}
+	if src := env.shared.source(n); src != nil {
+		ops, err := env.shared.readers(src, 1, env, func(src *planpb.PlanNode) (Operator, error) { return buildOwn(src, env) })
+		if err != nil {
+			return nil, err
+		}
+		return ops[0], nil
+	}
+	return buildOwn(n, env)
+}
+
+// buildOwn builds n itself (not as a reader of a shared subtree) over its children.
+func buildOwn(n *planpb.PlanNode, env Env) (Operator, error) {
 	if err := checkChildren(n); err != nil {
 		return nil, err
 	}
@@ -120,7 +135,7 @@ func build(n *planpb.PlanNode, env Env) (Operator, error) {
 // childCount is the number of children a plan node takes (hi < 0: no upper bound).
 func childCount(n *planpb.PlanNode) (lo, hi int) {
 	switch n.Node.(type) {
-	case *planpb.PlanNode_OlapScan, *planpb.PlanNode_Values:
+	case *planpb.PlanNode_OlapScan, *planpb.PlanNode_Values, *planpb.PlanNode_Shared:
 		return 0, 0
 	case *planpb.PlanNode_HashJoin, *planpb.PlanNode_NestedLoopJoin:
 		return 2, 2
@@ -178,6 +193,8 @@ func buildNode(n *planpb.PlanNode, children []Operator, env Env) (Operator, erro
 			w.acct.mem = env.Memory
 		}
 		return op, err
+	case *planpb.PlanNode_Shared:
+		return nil, badPlan("shared node %d: its source %d is not a node of the fragment", n.GetId(), k.Shared.GetSource())
 	}
 	return nil, badPlan("plan node %d has no kind", n.GetId())
 }

@@ -66,6 +66,20 @@ func (p *pbuilder) parts(n *planpb.PlanNode) ([]Operator, error) {
 	if n == nil {
 		return nil, badPlan("missing plan node")
 	}
+	if src := p.env.shared.source(n); src != nil {
+		return p.env.shared.readers(src, p.env.Parallelism, p.env, func(src *planpb.PlanNode) (Operator, error) {
+			parts, err := p.ownParts(src)
+			if err != nil {
+				return nil, err
+			}
+			return p.single(parts), nil
+		})
+	}
+	return p.ownParts(n)
+}
+
+// ownParts builds n itself (not as a reader of a shared subtree) in parts.
+func (p *pbuilder) ownParts(n *planpb.PlanNode) ([]Operator, error) {
 	if err := checkChildren(n); err != nil {
 		return nil, err
 	}

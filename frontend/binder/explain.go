@@ -184,6 +184,8 @@ func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes boo
 		fmt.Fprintf(b, "Repeat slots=%v sets=[%s]", x.Repeat.Slots, strings.Join(sets, " "))
 	case *planpb.PlanNode_AssertRows:
 		fmt.Fprintf(b, "AssertRows max=%d", x.AssertRows.MaxRows)
+	case *planpb.PlanNode_Shared:
+		fmt.Fprintf(b, "Shared source=[%d]", x.Shared.Source)
 	case *planpb.PlanNode_Window:
 		w := x.Window
 		calls := make([]string, len(w.Calls))

@@ -40,6 +40,12 @@
 //     AggregateCall.order_by. A Window is a Sort by its partition keys then its order keys
 //     (skipped when its input is a Window with the same keys) and a WindowNode; runtime filters
 //     do not pass through a window. AssertRows is an AssertRowsNode. Partition pruning uses each scan's final conjuncts.
+//  6. Shared subtrees (shared.go): a subtree that aggregates or joins and occurs more than once in
+//     the fragment (a CTE referenced twice, a repeated subquery) is kept once; each repeat becomes
+//     a SharedNode naming it, which the executor feeds from the first one's buffered output
+//     (Doris's CTE reuse). Subtrees a runtime filter from outside reaches, or estimated above
+//     maxSharedRows rows, are not shared; a colocated aggregate above a shared subtree is not
+//     colocated any more. Options.NoSharedSubtrees turns it off.
 //
 // Statistics (stats.go, colstats.go): row counts come from Stats (the Meta Service's tablet
 // stats in a session; missing → defaultRows). A column is "unique with domain d" when it is the

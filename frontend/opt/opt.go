@@ -13,6 +13,8 @@ type Options struct {
 	Stats Stats // nil: every table is assumed to hold defaultRows rows
 	// NoRuntimeFilters disables runtime filters (tests comparing plans with and without).
 	NoRuntimeFilters bool
+	// NoSharedSubtrees plans a repeated subtree as many times as it occurs (shared.go).
+	NoSharedSubtrees bool
 }
 
 // Scan is what one OlapScan node of the physical plan reads: the partitions kept after the FROM

@@ -69,6 +69,9 @@ func (o *optimizer) physical(n plan.Node, out []plan.Column) (*Result, error) {
 		root = p.node(&planpb.PlanNode{Node: &planpb.PlanNode_Project{Project: proj}}, nil, o.estimate(n).rows, root)
 	}
 	p.res.Fragment = &planpb.Fragment{Root: root.n}
+	if !o.opts.NoSharedSubtrees {
+		share(p.res)
+	}
 	return p.res, nil
 }
 
