@@ -40,3 +40,43 @@ func TestOrderConjuncts(t *testing.T) {
 		}
 	}
 }
+
+// TestFuseRanges: per column, the first lower and the first upper bound by a constant become
+// one AND in the first one's place (a constant on the left flips the bound's direction);
+// further bounds, bounds by columns or NULL, and columns bounded on one side only stay apart.
+func TestFuseRanges(t *testing.T) {
+	col := func(i int32) *planpb.Expr {
+		return &planpb.Expr{Type: types.New(types.Date).Proto(), Kind: &planpb.Expr_Column{Column: &planpb.ColumnRef{Index: i}}}
+	}
+	lit := func(null bool) *planpb.Expr {
+		return &planpb.Expr{Type: types.New(types.Date).Proto(), Kind: &planpb.Expr_Literal{Literal: &planpb.Literal{IsNull: null}}}
+	}
+	call := func(name string, args ...*planpb.Expr) *planpb.Expr {
+		return &planpb.Expr{Type: types.New(types.Boolean).Proto(), Kind: &planpb.Expr_Call{Call: &planpb.Call{Name: name, Args: args}}}
+	}
+	like := call("like", col(0), lit(false))
+	ge2 := call("ge", col(2), lit(false))
+	litLt2 := call("lt", lit(false), col(2)) // 2 > lit: a second lower bound
+	le2 := call("le", col(2), lit(false))
+	ge3 := call("ge", col(3), lit(false)) // one side only
+	lt4 := call("lt", col(4), col(5))     // a column, not a constant
+	gt4null := call("gt", col(4), lit(true))
+	le4 := call("le", col(4), lit(false))
+	got := fuseRanges([]*planpb.Expr{like, ge2, litLt2, ge3, lt4, gt4null, le4, le2})
+	want := []*planpb.Expr{like, nil, litLt2, ge3, lt4, gt4null, le4}
+	if len(got) != len(want) {
+		t.Fatalf("%d conjuncts, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if w == nil {
+			c := got[i].GetCall()
+			if c.GetName() != "and" || len(c.GetArgs()) != 2 || c.GetArgs()[0] != ge2 || c.GetArgs()[1] != le2 {
+				t.Fatalf("conjunct %d: %v, want and(ge2, le2)", i, got[i])
+			}
+			continue
+		}
+		if got[i] != w {
+			t.Fatalf("conjunct %d: %v, want %v", i, got[i], w)
+		}
+	}
+}

@@ -26,6 +26,7 @@ type logic struct {
 	// undecided (the last two alternating).
 	orHit       []int32
 	orGot, orUn [2][]int32
+	rng         *rangeSel // an AND that selects as a range (selectrange.go); nil: not worked out yet
 }
 
 func newLogic(and bool, args []node) (node, error) {

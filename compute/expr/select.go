@@ -82,6 +82,9 @@ func (n *logic) selectRows(b *vector.Batch, rows []int32, out []int32) ([]int32,
 		res, err := n.selectOr(b, rows, out)
 		return res, true, err
 	}
+	if r := n.rangeOf(); r.ok {
+		return r.selectRange(b.Cols[r.col], b.N, rows, out), true, nil
+	}
 	res, err := selectAnd(n.args, b, rows, out)
 	return res, true, err
 }
@@ -246,6 +249,9 @@ func storedAs(t, want types.T) bool {
 // when n is a comparison of a column with a constant, or an AND that starts with one.
 func selectDense(n node, b *vector.Batch, out []int32) (_ []int32, ok bool, err error) {
 	if l, ok := n.(*logic); ok && l.and {
+		if r := l.rangeOf(); r.ok {
+			return r.selectRange(b.Cols[r.col], b.N, nil, out), true, nil
+		}
 		first, ok, _ := selectDense(l.args[0], b, out)
 		if !ok || len(first) == 0 {
 			return first, ok, nil

@@ -22,7 +22,8 @@ type ColumnPredicate struct {
 // output columns, whose unique ids are ids): comparisons of a column with a constant (either
 // side), IN lists of constants, IS [NOT] NULL. A column may appear under a cast that keeps its
 // values and order (an integer widened, a DECIMAL to a DECIMAL of the same scale, VARCHAR to
-// STRING). Conjuncts of any other shape are left to the exact filter.
+// STRING). The arguments of an AND count as conjuncts (the executor hands a column's two range
+// bounds over as one AND). Conjuncts of any other shape are left to the exact filter.
 func Pushdown(conjuncts []*planpb.Expr, ids []int32, schema *commonpb.TabletSchema) []ColumnPredicate {
 	byID := map[int32]types.T{}
 	for _, c := range schema.GetColumns() {
@@ -51,7 +52,7 @@ func Pushdown(conjuncts []*planpb.Expr, ids []int32, schema *commonpb.TabletSche
 	ops := map[string]segment.Op{"eq": segment.OpEq, "lt": segment.OpLt, "le": segment.OpLe, "gt": segment.OpGt, "ge": segment.OpGe}
 	flip := map[segment.Op]segment.Op{segment.OpEq: segment.OpEq, segment.OpLt: segment.OpGt, segment.OpLe: segment.OpGe, segment.OpGt: segment.OpLt, segment.OpGe: segment.OpLe}
 	var out []ColumnPredicate
-	for _, e := range conjuncts {
+	for _, e := range splitAnd(conjuncts, nil) {
 		c := e.GetCall()
 		if c == nil {
 			continue
@@ -169,4 +170,16 @@ func valueOf(e *planpb.Expr, t types.T) (segment.Value, bool) {
 		return segment.Value{Int128: i128}, true
 	}
 	return segment.Value{}, false
+}
+
+// splitAnd appends the conjuncts of es to out, with ANDs split into their arguments.
+func splitAnd(es []*planpb.Expr, out []*planpb.Expr) []*planpb.Expr {
+	for _, e := range es {
+		if c := e.GetCall(); c != nil && c.GetName() == "and" {
+			out = splitAnd(c.GetArgs(), out)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }

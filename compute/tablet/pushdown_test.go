@@ -135,6 +135,9 @@ func TestPushdownShapes(t *testing.T) {
 		{call("is_null", boolean, colRef(0, i32)), 1},
 		{call("add", i32, colRef(0, i32), lit(i32, 1)), 0},
 		{call("eq", boolean, colRef(0, i32), colRef(0, i32)), 0},
+		{call("and", boolean, call("ge", boolean, colRef(0, i32), lit(i32, 1)), call("lt", boolean, colRef(0, i32), lit(i32, 9))), 2}, // a fused range
+		{call("and", boolean, call("is_null", boolean, colRef(0, i32)), call("and", boolean, call("gt", boolean, colRef(1, dec), lit(dec, 1)), call("add", i32, colRef(0, i32), lit(i32, 1)))), 2},
+		{call("or", boolean, call("ge", boolean, colRef(0, i32), lit(i32, 1)), call("lt", boolean, colRef(0, i32), lit(i32, 9))), 0},
 	} {
 		if got := len(tablet.Pushdown([]*planpb.Expr{c.e}, ids, sch)); got != c.want {
 			t.Errorf("%v: %d predicates, want %d", c.e, got, c.want)
