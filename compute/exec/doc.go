@@ -94,9 +94,9 @@
 // them; other chunks are gathered. The build side's memory (rows, keys, bucket offsets, hashes or
 // row-major keys, and the layout's row map) is reserved before the probe starts.
 //
-// Runtime filters (Env.RuntimeFilters): when a hash join of type INNER, LEFT_SEMI, RIGHT_OUTER or
-// RIGHT_SEMI completes its build side it publishes the filters its node lists (for other types,
-// whose unmatched probe rows are output, they are ignored): RF_MIN_MAX keeps values within the
+// Runtime filters (Env.RuntimeFilters): when a hash join of type INNER, LEFT_SEMI, RIGHT_OUTER,
+// RIGHT_SEMI or RIGHT_ANTI completes its build side it publishes the filters its node lists (for
+// other types, whose unmatched probe rows are output, they are ignored): RF_MIN_MAX keeps values within the
 // build keys' range, RF_IN_OR_BLOOM is an exact IN set up to MaxInFilterValues distinct keys and a
 // bloom filter beyond, RF_BLOOM a bloom filter. NULLs pass only for a null-safe key with a NULL
 // build key. A scan narrows each batch's selection by the filters published for it so far; a

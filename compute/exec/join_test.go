@@ -469,6 +469,8 @@ func TestRuntimeFilters(t *testing.T) {
 		{"in-set", planpb.RuntimeFilterType_RF_IN_OR_BLOOM, sparse(50), 300, planpb.JoinType_INNER, true, true},
 		{"in-to-bloom", planpb.RuntimeFilterType_RF_IN_OR_BLOOM, sparse(1500), 3000, planpb.JoinType_INNER, true, false},
 		{"bloom", planpb.RuntimeFilterType_RF_BLOOM, sparse(100), 200, planpb.JoinType_RIGHT_SEMI, true, false},
+		// RIGHT_ANTI outputs build rows no probe row matched: probe rows that match no key do nothing.
+		{"right-anti", planpb.RuntimeFilterType_RF_IN_OR_BLOOM, sparse(50), 300, planpb.JoinType_RIGHT_ANTI, true, true},
 		{"ignored-for-outer", planpb.RuntimeFilterType_RF_MIN_MAX, func(i int) int64 { return int64(i) }, 10, planpb.JoinType_LEFT_OUTER, false, false},
 	}
 	for _, tc := range cases {

@@ -134,7 +134,7 @@ func (j *join) publishFilters() {
 		return
 	}
 	switch j.typ {
-	case planpb.JoinType_INNER, planpb.JoinType_LEFT_SEMI, planpb.JoinType_RIGHT_OUTER, planpb.JoinType_RIGHT_SEMI:
+	case planpb.JoinType_INNER, planpb.JoinType_LEFT_SEMI, planpb.JoinType_RIGHT_OUTER, planpb.JoinType_RIGHT_SEMI, planpb.JoinType_RIGHT_ANTI:
 	default:
 		return
 	}

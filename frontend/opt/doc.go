@@ -33,7 +33,7 @@
 //     equality conjuncts between the sides are HashJoins (the rest is other_condition), others
 //     NestedLoopJoins; a semi/anti join whose left side is estimated smaller is planned as
 //     RIGHT_SEMI / RIGHT_ANTI so the small side builds. Hash joins of type INNER, LEFT_SEMI,
-//     RIGHT_SEMI and RIGHT_OUTER get one RF_IN_OR_BLOOM runtime filter per probe key that is a
+//     RIGHT_SEMI, RIGHT_ANTI and RIGHT_OUTER get one RF_IN_OR_BLOOM runtime filter per probe key that is a
 //     scan column reaching the join unchanged (through filters, projections, sorts without a limit,
 //     grouping columns, and the output sides of joins). Aggregation is AGG_COMPLETE; grouping
 //     sets are Project → Repeat → Aggregate; GROUP_CONCAT's ORDER BY goes into

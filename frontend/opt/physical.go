@@ -400,7 +400,7 @@ func (p *physical) join(x *plan.Join, rows float64) (*pnode, error) {
 	}
 	if !p.o.opts.NoRuntimeFilters {
 		switch typ {
-		case planpb.JoinType_INNER, planpb.JoinType_LEFT_SEMI, planpb.JoinType_RIGHT_SEMI, planpb.JoinType_RIGHT_OUTER:
+		case planpb.JoinType_INNER, planpb.JoinType_LEFT_SEMI, planpb.JoinType_RIGHT_SEMI, planpb.JoinType_RIGHT_OUTER, planpb.JoinType_RIGHT_ANTI:
 			for i, k := range probe {
 				if k.Kind == plan.ExprCall && k.Name == "cast" && k.Type.IsInteger() && k.Args[0].Type.IsInteger() {
 					k = k.Args[0]
