@@ -1,6 +1,9 @@
 package opt
 
 import (
+	"encoding/binary"
+	"hash/fnv"
+
 	"google.golang.org/protobuf/proto"
 
 	"github.com/doricdb/doric/api/planpb"
@@ -59,14 +62,9 @@ func share(res *Result) {
 }
 
 // shareLargest replaces the repeats of the largest repeated shareable subtree by SharedNodes;
-// false when there is none.
+// false when there is none. Candidates are grouped by a hash of their shape first; only
+// subtrees whose hashes collide are compared in canonical form.
 func shareLargest(root *planpb.PlanNode, info map[int32]*NodeInfo) bool {
-	type occurrence struct {
-		n      *planpb.PlanNode
-		parent *planpb.PlanNode
-		child  int
-		size   int
-	}
 	// publisher[target] lists the joins whose runtime filters target that scan.
 	publisher := map[int32][]int32{}
 	walkPlan(root, func(n *planpb.PlanNode) {
@@ -74,70 +72,120 @@ func shareLargest(root *planpb.PlanNode, info map[int32]*NodeInfo) bool {
 			publisher[rf.TargetNodeId] = append(publisher[rf.TargetNodeId], n.Id)
 		}
 	})
-	byKey := map[string][]occurrence{}
-	var order []string
-	var visit func(n, parent *planpb.PlanNode, child int)
-	visit = func(n, parent *planpb.PlanNode, child int) {
-		if parent != nil && worthSharing(n, info) {
-			if key, size, ok := canonical(n, publisher); ok {
-				if _, seen := byKey[key]; !seen {
-					order = append(order, key)
+	type occurrence struct {
+		n      *planpb.PlanNode
+		parent *planpb.PlanNode
+		child  int
+	}
+	type shape struct {
+		hash uint64
+		size int
+	}
+	groups := map[shape][]occurrence{}
+	var order []shape
+	// visit returns n's shape and whether its subtree aggregates or joins (is worth sharing:
+	// reading a table twice is cheap, recomputing a join or an aggregation is not).
+	var visit func(n, parent *planpb.PlanNode, child int) (shape, bool)
+	visit = func(n, parent *planpb.PlanNode, child int) (shape, bool) {
+		h := fnv.New64a()
+		h.Write(nodeBytes(n))
+		sh := shape{size: 1}
+		heavy := false
+		switch n.Node.(type) {
+		case *planpb.PlanNode_Aggregate, *planpb.PlanNode_HashJoin, *planpb.PlanNode_NestedLoopJoin:
+			heavy = true
+		}
+		var word [8]byte
+		for i, c := range n.Children {
+			csh, cheavy := visit(c, n, i)
+			binary.LittleEndian.PutUint64(word[:], csh.hash)
+			h.Write(word[:])
+			sh.size += csh.size
+			heavy = heavy || cheavy
+		}
+		sh.hash = h.Sum64()
+		if parent != nil && heavy && n.GetShared() == nil {
+			if in := info[n.Id]; in != nil && in.Rows <= maxSharedRows {
+				if _, seen := groups[sh]; !seen {
+					order = append(order, sh)
 				}
-				byKey[key] = append(byKey[key], occurrence{n: n, parent: parent, child: child, size: size})
+				groups[sh] = append(groups[sh], occurrence{n: n, parent: parent, child: child})
 			}
 		}
-		for i, c := range n.Children {
-			visit(c, n, i)
-		}
+		return sh, heavy
 	}
 	visit(root, nil, 0)
-	best := ""
-	for _, k := range order {
-		if o := byKey[k]; len(o) > 1 && (best == "" || o[0].size > byKey[best][0].size) {
-			best = k
+	var best []occurrence
+	bestSize := 0
+	for _, sh := range order {
+		g := groups[sh]
+		if len(g) < 2 || sh.size <= bestSize {
+			continue
+		}
+		// Hash collisions aside, the group's members are equal: check in canonical form, and
+		// take the members equal to the first one (in preorder) that has an equal.
+		keys := make([]string, len(g))
+		count := map[string]int{}
+		for i, o := range g {
+			if key, ok := canonical(o.n, publisher); ok {
+				keys[i] = key
+				count[key]++
+			}
+		}
+		for i := range g {
+			if keys[i] == "" || count[keys[i]] < 2 {
+				continue
+			}
+			best, bestSize = nil, sh.size
+			for k, o := range g {
+				if keys[k] == keys[i] {
+					best = append(best, o)
+				}
+			}
+			break
 		}
 	}
-	if best == "" {
+	if best == nil {
 		return false
 	}
-	occ := byKey[best]
-	src := occ[0].n
-	for _, o := range occ[1:] {
+	src := best[0].n
+	for _, o := range best[1:] {
 		o.parent.Children[o.child] = &planpb.PlanNode{Id: o.n.Id, Node: &planpb.PlanNode_Shared{Shared: &planpb.SharedNode{Source: src.Id}}}
 	}
 	return true
 }
 
-// worthSharing: n aggregates or joins somewhere in its subtree, and its output is small enough
-// to buffer.
-func worthSharing(n *planpb.PlanNode, info map[int32]*NodeInfo) bool {
-	if n.GetShared() != nil {
-		return false
-	}
-	if in := info[n.Id]; in == nil || in.Rows > maxSharedRows {
-		return false
-	}
-	heavy := false
-	walkPlan(n, func(m *planpb.PlanNode) {
-		switch m.Node.(type) {
-		case *planpb.PlanNode_Aggregate, *planpb.PlanNode_HashJoin, *planpb.PlanNode_NestedLoopJoin:
-			heavy = true
+// nodeBytes is n without its id, children and the ids its runtime filters and SharedNode hold:
+// equal for the nodes of equal subtrees.
+func nodeBytes(n *planpb.PlanNode) []byte {
+	m := &planpb.PlanNode{Node: n.Node}
+	switch k := n.Node.(type) {
+	case *planpb.PlanNode_HashJoin:
+		if len(k.HashJoin.GetRuntimeFilters()) > 0 {
+			j := proto.Clone(k.HashJoin).(*planpb.HashJoinNode)
+			for _, rf := range j.RuntimeFilters {
+				rf.Id, rf.TargetNodeId = 0, 0
+			}
+			m.Node = &planpb.PlanNode_HashJoin{HashJoin: j}
 		}
-	})
-	return heavy
+	case *planpb.PlanNode_Shared:
+		m.Node = &planpb.PlanNode_Shared{Shared: &planpb.SharedNode{}}
+	}
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	return b
 }
 
 // canonical is n's subtree in a form equal for equal subtrees: node ids renumbered in preorder
 // from 0, runtime filter ids cleared and their targets renumbered, references to shared sources
 // outside the subtree kept (as -1-id). ok is false when a runtime filter from outside the
 // subtree targets a node in it.
-func canonical(n *planpb.PlanNode, publisher map[int32][]int32) (key string, size int, ok bool) {
+func canonical(n *planpb.PlanNode, publisher map[int32][]int32) (key string, ok bool) {
 	local := map[int32]int32{}
 	walkPlan(n, func(m *planpb.PlanNode) { local[m.Id] = int32(len(local)) })
 	for id := range local {
 		for _, pub := range publisher[id] {
 			if _, in := local[pub]; !in {
-				return "", 0, false
+				return "", false
 			}
 		}
 	}
@@ -158,9 +206,9 @@ func canonical(n *planpb.PlanNode, publisher map[int32][]int32) (key string, siz
 	})
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
 	if err != nil {
-		return "", 0, false
+		return "", false
 	}
-	return string(b), len(local), true
+	return string(b), true
 }
 
 // uncolocate clears AggregateNode.colocated where the aggregate's probe-side chain reaches a
