@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/doricdb/doric/api/commonpb"
@@ -219,15 +220,24 @@ func Drain(ctx context.Context, op Operator) ([]*vector.Batch, error) {
 	}
 }
 
-// select narrows b to the active rows where pred is TRUE; the result may have no rows.
-func selectTrue(pred *expr.Expr, b *vector.Batch) (*vector.Batch, error) {
-	return selectAll([]*expr.Expr{pred}, b)
-}
-
-// selectAll narrows b to the active rows where every predicate is TRUE, evaluating each on the
-// rows the ones before it kept; the result (a new selection) may have no rows.
-func selectAll(preds []*expr.Expr, b *vector.Batch) (*vector.Batch, error) {
-	return selectInto(preds, b, make([]int32, 0, b.Len()))
+// selectOwned narrows b to the active rows where every predicate is TRUE, evaluating each on
+// the rows the ones before it kept; the result may have no rows. The selection is built in
+// *scratch (grown as needed) and handed on as a copy of its exact size: the batch owns its
+// selection, and copying the rows kept costs less than clearing a new array the size of the
+// input (a selective filter keeps few).
+func selectOwned(preds []*expr.Expr, b *vector.Batch, scratch *[]int32) (*vector.Batch, error) {
+	if len(preds) == 0 {
+		return b, nil
+	}
+	if cap(*scratch) < b.Len() {
+		*scratch = make([]int32, 0, max(b.Len(), 1024))
+	}
+	out, err := selectInto(preds, b, (*scratch)[:0])
+	if err != nil {
+		return nil, err
+	}
+	out.Sel = slices.Clone(out.Sel)
+	return out, nil
 }
 
 // selectInto is selectAll with the selection built in sel's array (then narrowed in place).
@@ -264,8 +274,9 @@ func compilePredicateIn(e *planpb.Expr, input []types.T, env Env) (*expr.Expr, e
 // ---------------------------------------------------------------- filter
 
 type filter struct {
-	child Operator
-	pred  *expr.Expr
+	child   Operator
+	preds   []*expr.Expr // the one predicate
+	scratch []int32
 }
 
 func newFilter(child Operator, pred *planpb.Expr, env Env) (Operator, error) {
@@ -273,7 +284,7 @@ func newFilter(child Operator, pred *planpb.Expr, env Env) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &filter{child: child, pred: p}, nil
+	return &filter{child: child, preds: []*expr.Expr{p}}, nil
 }
 
 func (f *filter) Types() []types.T               { return f.child.Types() }
@@ -289,7 +300,7 @@ func (f *filter) Next(ctx context.Context) (*vector.Batch, error) {
 		if err != nil || b == nil {
 			return nil, err
 		}
-		out, err := selectTrue(f.pred, b)
+		out, err := selectOwned(f.preds, b, &f.scratch)
 		if err != nil {
 			return nil, err
 		}
@@ -543,21 +554,20 @@ func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
 			continue
 		}
 		if s.filters != nil && b.Len() > 0 {
-			var buf []int32 // without reuse, each batch's selection is its own
-			if s.reuse {
-				buf = s.rfSel
-			}
 			if len(s.ident) < b.N {
 				s.ident = vector.Identity(nil, max(b.N, s.batchSize))
 			}
-			b, buf = applyFilters(s.filters, s.id, b, buf, s.ident)
-			if s.reuse {
-				s.rfSel = buf
+			in := b
+			// The selection is built in s.rfSel; without reuse it is copied below (each
+			// batch's selection is its own).
+			b, s.rfSel = applyFilters(s.filters, s.id, b, s.rfSel, s.ident)
+			if b != in && !s.reuse && len(s.conjuncts) == 0 {
+				b.Sel = slices.Clone(b.Sel)
 			}
 		}
 		if len(s.conjuncts) > 0 && b.Len() > 0 {
 			if !s.reuse {
-				b, err = selectAll(s.conjuncts, b)
+				b, err = selectOwned(s.conjuncts, b, &s.sel)
 			} else { // the consumer is done with the previous batch: its selection too
 				if cap(s.sel) < b.Len() {
 					s.sel = make([]int32, 0, max(b.Len(), 4096))
