@@ -1,10 +1,13 @@
 package exec
 
 import (
+	"context"
 	"testing"
 
+	"github.com/doricdb/doric/api/commonpb"
 	"github.com/doricdb/doric/api/planpb"
 	"github.com/doricdb/doric/compute/types"
+	"github.com/doricdb/doric/compute/vector"
 )
 
 // TestOrderConjuncts: cheap comparisons of numbers and dates first, then IN over strings, then
@@ -77,6 +80,69 @@ func TestFuseRanges(t *testing.T) {
 		}
 		if got[i] != w {
 			t.Fatalf("conjunct %d: %v, want %v", i, got[i], w)
+		}
+	}
+}
+
+// appliedIter serves one batch and says its first `applied` conjuncts hold on it already.
+type appliedIter struct {
+	b       *vector.Batch
+	applied int
+}
+
+func (it *appliedIter) Next(context.Context) (*vector.Batch, error) {
+	b := it.b
+	it.b = nil
+	return b, nil
+}
+
+func (it *appliedIter) Applied() int { return it.applied }
+
+type appliedSource struct {
+	vals    []int64
+	applied int
+}
+
+func (s appliedSource) ScanTablet(context.Context, *planpb.ScanRange, *commonpb.TabletSchema, []int32, []*planpb.Expr, int) (BatchIterator, error) {
+	v := vector.New(types.New(types.BigInt), len(s.vals))
+	copy(v.Int64, s.vals)
+	return &appliedIter{b: vector.NewBatch([]*vector.Vector{v}, len(s.vals)), applied: s.applied}, nil
+}
+
+// TestScanSkipsAppliedConjuncts: the scan evaluates only the conjuncts its tablet iterator did
+// not apply (the first Applied() of its ordered conjuncts): here the iterator claims the first
+// (x > 5) though its rows do not satisfy it, so rows <= 5 that pass the second (x <> 7) show it
+// was skipped — and with Applied 0 both run.
+func TestScanSkipsAppliedConjuncts(t *testing.T) {
+	bigint := types.New(types.BigInt)
+	col := &planpb.Expr{Type: bigint.Proto(), Kind: &planpb.Expr_Column{Column: &planpb.ColumnRef{Index: 0}}}
+	lit := func(v int64) *planpb.Expr {
+		return &planpb.Expr{Type: bigint.Proto(), Kind: &planpb.Expr_Literal{Literal: &planpb.Literal{Int64: v}}}
+	}
+	cmp := func(name string, v int64) *planpb.Expr {
+		return &planpb.Expr{Type: types.New(types.Boolean).Proto(), Kind: &planpb.Expr_Call{Call: &planpb.Call{Name: name, Args: []*planpb.Expr{col, lit(v)}}}}
+	}
+	scan := &planpb.PlanNode{Id: 1, Node: &planpb.PlanNode_OlapScan{OlapScan: &planpb.OlapScanNode{
+		TableId: 1, Schema: &commonpb.TabletSchema{Columns: []*commonpb.Column{{UniqueId: 1, Type: bigint.Proto()}}},
+		ColumnUniqueIds: []int32{1},
+		Conjuncts:       []*planpb.Expr{cmp("gt", 5), cmp("ne", 7)}, // not fused: one bound only
+	}}}
+	for applied, want := range map[int]int{0: 3, 1: 9, 2: 10} {
+		op, err := Build(scan, Env{Tablets: appliedSource{vals: []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, applied: applied},
+			Ranges: []*planpb.ScanRange{{NodeId: 1, TabletId: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs, err := Drain(context.Background(), op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, b := range bs {
+			n += b.Len()
+		}
+		if n != want {
+			t.Errorf("Applied %d: %d rows, want %d", applied, n, want)
 		}
 	}
 }

@@ -11,7 +11,8 @@
 //     input through its selection vector and narrow selections rather than copy where they can
 //     (filter, limit); project shares input columns it passes through.
 //
-// Operators: OlapScan (tablet rows through a TabletSource, with conjuncts and runtime filters),
+// Operators: OlapScan (tablet rows through a TabletSource, with conjuncts and runtime filters;
+// conjuncts a tablet iterator says it applied to a batch — Applied() — are not evaluated again),
 // Filter, Project, Aggregate (hash aggregation: AGG_COMPLETE, AGG_PARTIAL, AGG_FINAL), Sort
 // (stable, with top-N when it has a limit), Limit, Values, HashJoin and NestedLoopJoin (children: left = probe, right =
 // build), Union (n children), Repeat (grouping sets), Window. Build checks each node's number of

@@ -470,6 +470,11 @@ type scan struct {
 // (tablet.Scanner.Reuse).
 type reuser interface{ Reuse() }
 
+// applier is a tablet iterator that may have evaluated some of the scan's conjuncts on the batch
+// it returned last: the first Applied() of them (in the order handed to ScanTablet) hold for
+// every row of its selection (tablet.Scanner.Applied).
+type applier interface{ Applied() int }
+
 // markReuse lets the scans under op (through filters and projects, which pass batches on in
 // the same goroutine) reuse their buffers: for a consumer of op's batches that keeps nothing of
 // them (see transientAgg).
@@ -553,6 +558,10 @@ func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
 			s.cur = nil
 			continue
 		}
+		conjuncts := s.conjuncts // those the tablet did not apply
+		if a, ok := s.cur.(applier); ok {
+			conjuncts = conjuncts[min(a.Applied(), len(conjuncts)):]
+		}
 		if s.filters != nil && b.Len() > 0 {
 			if len(s.ident) < b.N {
 				s.ident = vector.Identity(nil, max(b.N, s.batchSize))
@@ -561,18 +570,18 @@ func (s *scan) Next(ctx context.Context) (*vector.Batch, error) {
 			// The selection is built in s.rfSel; without reuse it is copied below (each
 			// batch's selection is its own).
 			b, s.rfSel = applyFilters(s.filters, s.id, b, s.rfSel, s.ident)
-			if b != in && !s.reuse && len(s.conjuncts) == 0 {
+			if b != in && !s.reuse && len(conjuncts) == 0 {
 				b.Sel = slices.Clone(b.Sel)
 			}
 		}
-		if len(s.conjuncts) > 0 && b.Len() > 0 {
+		if len(conjuncts) > 0 && b.Len() > 0 {
 			if !s.reuse {
-				b, err = selectOwned(s.conjuncts, b, &s.sel)
+				b, err = selectOwned(conjuncts, b, &s.sel)
 			} else { // the consumer is done with the previous batch: its selection too
 				if cap(s.sel) < b.Len() {
 					s.sel = make([]int32, 0, max(b.Len(), 4096))
 				}
-				b, err = selectInto(s.conjuncts, b, s.sel[:0])
+				b, err = selectInto(conjuncts, b, s.sel[:0])
 			}
 			if err != nil {
 				return nil, err

@@ -35,6 +35,8 @@
 // tombstones; merged scans ignore Filter (a row that fails the query may still decide a fold).
 // A scan in which nearly every batch keeps rows (every column is read anyway) stops filtering
 // after a probation of batches and returns whole batches: its caller filters them once.
+// Scanner.Applied says, per batch, how many of the leading conjuncts its selection satisfies
+// already, so that the caller evaluates only the rest.
 //
 // Scanner.TrackOrigins makes a scan that does not merge (DUPLICATE, merge-on-write) report where
 // each row it yields is stored (Origins: rowset, segment, row ordinal): merge-on-write

@@ -3,6 +3,7 @@ package tablet
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/doricdb/doric/api/planpb"
 	"github.com/doricdb/doric/compute/expr"
@@ -32,24 +33,31 @@ const (
 // over columns and literals) and that compile; it returns how many. The caller still filters
 // exactly: the rows left satisfy the taken conjuncts, not necessarily the others — and once late
 // materialization stops paying (nearly every batch keeps rows: see lazyProbation), the scan reads
-// and returns whole batches without evaluating anything. Call it
+// and returns whole batches without evaluating anything (Applied tells the caller which). Call it
 // before the first Next.
 func (s *Scanner) Filter(conjuncts []*planpb.Expr) int {
 	if s.fold != nil {
 		return 0
 	}
 	in := s.Types()
+	leading := true
 	for _, e := range conjuncts {
 		cols := map[int]bool{}
 		if !lazySafe(e, len(in), cols) {
+			leading = false
 			continue
 		}
 		c, err := expr.CompileEnv(e, in, expr.Env{Scratch: true})
 		if err != nil || c.Type().Physical() != types.PhysInt64 {
+			leading = false
 			continue // the caller's filter reports it
 		}
 		if k := c.Type().Kind; k != types.Boolean && k != types.Null && !c.Type().IsInteger() {
+			leading = false
 			continue
+		}
+		if leading {
+			s.prefix++
 		}
 		s.conj = append(s.conj, c)
 		for k := range cols {
@@ -58,6 +66,11 @@ func (s *Scanner) Filter(conjuncts []*planpb.Expr) int {
 	}
 	return len(s.conj)
 }
+
+// Applied is how many of the leading conjuncts given to Filter the last batch Next returned
+// satisfies already (its selection holds only rows for which they are TRUE): the caller need
+// evaluate only the others. 0 when late materialization did not filter that batch.
+func (s *Scanner) Applied() int { return s.applied }
 
 // lazySafe reports whether e is deterministic and cannot fail, recording the columns it reads.
 func lazySafe(e *planpb.Expr, ncols int, cols map[int]bool) bool {
@@ -157,15 +170,12 @@ func (s *rawScanner) nextLazy(ctx context.Context) (*vector.Batch, error) {
 				}
 			}
 		}
-		var buf []int32
-		if s.reuse {
-			if cap(s.sel) < n {
-				s.sel = make([]int32, 0, max(n, s.batchSize))
-			}
-			buf = s.sel[:0]
-		} else {
-			buf = make([]int32, 0, n)
+		// The selection is built in s.sel; without reuse the batch gets a copy of the rows
+		// kept (each batch's selection is its own), which costs less than a fresh array of n.
+		if cap(s.sel) < n {
+			s.sel = make([]int32, 0, max(n, s.batchSize))
 		}
+		buf := s.sel[:0]
 		b := vector.NewBatch(cols, n)
 		if del := s.deletedRows(b, ord); del != nil {
 			for i, d := range del {
@@ -196,6 +206,8 @@ func (s *rawScanner) nextLazy(ctx context.Context) (*vector.Batch, error) {
 		}
 		if len(rows) == n {
 			rows = nil
+		} else if !s.reuse {
+			rows = slices.Clone(rows)
 		}
 		return &vector.Batch{Cols: cols, N: n, Sel: rows}, nil
 	}

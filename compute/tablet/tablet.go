@@ -89,6 +89,8 @@ type Scanner struct {
 	conj     []*expr.Expr
 	conjCols []int
 	lazyOff  bool // late materialization stopped paying (see lazyProbation)
+	prefix   int  // how many leading conjuncts given to Filter are in conj
+	applied  int  // Applied's answer for the last batch
 
 	// AGGREGATE and UNIQUE merge-on-read tables: the raw rows are folded on the first Next.
 	fold   *model.Model
@@ -252,6 +254,7 @@ func (s *Scanner) Next(ctx context.Context) (*vector.Batch, error) {
 	if s.fold != nil {
 		return s.nextMerged(ctx)
 	}
+	s.applied = 0
 	if len(s.conj) > 0 && !s.raw.track && !s.lazyOff {
 		if s.raw.lazySeen >= lazyProbation && s.raw.lazySkipped*lazyWorthIt < s.raw.lazySeen {
 			// Nearly every batch had rows left, so every column was read anyway: the scan
@@ -259,6 +262,7 @@ func (s *Scanner) Next(ctx context.Context) (*vector.Batch, error) {
 			// evaluates them once instead of twice.
 			s.lazyOff = true
 		} else {
+			s.applied = s.prefix
 			return s.nextFiltered(ctx)
 		}
 	}
@@ -432,7 +436,7 @@ type rawScanner struct {
 	first    []bool
 	predCols []bool
 	keep     func(b *vector.Batch, buf []int32) ([]int32, error)
-	sel      []int32 // with reuse: the selection buffer
+	sel      []int32 // the selection scratch (with reuse, the batch's selection itself)
 	loadNow  []bool  // for the open segment: first, or a column of a delete predicate that applies
 	// lazySeen counts the batches read lazily, lazySkipped those whose other columns were not
 	// read (no row left).
