@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -524,8 +525,11 @@ func (d *digest) add(x, w float64, compression float64) {
 	}
 }
 
-// compress merges the buffer into the centroids, keeping each centroid's weight within the
-// t-digest bound 4·N·q·(1−q)/compression.
+// compress merges the buffer into the centroids. Up to `compression` values every value stays its
+// own centroid (quantiles are exact); beyond, neighbouring values merge while a centroid spans at
+// most one unit of the t-digest scale k1(q) = compression/(2π)·asin(2q−1) — small centroids at
+// the tails, large ones in the middle, and fewer than compression of them whatever the
+// number of values (so compressing stays rare: the buffer holds 4·compression).
 func (d *digest) compress(compression float64) {
 	type c struct{ m, w float64 }
 	all := make([]c, 0, len(d.means)+len(d.buf))
@@ -536,20 +540,30 @@ func (d *digest) compress(compression float64) {
 		all = append(all, c{x, 1})
 	}
 	d.buf = d.buf[:0]
-	sort.Slice(all, func(i, j int) bool { return all[i].m < all[j].m })
+	slices.SortFunc(all, func(a, b c) int { return cmp.Compare(a.m, b.m) })
 	d.means, d.weights = d.means[:0], d.weights[:0]
 	n := d.total
-	cum := 0.0
+	if n <= compression {
+		for _, x := range all {
+			d.means = append(d.means, x.m)
+			d.weights = append(d.weights, x.w)
+		}
+		return
+	}
+	k1 := func(q float64) float64 { return compression / (2 * math.Pi) * math.Asin(2*q-1) }
+	k1inv := func(k float64) float64 { return (math.Sin(k*2*math.Pi/compression) + 1) / 2 }
+	cum := 0.0 // the weight of the centroids before the last one
+	limit := k1inv(k1(0) + 1)
 	for _, x := range all {
 		if k := len(d.means) - 1; k >= 0 {
 			w := d.weights[k] + x.w
-			q := (cum + w/2) / n
-			if w <= 4*n*q*(1-q)/compression {
+			if (cum+w)/n <= limit {
 				d.means[k] += (x.m - d.means[k]) * x.w / w
 				d.weights[k] = w
 				continue
 			}
 			cum += d.weights[k]
+			limit = k1inv(min(k1(cum/n)+1, compression/4))
 		}
 		d.means = append(d.means, x.m)
 		d.weights = append(d.weights, x.w)
