@@ -6,6 +6,8 @@
 // It has no SQL knowledge: each connection gets a Session from the SessionFactory and every
 // COM_QUERY text is handed to Session.Execute as is. An OK result with an Info string (Doris's
 // INSERT reply, {'label':'...', 'status':'VISIBLE', 'txnId':'...'}) is written by this package
-// itself, because go-mysql's OK packet has no info (see okinfo.go); the mysql CLI prints it. A Session is used by one connection goroutine
+// itself, because go-mysql's OK packet has no info (see okinfo.go); the mysql CLI prints it. A
+// client that hangs up (closes its socket or sends COM_QUIT) while its statement runs cancels
+// the statement's context (hangup.go). A Session is used by one connection goroutine
 // at a time; Server.Serve runs one goroutine per connection and may be called once.
 package mysql

@@ -107,7 +107,7 @@ func (c credentials) GetCredential(user string) (string, bool, error) {
 func (s *Server) serveConn(ctx context.Context, raw net.Conn) {
 	c := newBufferedConn(raw)
 	defer c.Flush() // the last answer (an error before a KILL CONNECTION closes it)
-	h := &handler{ctx: context.WithoutCancel(ctx), newSession: s.cfg.NewSession}
+	h := &handler{ctx: context.WithoutCancel(ctx), newSession: s.cfg.NewSession, raw: raw}
 	conn, err := s.conf.NewCustomizedConn(c, credentials{s.cfg.Credentials}, h)
 	if err != nil {
 		s.cfg.Logger.Debug("mysql handshake failed", "remote", c.RemoteAddr().String(), "err", err)
@@ -134,9 +134,11 @@ func (s *Server) serveConn(ctx context.Context, raw net.Conn) {
 
 // handler adapts a Session to go-mysql's Handler. Statements run with a context that shutdown
 // does not cancel: a statement in flight completes (or fails atomically) when its connection is
-// closed under it.
+// closed under it by the server. A client that hangs up while its statement runs cancels it
+// (watchHangup), as MySQL and Doris abandon the query of a connection that is gone.
 type handler struct {
 	ctx        context.Context
+	raw        net.Conn // the client's connection, watched for a hang-up while a statement runs
 	sess       Session
 	conn       *server.Conn // set once the handshake is done; OK packets with info are written on it
 	newSession SessionFactory
@@ -165,7 +167,16 @@ func (h *handler) HandleQuery(query string) (res *gomysql.Result, err error) {
 			res, err = nil, gomysql.NewError(gomysql.ER_UNKNOWN_ERROR, fmt.Sprintf("BUG: internal error: %v", p))
 		}
 	}()
-	r, err := h.sess.Execute(h.ctx, query)
+	ctx, cancel := context.WithCancel(h.ctx)
+	defer cancel()
+	var stop func()
+	if h.raw != nil {
+		stop = watchHangup(h.raw, cancel)
+	}
+	r, err := h.sess.Execute(ctx, query)
+	if stop != nil {
+		stop()
+	}
 	if err != nil {
 		return nil, toMyError(err)
 	}

@@ -1,0 +1,79 @@
+package mysql_test
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+
+	"github.com/doricdb/doric/frontend/mysql"
+)
+
+// blockingSession's statements wait for their context and report that they were cancelled.
+type blockingSession struct {
+	started   chan struct{}
+	cancelled chan error
+}
+
+func (s *blockingSession) Execute(ctx context.Context, sql string) (*mysql.Result, error) {
+	if sql != "wait" {
+		return &mysql.Result{}, nil
+	}
+	s.started <- struct{}{}
+	select {
+	case <-ctx.Done():
+		s.cancelled <- ctx.Err()
+		return nil, ctx.Err()
+	case <-time.After(20 * time.Second):
+		s.cancelled <- nil
+		return &mysql.Result{}, nil
+	}
+}
+
+func (s *blockingSession) UseDB(string) error { return nil }
+func (s *blockingSession) Close()             {}
+
+// TestHangupCancelsStatement: a client that goes away while its statement runs — closing the
+// socket, or sending COM_QUIT first as drivers do — cancels the statement's context; a client
+// that waits gets its answer, and the connection goes on serving statements afterwards.
+func TestHangupCancelsStatement(t *testing.T) {
+	sess := &blockingSession{started: make(chan struct{}, 1), cancelled: make(chan error, 1)}
+	srv := mysql.New(mysql.Config{Version: "5.7.99", NewSession: func(uint32, string) mysql.Session { return sess },
+		Credentials: func(string) (string, bool) { return "", true }})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, l) }()
+	defer func() { stop(); <-served }()
+
+	for _, quit := range []bool{false, true} {
+		c, err := client.Connect(l.Addr().String(), "root", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Statements before and after one that ends normally are served as usual.
+		if _, err := c.Execute("select 1"); err != nil {
+			t.Fatal(err)
+		}
+		go c.Execute("wait")
+		<-sess.started
+		if quit {
+			c.Quit()
+		} else {
+			c.Close()
+		}
+		select {
+		case err := <-sess.cancelled:
+			if err != context.Canceled {
+				t.Fatalf("quit %v: the statement ended with %v, want it cancelled", quit, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("quit %v: the statement was not cancelled after its client left", quit)
+		}
+	}
+}
