@@ -28,6 +28,13 @@
 // Caching: a node's Cache (Doris's storage page cache) holds open segments and decoded pages in
 // memory, least recently used out first; Cache.Open returns a segment whose Iterators take pages
 // from it and put the pages they decode into it. Cached vectors are shared and never written.
+// Pages of strings are cached without a pointer per value, so that a full cache costs the
+// garbage collector next to nothing to mark: the decoded bytes, the NULL bitmap and each row's
+// offsets into the bytes (a strPage). A reader gets such a page as a vector whose values point
+// into the cached bytes (never copied); the page keeps that vector only weakly, so readers share
+// it until the first GC cycle in which no reader holds it, and the next read makes it anew
+// (one pass over the offsets per page and GC cycle). The vectors of a string page, like every
+// cached vector, are never written, also with IteratorOptions.Reuse.
 //
 // Corrupt or truncated input is an error wrapping ErrCorrupt that names the file and what is
 // wrong, never a panic (FuzzOpen holds the reader to that). Errors of the vault pass through

@@ -250,7 +250,10 @@ func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
 		cr.lastLoad = p
 	}
 	if cache != nil {
-		if v := cache.page(s, cr.c, p); v != nil {
+		if v, sp := cache.page(s, cr.c, p); v != nil || sp != nil {
+			if sp != nil {
+				v = sp.vector()
+			}
 			cr.start, cr.end = ord.Rows(p)
 			cr.v = v
 			it.stats.PagesCached++
@@ -335,11 +338,23 @@ func (it *Iterator) load(ctx context.Context, cr *colReader, p int) error {
 	}
 	cr.start, cr.end, cr.v = start, end, v
 	it.stats.PagesRead++
-	if cache != nil {
-		if strs && !compressed {
-			cr.shared = true // the cached strings point into cr.buf: not to be read into again
-		}
-		cache.putPage(s, cr.c, p, v, len(body))
+	if cache == nil {
+		return nil
+	}
+	if !strs {
+		cache.putPage(s, cr.c, p, v)
+		return nil
+	}
+	// Strings are cached as a strPage, which takes v as its first (shared) vector.
+	sp, err := newStrPage(body, v)
+	if err != nil {
+		return it.pageErr(cr, p, err)
+	}
+	if !compressed {
+		cr.shared = true // the cached strings point into cr.buf: not to be read into again
+	}
+	if sp != nil { // else too big for 32-bit offsets: not cached
+		cache.putStrPage(s, cr.c, p, sp)
 	}
 	return nil
 }

@@ -12,9 +12,13 @@ import (
 )
 
 // Cache is a compute node's memory cache of segment files, as Doris's BE keeps a storage page
-// cache: open segments (their footer and the indexes they loaded) and decoded data pages (as
-// column vectors), bounded by the bytes they hold, least recently used out first. A hot query
-// then neither reads, checks, decompresses nor decodes the pages it has read before.
+// cache: open segments (their footer and the indexes they loaded) and decoded data pages,
+// bounded by the bytes they hold, least recently used out first. A hot query then neither reads,
+// checks, decompresses nor decodes the pages it has read before. Pages of numbers are held as
+// column vectors; pages of strings as a strPage (the decoded bytes and per-row offsets: no
+// pointer per value, so the garbage collector has nothing to mark in them), from which readers
+// get a vector of headers into those bytes that is kept only weakly, shared by the readers until
+// the next GC cycle reclaims it (see strPage).
 //
 // Entries are keyed by segment path (and size): a segment file never changes once written and
 // its path names its tablet and rowset, which are never reused, so entries never go stale; the
@@ -40,7 +44,8 @@ type cacheKey struct {
 type cacheEntry struct {
 	key        cacheKey
 	seg        *Segment
-	v          *vector.Vector
+	v          *vector.Vector // a page of numbers
+	sp         *strPage       // a page of strings
 	bytes      int64
 	prev, next *cacheEntry
 }
@@ -103,21 +108,28 @@ func (c *Cache) Open(ctx context.Context, s vault.Storage, path string, size int
 	return seg, nil
 }
 
-func (c *Cache) page(s *Segment, col, page int) *vector.Vector {
+// page returns the cached page: a vector, or the strPage of a string column; both nil when it
+// is not cached.
+func (c *Cache) page(s *Segment, col, page int) (*vector.Vector, *strPage) {
 	if e := c.get(cacheKey{path: s.path, size: s.size, col: int32(col), page: int32(page)}); e != nil {
-		return e.v
+		return e.v, e.sp
 	}
-	return nil
+	return nil, nil
 }
 
-func (c *Cache) putPage(s *Segment, col, page int, v *vector.Vector, raw int) {
+// putPage caches a decoded page of numbers (strings go in as a strPage: putStrPage).
+func (c *Cache) putPage(s *Segment, col, page int, v *vector.Vector) {
 	c.put(&cacheEntry{key: cacheKey{path: s.path, size: s.size, col: int32(col), page: int32(page)}, v: v,
-		bytes: vectorBytes(v, raw)})
+		bytes: vectorBytes(v)})
 }
 
-// vectorBytes estimates the memory of a decoded page: its values, NULL bitmap and, for strings,
-// the decompressed bytes they point into (raw).
-func vectorBytes(v *vector.Vector, raw int) int64 {
+func (c *Cache) putStrPage(s *Segment, col, page int, sp *strPage) {
+	c.put(&cacheEntry{key: cacheKey{path: s.path, size: s.size, col: int32(col), page: int32(page)}, sp: sp,
+		bytes: sp.bytes()})
+}
+
+// vectorBytes estimates the memory of a decoded page of numbers: its values and NULL bitmap.
+func vectorBytes(v *vector.Vector) int64 {
 	n := int64(128 + len(v.Nulls)*8)
 	switch v.Type.Physical() {
 	case types.PhysInt64:
@@ -126,8 +138,6 @@ func vectorBytes(v *vector.Vector, raw int) int64 {
 		n += int64(cap(v.Int128)) * 16
 	case types.PhysFloat64:
 		n += int64(cap(v.Float64)) * 8
-	case types.PhysBytes:
-		n += int64(cap(v.Bytes))*24 + int64(raw)
 	}
 	return n
 }
