@@ -27,6 +27,13 @@
 //     programming over all subsets for up to maxDPRelations relations (bushy trees, cost = sum of
 //     estimated join outputs and build sides, cross products only where no connected split
 //     exists), greedily beyond. The smaller side of each join is the build (right) side.
+//     3a. DISTINCT aggregates (distinct.go), as Doris's DistinctAggregateRewriter splits them:
+//     an aggregate whose calls are COUNT/SUM/AVG(DISTINCT) over one argument set, and MIN/MAX/
+//     ANY_VALUE, becomes the same calls without DISTINCT over an aggregate grouped by its keys and
+//     those arguments (so both have small states and run in two phases); MIN/MAX/ANY_VALUE over
+//     other expressions are computed per inner group first. Not split: grouping sets, ORDER BY in
+//     a call, GROUP_CONCAT, different DISTINCT argument sets, non-DISTINCT COUNT/SUM/AVG beside
+//     a DISTINCT call. MIN/MAX(DISTINCT x) alone just loses its DISTINCT.
 //  4. Column pruning (opt.go): scans read only the columns something above uses; projections
 //     and aggregates drop unused outputs.
 //  5. Physical planning (physical.go): one fragment, positional ColumnRefs. Joins with

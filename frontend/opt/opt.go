@@ -68,7 +68,8 @@ func Build(root plan.Node, out []plan.Column, ids *plan.Columns, opts Options) (
 }
 
 // Optimize rewrites a logical plan: subqueries decorrelated into joins, predicates pushed down
-// (outer joins simplified on the way), inner joins ordered by estimated cost.
+// (outer joins simplified on the way), inner joins ordered by estimated cost, DISTINCT
+// aggregates split into two aggregates (distinct.go).
 func (o *optimizer) Optimize(root plan.Node) (plan.Node, error) {
 	n, err := o.decorrelate(root)
 	if err != nil {
@@ -77,7 +78,10 @@ func (o *optimizer) Optimize(root plan.Node) (plan.Node, error) {
 	if p, ok := o.stats.(Prefetcher); ok {
 		p.Prefetch(scannedTables(n))
 	}
-	return o.push(n, nil)
+	if n, err = o.push(n, nil); err != nil {
+		return nil, err
+	}
+	return o.splitDistinct(n), nil
 }
 
 // fold simplifies conjuncts: TRUE conjuncts go, nested ANDs are split, and conjuncts common to
