@@ -95,6 +95,7 @@ func (t *groupTable) find(keyv []*vector.Vector, rows []int32, gids []int32, fre
 				g := int32(t.n)
 				t.n++
 				t.slots[pos] = g + 1
+				t.reserve(0)
 				t.hashes = append(t.hashes, hv)
 				t.first = append(t.first, i)
 				fresh = append(fresh, i)
@@ -289,6 +290,7 @@ func (t *groupTable) findPacked(rows []int32, gids []int32, fresh []int32) []int
 				g := int32(t.n)
 				t.n++
 				t.slots[pos] = g + 1
+				t.reserve(w)
 				t.hashes = append(t.hashes, hv)
 				t.packed = append(t.packed, key...)
 				fresh = append(fresh, i)
@@ -327,6 +329,7 @@ func (t *groupTable) findInt64(xs []int64, rows []int32, gids []int32, fresh []i
 				g := int32(t.n)
 				t.n++
 				t.slots[pos] = g + 1
+				t.reserve(2)
 				t.hashes = append(t.hashes, hv)
 				t.packed = append(t.packed, uint64(x), 0)
 				fresh = append(fresh, i)
@@ -365,6 +368,7 @@ func (t *groupTable) findPacked1(rows []int32, gids []int32, fresh []int32) []in
 				g := int32(t.n)
 				t.n++
 				t.slots[pos] = g + 1
+				t.reserve(2)
 				t.hashes = append(t.hashes, hv)
 				t.packed = append(t.packed, x, m)
 				fresh = append(fresh, i)
@@ -431,6 +435,22 @@ func (t *groupTable) equal(keyv []*vector.Vector, i int32, g, n0 int) bool {
 
 // grow doubles the slots.
 func (t *groupTable) grow() { t.rehashTo(2 * len(t.slots)) }
+
+// reserve makes room for one more group of packed width w in hashes and packed, doubling their
+// capacity when they are full (append's growth of a quarter for large slices would allocate
+// about five times their final size over a table of millions of groups).
+func (t *groupTable) reserve(w int) {
+	if len(t.hashes) == cap(t.hashes) {
+		h := make([]uint64, len(t.hashes), max(2*cap(t.hashes), 64))
+		copy(h, t.hashes)
+		t.hashes = h
+	}
+	if cap(t.packed)-len(t.packed) < w {
+		p := make([]uint64, len(t.packed), max(2*cap(t.packed), 64*w))
+		copy(p, t.packed)
+		t.packed = p
+	}
+}
 
 // rehash rebuilds the slots from hashes, at least twice as many as groups.
 func (t *groupTable) rehash() {

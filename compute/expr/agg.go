@@ -414,11 +414,7 @@ func countGroups(counts []int64, gids []int32, lanes *[]int64) {
 	}
 }
 
-func (s *countState) Grow(n int) {
-	for len(s.counts) < n {
-		s.counts = append(s.counts, 0)
-	}
-}
+func (s *countState) Grow(n int) { s.counts = grown(s.counts, n) }
 
 func (s *countState) Update(args []*vector.Vector, rows []int32, gids []int32) error {
 	c := s.counts
@@ -494,16 +490,14 @@ func newSumState(arg, t types.T) State {
 }
 
 func (s *sumState) Grow(n int) {
-	for len(s.has) < n {
-		s.has = append(s.has, false)
-		switch s.dom {
-		case domInt64:
-			s.i64 = append(s.i64, 0)
-		case domFloat:
-			s.f64 = append(s.f64, 0)
-		default:
-			s.i128 = append(s.i128, types.Int128{})
-		}
+	s.has = grown(s.has, n)
+	switch s.dom {
+	case domInt64:
+		s.i64 = grown(s.i64, n)
+	case domFloat:
+		s.f64 = grown(s.f64, n)
+	default:
+		s.i128 = grown(s.i128, n)
 	}
 }
 
@@ -850,9 +844,7 @@ type avgState struct {
 
 func (s *avgState) Grow(n int) {
 	s.sum.Grow(n)
-	for len(s.counts) < n {
-		s.counts = append(s.counts, 0)
-	}
+	s.counts = grown(s.counts, n)
 }
 
 func (s *avgState) Update(args []*vector.Vector, rows []int32, gids []int32) error {
@@ -966,18 +958,16 @@ func (s *minMaxState) Grow(n int) {
 	if s.vals == nil {
 		s.vals = vector.NewWithCap(s.t, n)
 	}
-	for len(s.has) < n {
-		s.has = append(s.has, false)
-		switch s.t.Physical() {
-		case types.PhysInt64:
-			s.vals.Int64 = append(s.vals.Int64, 0)
-		case types.PhysInt128:
-			s.vals.Int128 = append(s.vals.Int128, types.Int128{})
-		case types.PhysFloat64:
-			s.vals.Float64 = append(s.vals.Float64, 0)
-		default:
-			s.vals.Bytes = append(s.vals.Bytes, nil)
-		}
+	s.has = grown(s.has, n)
+	switch s.t.Physical() {
+	case types.PhysInt64:
+		s.vals.Int64 = grown(s.vals.Int64, n)
+	case types.PhysInt128:
+		s.vals.Int128 = grown(s.vals.Int128, n)
+	case types.PhysFloat64:
+		s.vals.Float64 = grown(s.vals.Float64, n)
+	default:
+		s.vals.Bytes = grown(s.vals.Bytes, n)
 	}
 }
 
@@ -1112,9 +1102,7 @@ type distinctState struct {
 
 func (s *distinctState) Grow(n int) {
 	s.inner.Grow(n)
-	for len(s.perGroup) < n {
-		s.perGroup = append(s.perGroup, nil)
-	}
+	s.perGroup = grown(s.perGroup, n)
 }
 
 func (s *distinctState) Update(args []*vector.Vector, rows []int32, gids []int32) error {

@@ -81,11 +81,7 @@ type varianceState struct {
 }
 
 func (s *varianceState) Grow(n int) {
-	for len(s.n) < n {
-		s.n = append(s.n, 0)
-		s.mean = append(s.mean, 0)
-		s.m2 = append(s.m2, 0)
-	}
+	s.n, s.mean, s.m2 = grown(s.n, n), grown(s.mean, n), grown(s.m2, n)
 }
 
 func (s *varianceState) Update(args []*vector.Vector, rows []int32, gids []int32) error {
@@ -193,11 +189,7 @@ func newGroupConcatState(a *Aggregate) *groupConcatState {
 	return s
 }
 
-func (s *groupConcatState) Grow(n int) {
-	for len(s.groups) < n {
-		s.groups = append(s.groups, nil)
-	}
-}
+func (s *groupConcatState) Grow(n int) { s.groups = grown(s.groups, n) }
 
 func (s *groupConcatState) Update(args []*vector.Vector, rows []int32, gids []int32) error {
 	v := args[0]
@@ -409,11 +401,7 @@ type hllState struct {
 	key    []byte
 }
 
-func (s *hllState) Grow(n int) {
-	for len(s.groups) < n {
-		s.groups = append(s.groups, hll{})
-	}
-}
+func (s *hllState) Grow(n int) { s.groups = grown(s.groups, n) }
 
 // Update hashes the AppendKey encoding of the arguments; rows with a NULL argument are skipped.
 func (s *hllState) Update(args []*vector.Vector, rows []int32, gids []int32) error {
@@ -601,11 +589,7 @@ type percentileState struct {
 	compression float64
 }
 
-func (s *percentileState) Grow(n int) {
-	for len(s.groups) < n {
-		s.groups = append(s.groups, digest{})
-	}
-}
+func (s *percentileState) Grow(n int) { s.groups = grown(s.groups, n) }
 
 func (s *percentileState) comp() float64 {
 	if s.compression == 0 {

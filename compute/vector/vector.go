@@ -108,21 +108,13 @@ func (v *Vector) AppendRows(src *Vector, sel []int32) {
 	base := v.Len()
 	switch v.Type.Physical() {
 	case types.PhysInt64:
-		for _, i := range sel {
-			v.Int64 = append(v.Int64, src.Int64[i])
-		}
+		v.Int64 = gatherAppend(v.Int64, src.Int64, sel)
 	case types.PhysInt128:
-		for _, i := range sel {
-			v.Int128 = append(v.Int128, src.Int128[i])
-		}
+		v.Int128 = gatherAppend(v.Int128, src.Int128, sel)
 	case types.PhysFloat64:
-		for _, i := range sel {
-			v.Float64 = append(v.Float64, src.Float64[i])
-		}
+		v.Float64 = gatherAppend(v.Float64, src.Float64, sel)
 	default:
-		for _, i := range sel {
-			v.Bytes = append(v.Bytes, src.Bytes[i])
-		}
+		v.Bytes = gatherAppend(v.Bytes, src.Bytes, sel)
 	}
 	if src.Nulls != nil {
 		for k, i := range sel {
@@ -231,4 +223,21 @@ func FormatFloat(f float64, float32Precision bool) string {
 		return sci
 	}
 	return strconv.FormatFloat(f, 'f', -1, bitSize)
+}
+
+// gatherAppend appends src[i] for each i of sel to dst, growing dst at least twofold when it
+// must (a vector built batch by batch to millions of rows then allocates about twice its final
+// size in all, where append's growth of a quarter for large slices allocates about five times).
+func gatherAppend[T any](dst, src []T, sel []int32) []T {
+	n := len(dst)
+	if cap(dst)-n < len(sel) {
+		grown := make([]T, n, max(2*cap(dst), n+len(sel)))
+		copy(grown, dst)
+		dst = grown
+	}
+	dst = dst[:n+len(sel)]
+	for k, i := range sel {
+		dst[n+k] = src[i]
+	}
+	return dst
 }
