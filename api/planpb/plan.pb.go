@@ -1154,7 +1154,13 @@ type AggregateNode struct {
 	// its probe-side chain (the group keys include that table's distribution columns, and the scan
 	// reads one partition), so an executor that splits that scan by tablets may aggregate each
 	// part on its own, with no exchange and no final phase (Doris's colocate aggregation).
-	Colocated     bool `protobuf:"varint,4,opt,name=colocated,proto3" json:"colocated,omitempty"`
+	Colocated bool `protobuf:"varint,4,opt,name=colocated,proto3" json:"colocated,omitempty"`
+	// partition_by (expressions over the input, a subset of the keys): an executor that runs the
+	// aggregate in parts may hash-partition its input by these instead of by every key and
+	// aggregate each partition completely on its own — its parts then hold whole groups of those
+	// expressions. The planner sets it below an aggregate grouped by them (a split DISTINCT: group
+	// by G, x under group by G), which it marks colocated.
+	PartitionBy   []*Expr `protobuf:"bytes,5,rep,name=partition_by,json=partitionBy,proto3" json:"partition_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1215,6 +1221,13 @@ func (x *AggregateNode) GetColocated() bool {
 		return x.Colocated
 	}
 	return false
+}
+
+func (x *AggregateNode) GetPartitionBy() []*Expr {
+	if x != nil {
+		return x.PartitionBy
+	}
+	return nil
 }
 
 type SortKey struct {
@@ -2334,14 +2347,15 @@ const file_planpb_plan_proto_rawDesc = "" +
 	"\bdistinct\x18\x03 \x01(\bR\bdistinct\x12&\n" +
 	"\x04type\x18\x04 \x01(\v2\x12.doric.common.TypeR\x04type\x12.\n" +
 	"\border_by\x18\x05 \x03(\v2\x13.doric.plan.SortKeyR\aorderBy\x12/\n" +
-	"\targ_types\x18\x06 \x03(\v2\x12.doric.common.TypeR\bargTypes\"\xc4\x01\n" +
+	"\targ_types\x18\x06 \x03(\v2\x12.doric.common.TypeR\bargTypes\"\xf9\x01\n" +
 	"\rAggregateNode\x12+\n" +
 	"\bgroup_by\x18\x01 \x03(\v2\x10.doric.plan.ExprR\agroupBy\x129\n" +
 	"\n" +
 	"aggregates\x18\x02 \x03(\v2\x19.doric.plan.AggregateCallR\n" +
 	"aggregates\x12-\n" +
 	"\x04mode\x18\x03 \x01(\x0e2\x19.doric.plan.AggregateModeR\x04mode\x12\x1c\n" +
-	"\tcolocated\x18\x04 \x01(\bR\tcolocated\"p\n" +
+	"\tcolocated\x18\x04 \x01(\bR\tcolocated\x123\n" +
+	"\fpartition_by\x18\x05 \x03(\v2\x10.doric.plan.ExprR\vpartitionBy\"p\n" +
 	"\aSortKey\x12$\n" +
 	"\x04expr\x18\x01 \x01(\v2\x10.doric.plan.ExprR\x04expr\x12\x1e\n" +
 	"\n" +
@@ -2537,34 +2551,35 @@ var file_planpb_plan_proto_depIdxs = []int32{
 	5,  // 28: doric.plan.AggregateNode.group_by:type_name -> doric.plan.Expr
 	13, // 29: doric.plan.AggregateNode.aggregates:type_name -> doric.plan.AggregateCall
 	0,  // 30: doric.plan.AggregateNode.mode:type_name -> doric.plan.AggregateMode
-	5,  // 31: doric.plan.SortKey.expr:type_name -> doric.plan.Expr
-	15, // 32: doric.plan.SortNode.keys:type_name -> doric.plan.SortKey
-	35, // 33: doric.plan.ValuesNode.rows:type_name -> doric.common.Batch
-	1,  // 34: doric.plan.HashJoinNode.type:type_name -> doric.plan.JoinType
-	5,  // 35: doric.plan.HashJoinNode.probe_keys:type_name -> doric.plan.Expr
-	5,  // 36: doric.plan.HashJoinNode.build_keys:type_name -> doric.plan.Expr
-	5,  // 37: doric.plan.HashJoinNode.other_condition:type_name -> doric.plan.Expr
-	20, // 38: doric.plan.HashJoinNode.runtime_filters:type_name -> doric.plan.RuntimeFilter
-	2,  // 39: doric.plan.RuntimeFilter.type:type_name -> doric.plan.RuntimeFilterType
-	1,  // 40: doric.plan.NestedLoopJoinNode.type:type_name -> doric.plan.JoinType
-	5,  // 41: doric.plan.NestedLoopJoinNode.condition:type_name -> doric.plan.Expr
-	24, // 42: doric.plan.RepeatNode.sets:type_name -> doric.plan.GroupingSet
-	5,  // 43: doric.plan.WindowNode.partition_by:type_name -> doric.plan.Expr
-	15, // 44: doric.plan.WindowNode.order_by:type_name -> doric.plan.SortKey
-	26, // 45: doric.plan.WindowNode.calls:type_name -> doric.plan.WindowCall
-	28, // 46: doric.plan.WindowNode.frame:type_name -> doric.plan.WindowFrame
-	5,  // 47: doric.plan.WindowCall.args:type_name -> doric.plan.Expr
-	33, // 48: doric.plan.WindowCall.type:type_name -> doric.common.Type
-	4,  // 49: doric.plan.FrameBound.kind:type_name -> doric.plan.FrameBoundKind
-	3,  // 50: doric.plan.WindowFrame.unit:type_name -> doric.plan.FrameUnit
-	27, // 51: doric.plan.WindowFrame.start:type_name -> doric.plan.FrameBound
-	27, // 52: doric.plan.WindowFrame.end:type_name -> doric.plan.FrameBound
-	9,  // 53: doric.plan.Fragment.root:type_name -> doric.plan.PlanNode
-	54, // [54:54] is the sub-list for method output_type
-	54, // [54:54] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	5,  // 31: doric.plan.AggregateNode.partition_by:type_name -> doric.plan.Expr
+	5,  // 32: doric.plan.SortKey.expr:type_name -> doric.plan.Expr
+	15, // 33: doric.plan.SortNode.keys:type_name -> doric.plan.SortKey
+	35, // 34: doric.plan.ValuesNode.rows:type_name -> doric.common.Batch
+	1,  // 35: doric.plan.HashJoinNode.type:type_name -> doric.plan.JoinType
+	5,  // 36: doric.plan.HashJoinNode.probe_keys:type_name -> doric.plan.Expr
+	5,  // 37: doric.plan.HashJoinNode.build_keys:type_name -> doric.plan.Expr
+	5,  // 38: doric.plan.HashJoinNode.other_condition:type_name -> doric.plan.Expr
+	20, // 39: doric.plan.HashJoinNode.runtime_filters:type_name -> doric.plan.RuntimeFilter
+	2,  // 40: doric.plan.RuntimeFilter.type:type_name -> doric.plan.RuntimeFilterType
+	1,  // 41: doric.plan.NestedLoopJoinNode.type:type_name -> doric.plan.JoinType
+	5,  // 42: doric.plan.NestedLoopJoinNode.condition:type_name -> doric.plan.Expr
+	24, // 43: doric.plan.RepeatNode.sets:type_name -> doric.plan.GroupingSet
+	5,  // 44: doric.plan.WindowNode.partition_by:type_name -> doric.plan.Expr
+	15, // 45: doric.plan.WindowNode.order_by:type_name -> doric.plan.SortKey
+	26, // 46: doric.plan.WindowNode.calls:type_name -> doric.plan.WindowCall
+	28, // 47: doric.plan.WindowNode.frame:type_name -> doric.plan.WindowFrame
+	5,  // 48: doric.plan.WindowCall.args:type_name -> doric.plan.Expr
+	33, // 49: doric.plan.WindowCall.type:type_name -> doric.common.Type
+	4,  // 50: doric.plan.FrameBound.kind:type_name -> doric.plan.FrameBoundKind
+	3,  // 51: doric.plan.WindowFrame.unit:type_name -> doric.plan.FrameUnit
+	27, // 52: doric.plan.WindowFrame.start:type_name -> doric.plan.FrameBound
+	27, // 53: doric.plan.WindowFrame.end:type_name -> doric.plan.FrameBound
+	9,  // 54: doric.plan.Fragment.root:type_name -> doric.plan.PlanNode
+	55, // [55:55] is the sub-list for method output_type
+	55, // [55:55] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_planpb_plan_proto_init() }

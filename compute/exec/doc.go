@@ -27,7 +27,8 @@
 // have small states (count, sum, avg, min, max, any_value, bool_and, bool_or, no DISTINCT) runs
 // in two phases: an AGG_PARTIAL aggregate per part, then AGG_FINAL — one over a gather for a
 // global aggregate, N over a hash-partitioning local exchange of the partial states for a
-// grouped one. A grouped partial that has read Env.StreamAggAfter rows and made more than half
+// grouped one; a grouped aggregate with partition_by runs once per partition of an exchange by
+// those keys (its parts then hold whole groups of them, for a colocated aggregate above). A grouped partial that has read Env.StreamAggAfter rows and made more than half
 // as many groups outputs its groups and passes the rest of its input on as one state per row
 // (streaming pre-aggregation). Other grouped aggregates get their input rows through the
 // hash-partitioning exchange (equal group keys meet in one of N aggregations); sorts (and

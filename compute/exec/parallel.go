@@ -126,6 +126,11 @@ func (p *pbuilder) ownParts(n *planpb.PlanNode) ([]Operator, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(in) > 1 && len(k.Aggregate.GetPartitionBy()) > 0 && len(k.Aggregate.GetGroupBy()) > 0 {
+			// Partitioned by some of its keys: whole groups meet in one partition, and the
+			// parts hold whole groups of those keys for a colocated aggregate above.
+			return p.shuffled(n, in, k.Aggregate.GetPartitionBy())
+		}
 		if len(in) > 1 && k.Aggregate.GetColocated() && len(k.Aggregate.GetGroupBy()) > 0 {
 			// Each part holds whole groups (its tablets' buckets): aggregate each alone.
 			out := make([]Operator, len(in))
@@ -145,17 +150,7 @@ func (p *pbuilder) ownParts(n *planpb.PlanNode) ([]Operator, error) {
 			op, err := buildNode(n, []Operator{p.single(in)}, env)
 			return []Operator{op}, err
 		}
-		sh, err := newShuffle(in, k.Aggregate.GetGroupBy(), env)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]Operator, env.Parallelism)
-		for i := range out {
-			if out[i], err = buildNode(n, []Operator{sh.consumer(i)}, env); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
+		return p.shuffled(n, in, k.Aggregate.GetGroupBy())
 	case *planpb.PlanNode_Sort:
 		in, err := p.parts(n.Children[0])
 		if err != nil {
@@ -236,6 +231,22 @@ func (p *pbuilder) ownParts(n *planpb.PlanNode) ([]Operator, error) {
 	}
 	op, err := buildNode(n, children, env)
 	return []Operator{op}, err
+}
+
+// shuffled builds aggregate n once per partition of a hash-partitioning local exchange of its
+// input parts by keys.
+func (p *pbuilder) shuffled(n *planpb.PlanNode, in []Operator, keys []*planpb.Expr) ([]Operator, error) {
+	sh, err := newShuffle(in, keys, p.env)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Operator, p.env.Parallelism)
+	for i := range out {
+		if out[i], err = buildNode(n, []Operator{sh.consumer(i)}, p.env); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // twoPhase reports whether an AGG_COMPLETE aggregate runs as a partial aggregate per part and a

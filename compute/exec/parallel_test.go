@@ -200,7 +200,7 @@ type parallelCase struct {
 func randomCase(r *rand.Rand, iter int) parallelCase {
 	pred := call("lt", tBool, colRef(1, tBigint), intLit(r.Int64N(1500)-750, tBigint))
 	proj := []*planpb.Expr{colRef(0, tInt), colRef(1, tBigint), colRef(2, tVarchar), colRef(3, tDecimal)}
-	switch iter % 9 {
+	switch iter % 10 {
 	case 0:
 		return parallelCase{name: "scan filter project", plan: projectOn(filterOn(scanPlan(1), pred), proj...)}
 	case 1:
@@ -236,6 +236,13 @@ func randomCase(r *rand.Rand, iter int) parallelCase {
 		rep.Node = &planpb.PlanNode_Repeat{Repeat: &planpb.RepeatNode{Slots: []int32{0, 2},
 			Sets: []*planpb.GroupingSet{{Slots: []int32{0, 1}}, {Slots: []int32{0}}, {}}}}
 		return parallelCase{name: "union repeat aggregate", plan: aggOn(rep, []*planpb.Expr{colRef(0, tInt), colRef(2, tVarchar), colRef(4, tBigint)}, randomAggs(r)...)}
+	case 8: // a split DISTINCT: the inner aggregate partitioned by the outer's keys, the outer per part
+		inner := aggOn(filterOn(scanPlan(1), pred), []*planpb.Expr{colRef(0, tInt), colRef(2, tVarchar)})
+		inner.GetAggregate().PartitionBy = []*planpb.Expr{colRef(0, tInt)}
+		outer := aggOn(inner, []*planpb.Expr{colRef(0, tInt)}, &planpb.AggregateCall{Name: "count", Args: []*planpb.Expr{colRef(1, tVarchar)}, Type: tBigint.Proto()},
+			&planpb.AggregateCall{Name: "max", Args: []*planpb.Expr{colRef(1, tVarchar)}, Type: tVarchar.Proto()})
+		outer.GetAggregate().Colocated = true
+		return parallelCase{name: "partitioned aggregate under a colocated one", plan: outer}
 	}
 	l := node(filterOn(scanPlan(1), pred))
 	l.Node = &planpb.PlanNode_Limit{Limit: &planpb.LimitNode{Offset: r.Int64N(5), Limit: r.Int64N(30)}}

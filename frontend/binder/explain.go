@@ -117,6 +117,9 @@ func formatNode(b *strings.Builder, n *planpb.PlanNode, depth int, withTypes boo
 		if len(a.GroupBy) > 0 {
 			b.WriteString(" group by=" + list(a.GroupBy))
 		}
+		if len(a.PartitionBy) > 0 {
+			b.WriteString(" partition by=" + list(a.PartitionBy))
+		}
 		if len(a.Aggregates) > 0 {
 			parts := make([]string, len(a.Aggregates))
 			for i, c := range a.Aggregates {

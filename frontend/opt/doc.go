@@ -33,7 +33,10 @@
 //     those arguments (so both have small states and run in two phases); MIN/MAX/ANY_VALUE over
 //     other expressions are computed per inner group first. Not split: grouping sets, ORDER BY in
 //     a call, GROUP_CONCAT, different DISTINCT argument sets, non-DISTINCT COUNT/SUM/AVG beside
-//     a DISTINCT call. MIN/MAX(DISTINCT x) alone just loses its DISTINCT.
+//     a DISTINCT call. MIN/MAX(DISTINCT x) alone just loses its DISTINCT. In physical planning an
+//     aggregate estimated at minPartitionGroups groups or more over such an inner aggregate has
+//     the inner one partitioned by its keys (partition_by) and runs per part (colocated): one
+//     exchange instead of two two-phase aggregations.
 //  4. Column pruning (opt.go): scans read only the columns something above uses; projections
 //     and aggregates drop unused outputs.
 //  5. Physical planning (physical.go): one fragment, positional ColumnRefs. Joins with

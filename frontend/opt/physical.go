@@ -561,9 +561,39 @@ func (p *physical) aggregate(x *plan.Aggregate, rows float64) (*pnode, error) {
 		cols = append(cols, a.Col.ID)
 	}
 	agg.Colocated = p.colocated(in, x)
+	if !agg.Colocated && rows >= minPartitionGroups {
+		agg.Colocated = partitionBelow(in.n, agg)
+	}
 	pn := p.node(&planpb.PlanNode{Node: &planpb.PlanNode_Aggregate{Aggregate: agg}}, cols, rows, in)
 	pn.origins = origins
 	return pn, nil
+}
+
+// minPartitionGroups is how many groups an aggregate over an aggregate must be estimated to
+// have for partitionBelow: with fewer, a partitioning by its keys would leave parts idle.
+const minPartitionGroups = 256
+
+// partitionBelow plans an aggregate (agg) over an aggregate grouped by more keys (child: the
+// inner of a split DISTINCT, group by G, x under group by G) as one exchange: the inner one is
+// partitioned by the outer keys (AggregateNode.partition_by), so that each of its parts holds
+// whole outer groups and the outer aggregate runs per part. It reports whether it did (the
+// outer aggregate is then colocated): the outer keys must be plain references to inner keys.
+func partitionBelow(child *planpb.PlanNode, agg *planpb.AggregateNode) bool {
+	inner := child.GetAggregate()
+	if inner == nil || inner.GetColocated() || len(inner.GetPartitionBy()) > 0 || len(agg.GetGroupBy()) == 0 ||
+		len(agg.GetGroupBy()) >= len(inner.GetGroupBy()) {
+		return false
+	}
+	var keys []*planpb.Expr
+	for _, g := range agg.GetGroupBy() {
+		c := g.GetColumn()
+		if c == nil || int(c.GetIndex()) >= len(inner.GetGroupBy()) {
+			return false
+		}
+		keys = append(keys, inner.GetGroupBy()[c.GetIndex()])
+	}
+	inner.PartitionBy = keys
+	return true
 }
 
 // colocated reports whether the rows of one group of x all come from one bucket of the scan at
