@@ -11,10 +11,12 @@ import (
 	"github.com/doricdb/doric/frontend/mysql"
 )
 
-// blockingSession's statements wait for their context and report that they were cancelled.
+// blockingSession's statements wait for their context, or for lasts (20 s when 0), and report
+// how they ended (the context's error, or nil).
 type blockingSession struct {
 	started   chan struct{}
 	cancelled chan error
+	lasts     time.Duration
 }
 
 func (s *blockingSession) Execute(ctx context.Context, sql string) (*mysql.Result, error) {
@@ -22,11 +24,15 @@ func (s *blockingSession) Execute(ctx context.Context, sql string) (*mysql.Resul
 		return &mysql.Result{}, nil
 	}
 	s.started <- struct{}{}
+	lasts := s.lasts
+	if lasts == 0 {
+		lasts = 20 * time.Second
+	}
 	select {
 	case <-ctx.Done():
 		s.cancelled <- ctx.Err()
 		return nil, ctx.Err()
-	case <-time.After(20 * time.Second):
+	case <-time.After(lasts):
 		s.cancelled <- nil
 		return &mysql.Result{}, nil
 	}
@@ -75,5 +81,52 @@ func TestHangupCancelsStatement(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("quit %v: the statement was not cancelled after its client left", quit)
 		}
+	}
+}
+
+// TestShutdownGrace: when the server shuts down, a statement in flight goes on; one that ends
+// within the grace period completes, one that does not is cancelled when it is over, and Serve
+// returns once they are done.
+func TestShutdownGrace(t *testing.T) {
+	for _, within := range []bool{true, false} {
+		sess := &blockingSession{started: make(chan struct{}, 1), cancelled: make(chan error, 1)}
+		grace := 300 * time.Millisecond
+		if within {
+			sess.lasts, grace = 300*time.Millisecond, 10*time.Second
+		}
+		srv := mysql.New(mysql.Config{Version: "5.7.99", NewSession: func(uint32, string) mysql.Session { return sess },
+			Credentials: func(string) (string, bool) { return "", true }, ShutdownGrace: grace})
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(ctx, l) }()
+		c, err := client.Connect(l.Addr().String(), "root", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go c.Execute("wait")
+		<-sess.started
+		start := time.Now()
+		stop() // the server closes the connection under the statement: no hang-up of the client
+		select {
+		case err := <-sess.cancelled:
+			switch {
+			case within && err != nil:
+				t.Fatalf("a statement shorter than the grace period ended with %v", err)
+			case !within && (err != context.Canceled || time.Since(start) < grace):
+				t.Fatalf("the statement ended with %v after %v, want cancelled after the %v grace period", err, time.Since(start), grace)
+			}
+		case <-time.After(8 * time.Second):
+			t.Fatalf("within %v: the statement did not end", within)
+		}
+		select {
+		case <-served:
+		case <-time.After(8 * time.Second):
+			t.Fatalf("within %v: Serve did not return after its statement ended", within)
+		}
+		c.Close()
 	}
 }

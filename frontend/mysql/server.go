@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/server"
@@ -34,7 +35,15 @@ type Config struct {
 	NewSession  SessionFactory
 	Credentials Credentials
 	Logger      *slog.Logger
+	// ShutdownGrace is how long statements in flight may go on once Serve's context ends before
+	// they are cancelled (0: DefaultShutdownGrace), so that a runaway query cannot hold a
+	// shutdown up forever; a cancelled statement fails atomically, as any other.
+	ShutdownGrace time.Duration
 }
+
+// DefaultShutdownGrace is Config.ShutdownGrace's default: within Kubernetes' default
+// terminationGracePeriodSeconds (30 s).
+const DefaultShutdownGrace = 20 * time.Second
 
 // Server accepts MySQL connections.
 type Server struct {
@@ -55,10 +64,19 @@ func New(cfg Config) *Server {
 }
 
 // Serve accepts connections on l until ctx ends, then closes l and every open connection and waits
-// for their goroutines.
+// for their goroutines; statements still running then are cancelled Config.ShutdownGrace after
+// ctx ended.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	grace := s.cfg.ShutdownGrace
+	if grace <= 0 {
+		grace = DefaultShutdownGrace
+	}
+	// Statements run under stmts: not cancelled by the end of ctx itself, but grace later.
+	stmts, cancelStmts := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelStmts()
 	go func() {
 		<-ctx.Done()
+		time.AfterFunc(grace, cancelStmts)
 		l.Close()
 		s.mu.Lock()
 		for c := range s.open {
@@ -87,7 +105,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 				s.mu.Unlock()
 				c.Close()
 			}()
-			s.serveConn(ctx, c)
+			s.serveConn(stmts, c)
 		}()
 	}
 }
@@ -107,7 +125,7 @@ func (c credentials) GetCredential(user string) (string, bool, error) {
 func (s *Server) serveConn(ctx context.Context, raw net.Conn) {
 	c := newBufferedConn(raw)
 	defer c.Flush() // the last answer (an error before a KILL CONNECTION closes it)
-	h := &handler{ctx: context.WithoutCancel(ctx), newSession: s.cfg.NewSession, raw: raw}
+	h := &handler{ctx: ctx, newSession: s.cfg.NewSession, raw: raw}
 	conn, err := s.conf.NewCustomizedConn(c, credentials{s.cfg.Credentials}, h)
 	if err != nil {
 		s.cfg.Logger.Debug("mysql handshake failed", "remote", c.RemoteAddr().String(), "err", err)
@@ -133,8 +151,8 @@ func (s *Server) serveConn(ctx context.Context, raw net.Conn) {
 }
 
 // handler adapts a Session to go-mysql's Handler. Statements run with a context that shutdown
-// does not cancel: a statement in flight completes (or fails atomically) when its connection is
-// closed under it by the server. A client that hangs up while its statement runs cancels it
+// cancels only after Config.ShutdownGrace: a statement in flight completes (or fails
+// atomically) when its connection is closed under it by the server. A client that hangs up while its statement runs cancels it
 // (watchHangup), as MySQL and Doris abandon the query of a connection that is gone.
 type handler struct {
 	ctx        context.Context
