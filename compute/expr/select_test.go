@@ -99,32 +99,7 @@ func TestSelectMatchesEval(t *testing.T) {
 				}
 				cols[c] = v
 			}
-			b := vector.NewBatch(cols, n)
-			b.Sel = randomSel(r, n)
-			res, err := ref.Eval(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []int32
-			for _, i := range b.Rows(nil) {
-				if !res.IsNull(int(i)) && res.Int64[i] != 0 {
-					want = append(want, i)
-				}
-			}
-			var got []int32
-			if b.Sel != nil && r.IntN(2) == 0 {
-				inPlace := slices.Clone(b.Sel)
-				b.Sel = inPlace
-				got, err = sel.Select(b, inPlace)
-			} else {
-				got, err = sel.Select(b, nil)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(got, want) && (len(got) > 0 || len(want) > 0) {
-				t.Fatalf("iter %d: %v\nselected %v\nwant     %v", iter, e, got, want)
-			}
+			checkSelect(t, r, iter, e, sel, ref, vector.NewBatch(cols, n))
 		}
 	}
 }
@@ -192,32 +167,38 @@ func TestRangeSelectMatchesEval(t *testing.T) {
 				}
 				cols[k] = v
 			}
-			b := vector.NewBatch(cols, n)
-			b.Sel = randomSel(r, n)
-			res, err := ref.Eval(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []int32
-			for _, i := range b.Rows(nil) {
-				if !res.IsNull(int(i)) && res.Int64[i] != 0 {
-					want = append(want, i)
-				}
-			}
-			var got []int32
-			if b.Sel != nil && r.IntN(2) == 0 {
-				inPlace := slices.Clone(b.Sel)
-				b.Sel = inPlace
-				got, err = sel.Select(b, inPlace)
-			} else {
-				got, err = sel.Select(b, nil)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(got, want) && (len(got) > 0 || len(want) > 0) {
-				t.Fatalf("iter %d: %v\nselected %v\nwant     %v", iter, e, got, want)
-			}
+			checkSelect(t, r, iter, e, sel, ref, vector.NewBatch(cols, n))
 		}
+	}
+}
+
+// checkSelect gives b a random selection and checks that sel (compiled with Scratch) selects
+// from it — into a fresh slice or in place — exactly the active rows where ref evaluates TRUE.
+func checkSelect(t *testing.T, r *rand.Rand, iter int, e *planpb.Expr, sel, ref *expr.Expr, b *vector.Batch) {
+	t.Helper()
+	b.Sel = randomSel(r, b.N)
+	res, err := ref.Eval(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int32
+	for _, i := range b.Rows(nil) {
+		if !res.IsNull(int(i)) && res.Int64[i] != 0 {
+			want = append(want, i)
+		}
+	}
+	var got []int32
+	if b.Sel != nil && r.IntN(2) == 0 {
+		inPlace := slices.Clone(b.Sel)
+		b.Sel = inPlace
+		got, err = sel.Select(b, inPlace)
+	} else {
+		got, err = sel.Select(b, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) && (len(got) > 0 || len(want) > 0) {
+		t.Fatalf("iter %d: %v\nselected %v\nwant     %v", iter, e, got, want)
 	}
 }
