@@ -41,13 +41,12 @@ func (s *blockingSession) Execute(ctx context.Context, sql string) (*mysql.Resul
 func (s *blockingSession) UseDB(string) error { return nil }
 func (s *blockingSession) Close()             {}
 
-// TestHangupCancelsStatement: a client that goes away while its statement runs — closing the
-// socket, or sending COM_QUIT first as drivers do — cancels the statement's context; a client
-// that waits gets its answer, and the connection goes on serving statements afterwards.
-func TestHangupCancelsStatement(t *testing.T) {
-	sess := &blockingSession{started: make(chan struct{}, 1), cancelled: make(chan error, 1)}
+// serve starts a server of sess's connections on a free port: its address, the function that
+// shuts it down, and the channel Serve's result comes on.
+func serve(t *testing.T, sess mysql.Session, grace time.Duration) (string, context.CancelFunc, chan error) {
+	t.Helper()
 	srv := mysql.New(mysql.Config{Version: "5.7.99", NewSession: func(uint32, string) mysql.Session { return sess },
-		Credentials: func(string) (string, bool) { return "", true }})
+		Credentials: func(string) (string, bool) { return "", true }, ShutdownGrace: grace})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -55,10 +54,19 @@ func TestHangupCancelsStatement(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, l) }()
+	return l.Addr().String(), stop, served
+}
+
+// TestHangupCancelsStatement: a client that goes away while its statement runs — closing the
+// socket, or sending COM_QUIT first as drivers do — cancels the statement's context; a client
+// that waits gets its answer, and the connection goes on serving statements afterwards.
+func TestHangupCancelsStatement(t *testing.T) {
+	sess := &blockingSession{started: make(chan struct{}, 1), cancelled: make(chan error, 1)}
+	addr, stop, served := serve(t, sess, 0)
 	defer func() { stop(); <-served }()
 
 	for _, quit := range []bool{false, true} {
-		c, err := client.Connect(l.Addr().String(), "root", "", "")
+		c, err := client.Connect(addr, "root", "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,16 +102,8 @@ func TestShutdownGrace(t *testing.T) {
 		if within {
 			sess.lasts, grace = 300*time.Millisecond, 10*time.Second
 		}
-		srv := mysql.New(mysql.Config{Version: "5.7.99", NewSession: func(uint32, string) mysql.Session { return sess },
-			Credentials: func(string) (string, bool) { return "", true }, ShutdownGrace: grace})
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, stop := context.WithCancel(context.Background())
-		served := make(chan error, 1)
-		go func() { served <- srv.Serve(ctx, l) }()
-		c, err := client.Connect(l.Addr().String(), "root", "", "")
+		addr, stop, served := serve(t, sess, grace)
+		c, err := client.Connect(addr, "root", "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
