@@ -1,12 +1,14 @@
 package ast
 
 // Analyze is ANALYZE TABLE [db.]t [(c1, c2, ...)] [WITH SYNC]: compute the statistics of the
-// named columns (all when none are) and store them for the optimizer.
+// named columns (all when none are) and store them for the optimizer; or ANALYZE DATABASE db
+// [WITH SYNC]: every column of every table of the database.
 type Analyze struct {
-	Pos     Pos
-	Table   TableName
-	Columns []Ident // nil: every column
-	Sync    bool    // WITH SYNC
+	Pos      Pos
+	Table    TableName // ANALYZE TABLE's
+	Database *Ident    // ANALYZE DATABASE's (Table and Columns then empty)
+	Columns  []Ident   // nil: every column
+	Sync     bool      // WITH SYNC
 }
 
 // ShowColumnStats is SHOW COLUMN STATS [db.]t [(c1, c2, ...)].
@@ -35,9 +37,14 @@ func (p *printer) formatStats(n Node) bool {
 	var cols []Ident
 	switch n := n.(type) {
 	case *Analyze:
-		p.w("ANALYZE TABLE ")
-		p.tableName(n.Table)
-		p.statsColumns(n.Columns)
+		if n.Database != nil {
+			p.w("ANALYZE DATABASE ")
+			p.ident(n.Database.Name)
+		} else {
+			p.w("ANALYZE TABLE ")
+			p.tableName(n.Table)
+			p.statsColumns(n.Columns)
+		}
 		if n.Sync {
 			p.w(" WITH SYNC")
 		}

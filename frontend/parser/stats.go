@@ -2,11 +2,12 @@ package parser
 
 import "github.com/doricdb/doric/frontend/ast"
 
-// analyze parses ANALYZE TABLE [db.]t [(c, ...)] [WITH SYNC].
+// analyze parses ANALYZE TABLE [db.]t [(c, ...)] [WITH SYNC] and ANALYZE DATABASE db [WITH SYNC].
 func (p *parser) analyze() ast.Statement {
 	t := p.expectKw("ANALYZE")
-	if p.isKw("DATABASE") {
-		p.fail("ANALYZE DATABASE is not supported yet: analyze each table")
+	if p.acceptKw("DATABASE") {
+		db := p.ident("a database name")
+		return &ast.Analyze{Pos: t.pos, Database: &db, Sync: p.acceptKw("WITH", "SYNC")}
 	}
 	p.expectKw("TABLE")
 	s := &ast.Analyze{Pos: t.pos, Table: p.tableName()}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -21,15 +22,46 @@ import (
 // maxStatsText bounds the stored text of a string column's MIN and MAX (a prefix is kept).
 const maxStatsText = 256
 
-// analyzeStmt runs ANALYZE TABLE: the statistics of the named columns (all visible ones when
-// none are named) are computed by one aggregate query and stored in the Meta Service. WITH SYNC
-// or not, the statement returns when they are stored (Doris runs it asynchronously without it).
+// analyzeStmt runs ANALYZE TABLE (and ANALYZE DATABASE: analyzeDatabase): the statistics of the
+// named columns (all visible ones when none are named) are computed by one aggregate query and
+// stored in the Meta Service. WITH SYNC or not, the statement returns when they are stored
+// (Doris runs it asynchronously without it).
 func (s *Session) analyzeStmt(ctx context.Context, st *ast.Analyze) (*mysql.Result, error) {
+	if st.Database != nil {
+		return ok(0, s.analyzeDatabase(ctx, st.Database.Name))
+	}
 	db, t, cols, err := s.statsTarget(st.Table, st.Columns)
 	if err != nil {
 		return nil, err
 	}
 	return ok(0, s.analyzeTable(ctx, db, t, cols))
+}
+
+// analyzeDatabase runs ANALYZE DATABASE: every visible column of every table of the database, a
+// table at a time in name order (a table dropped meanwhile is skipped).
+func (s *Session) analyzeDatabase(ctx context.Context, db string) error {
+	d, found := s.shared.Catalog.Database(db)
+	if !found {
+		return &catalog.Error{Kind: catalog.UnknownDatabase, Name: db}
+	}
+	names := make([]string, 0, len(d.Tables))
+	for _, t := range d.Tables {
+		names = append(names, t.Name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		_, t, cols, err := s.statsTarget(ast.TableName{DB: db, Name: name}, nil)
+		if ce, isCatalog := errors.AsType[*catalog.Error](err); isCatalog && ce.Kind == catalog.UnknownTable {
+			continue // dropped meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.analyzeTable(ctx, db, t, cols); err != nil {
+			return fmt.Errorf("analyze %s.%s: %w", db, name, err)
+		}
+	}
+	return nil
 }
 
 // statsTarget resolves the table and columns of a statistics statement: the named columns (an

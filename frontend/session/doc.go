@@ -10,7 +10,8 @@
 // Statistics (analyze.go, stats.go, autoanalyze.go): ANALYZE TABLE t [(cols)] [WITH SYNC] runs one
 // aggregate query through the normal query path (COUNT(*), and per column COUNT, APPROX_COUNT_
 // DISTINCT, MIN, MAX, AVG(LENGTH) for strings) and stores per-column statistics in the Meta
-// Service (PutTableStats); it always runs synchronously (WITH SYNC or not). SHOW COLUMN STATS and
+// Service (PutTableStats); it always runs synchronously (WITH SYNC or not). ANALYZE DATABASE db
+// does so for every table of the database, one after another. SHOW COLUMN STATS and
 // DROP STATS read and drop them; DROP TABLE drops them (frontend/ddl). The optimizer reads them
 // through statsCatalog (one GetTableStats per table and statement; session variable enable_stats
 // = 0 plans without them). Shared.AutoAnalyze, when set, re-analyzes tables whose statistics are
