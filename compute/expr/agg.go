@@ -414,7 +414,7 @@ func countGroups(counts []int64, gids []int32, lanes *[]int64) {
 	}
 }
 
-func (s *countState) Grow(n int) { s.counts = grown(s.counts, n) }
+func (s *countState) Grow(n int) { s.counts = vector.Grown(s.counts, n) }
 
 func (s *countState) Update(args []*vector.Vector, rows []int32, gids []int32) error {
 	c := s.counts
@@ -490,14 +490,14 @@ func newSumState(arg, t types.T) State {
 }
 
 func (s *sumState) Grow(n int) {
-	s.has = grown(s.has, n)
+	s.has = vector.Grown(s.has, n)
 	switch s.dom {
 	case domInt64:
-		s.i64 = grown(s.i64, n)
+		s.i64 = vector.Grown(s.i64, n)
 	case domFloat:
-		s.f64 = grown(s.f64, n)
+		s.f64 = vector.Grown(s.f64, n)
 	default:
-		s.i128 = grown(s.i128, n)
+		s.i128 = vector.Grown(s.i128, n)
 	}
 }
 
@@ -844,7 +844,7 @@ type avgState struct {
 
 func (s *avgState) Grow(n int) {
 	s.sum.Grow(n)
-	s.counts = grown(s.counts, n)
+	s.counts = vector.Grown(s.counts, n)
 }
 
 func (s *avgState) Update(args []*vector.Vector, rows []int32, gids []int32) error {
@@ -958,16 +958,16 @@ func (s *minMaxState) Grow(n int) {
 	if s.vals == nil {
 		s.vals = vector.NewWithCap(s.t, n)
 	}
-	s.has = grown(s.has, n)
+	s.has = vector.Grown(s.has, n)
 	switch s.t.Physical() {
 	case types.PhysInt64:
-		s.vals.Int64 = grown(s.vals.Int64, n)
+		s.vals.Int64 = vector.Grown(s.vals.Int64, n)
 	case types.PhysInt128:
-		s.vals.Int128 = grown(s.vals.Int128, n)
+		s.vals.Int128 = vector.Grown(s.vals.Int128, n)
 	case types.PhysFloat64:
-		s.vals.Float64 = grown(s.vals.Float64, n)
+		s.vals.Float64 = vector.Grown(s.vals.Float64, n)
 	default:
-		s.vals.Bytes = grown(s.vals.Bytes, n)
+		s.vals.Bytes = vector.Grown(s.vals.Bytes, n)
 	}
 }
 
@@ -1102,7 +1102,7 @@ type distinctState struct {
 
 func (s *distinctState) Grow(n int) {
 	s.inner.Grow(n)
-	s.perGroup = grown(s.perGroup, n)
+	s.perGroup = vector.Grown(s.perGroup, n)
 }
 
 func (s *distinctState) Update(args []*vector.Vector, rows []int32, gids []int32) error {

@@ -81,7 +81,7 @@ type varianceState struct {
 }
 
 func (s *varianceState) Grow(n int) {
-	s.n, s.mean, s.m2 = grown(s.n, n), grown(s.mean, n), grown(s.m2, n)
+	s.n, s.mean, s.m2 = vector.Grown(s.n, n), vector.Grown(s.mean, n), vector.Grown(s.m2, n)
 }
 
 func (s *varianceState) Update(args []*vector.Vector, rows []int32, gids []int32) error {
@@ -189,7 +189,7 @@ func newGroupConcatState(a *Aggregate) *groupConcatState {
 	return s
 }
 
-func (s *groupConcatState) Grow(n int) { s.groups = grown(s.groups, n) }
+func (s *groupConcatState) Grow(n int) { s.groups = vector.Grown(s.groups, n) }
 
 func (s *groupConcatState) Update(args []*vector.Vector, rows []int32, gids []int32) error {
 	v := args[0]
@@ -401,7 +401,7 @@ type hllState struct {
 	key    []byte
 }
 
-func (s *hllState) Grow(n int) { s.groups = grown(s.groups, n) }
+func (s *hllState) Grow(n int) { s.groups = vector.Grown(s.groups, n) }
 
 // Update hashes the AppendKey encoding of the arguments; rows with a NULL argument are skipped.
 func (s *hllState) Update(args []*vector.Vector, rows []int32, gids []int32) error {
@@ -589,7 +589,7 @@ type percentileState struct {
 	compression float64
 }
 
-func (s *percentileState) Grow(n int) { s.groups = grown(s.groups, n) }
+func (s *percentileState) Grow(n int) { s.groups = vector.Grown(s.groups, n) }
 
 func (s *percentileState) comp() float64 {
 	if s.compression == 0 {

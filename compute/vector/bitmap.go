@@ -38,19 +38,7 @@ func (b Bitmap) Any(n int) bool { return b.Count(n) > 0 }
 
 // grow returns b able to hold n bits (bits beyond the old size clear).
 func (b Bitmap) grow(n int) Bitmap {
-	words := (n + 63) / 64
-	if words <= len(b) {
-		return b
-	}
-	if words <= cap(b) {
-		old := len(b)
-		b = b[:words]
-		clear(b[old:])
-		return b
-	}
-	nb := make(Bitmap, words, max(words, 2*cap(b)))
-	copy(nb, b)
-	return nb
+	return Grown(b, (n+63)/64)
 }
 
 // SliceBits returns bits [lo, hi) as a new bitmap starting at bit 0; nil when none is set.

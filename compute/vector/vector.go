@@ -225,19 +225,32 @@ func FormatFloat(f float64, float32Precision bool) string {
 	return strconv.FormatFloat(f, 'f', -1, bitSize)
 }
 
-// gatherAppend appends src[i] for each i of sel to dst, growing dst at least twofold when it
-// must (a vector built batch by batch to millions of rows then allocates about twice its final
-// size in all, where append's growth of a quarter for large slices allocates about five times).
+// gatherAppend appends src[i] for each i of sel to dst (grown as Grown grows it).
 func gatherAppend[T any](dst, src []T, sel []int32) []T {
 	n := len(dst)
-	if cap(dst)-n < len(sel) {
-		grown := make([]T, n, max(2*cap(dst), n+len(sel)))
-		copy(grown, dst)
-		dst = grown
-	}
-	dst = dst[:n+len(sel)]
+	dst = Grown(dst, n+len(sel))
 	for k, i := range sel {
 		dst[n+k] = src[i]
 	}
 	return dst
+}
+
+// Grown returns s extended to length n (n <= len(s): s itself) with the new elements zero. When
+// it must reallocate it at least doubles the capacity: a vector or state grown batch by batch to
+// millions of entries then allocates about twice its final size in all — append's growth of a
+// quarter for large slices allocates about five times that, every byte of it fresh memory to
+// fault in.
+func Grown[T any](s []T, n int) []T {
+	if n <= len(s) {
+		return s
+	}
+	if n <= cap(s) {
+		old := len(s)
+		s = s[:n]
+		clear(s[old:])
+		return s
+	}
+	out := make([]T, n, max(n, 2*cap(s)))
+	copy(out, s)
+	return out
 }
